@@ -1,0 +1,17 @@
+/*
+ * The iovlab command line is a table of subcommands; each lives in its own
+ * tools/cmd_*.c file and is listed once in iovlab.c's table.
+ */
+#ifndef IOVLAB_TOOLS_COMMANDS_H
+#define IOVLAB_TOOLS_COMMANDS_H
+
+struct iovlab_command {
+	const char *name;
+	const char *args;	/* usage after the name, e.g. "LAB [--show NAME]..." */
+	const char *summary;	/* one line for --help */
+	int (*run)(int argc, char **argv);	/* argv[0] is the subcommand; returns exit status */
+};
+
+int cmd_run(int argc, char **argv);
+
+#endif

@@ -544,27 +544,42 @@ def our_names(clang, incdir, workdir):
     return names
 
 
-def our_layouts(clang, incdir, workdir, records):
-    """{typedef: [(path, offset, bit_lo, bit_hi, type, leaf)]} on x86_64
-    Linux for the given record typedefs, and {typedef: error} for those clang
-    could not lay out (incomplete in our headers)."""
+def our_probe(clang, incdir, workdir, values, types, records):
+    """Compile, for x86_64 Linux, what the generated test will compile, so
+    that a name our headers define but cannot evaluate becomes a reported
+    mismatch instead of a build error.  Returns (layouts, rejected) with
+    layouts {record typedef: [(path, offset, bit_lo, bit_hi, type, leaf)]}
+    and rejected {name: clang's error}."""
     p = Probe(our_prologue(incdir))
+    for i, n in enumerate(values):
+        p.add(n, 'const long long iovlab_v_%d = (long long)(%s); '
+              'const int iovlab_k_%d = __builtin_classify_type(%s);'
+              % (i, n, i, n))
+    for j, t in enumerate(types):
+        p.add(t, 'const long long iovlab_s_%d = sizeof(%s);' % (j, t))
     for j, t in enumerate(records):
-        p.add(j, 'struct iovlab_w_%d { %s x; }; '
+        p.add(t, 'struct iovlab_w_%d { %s x; }; '
               'const long long iovlab_ws_%d = sizeof(struct iovlab_w_%d);'
               % (j, t, j, j))
     base = [clang, '--target=x86_64-linux-gnu', '-std=c11', '-D_GNU_SOURCE',
             '-I', incdir, '-ferror-limit=0', '-fno-caret-diagnostics',
             '-Wno-everything']
     dump, rej = p.compile(lambda q: base + ['-Xclang', '-fdump-record-layouts',
-                                            '-fsyntax-only', q],
-                          workdir, 'ours_layout.c')
+                                            '-S', '-o', q + '.s', q],
+                          workdir, 'ours_probe.c')
+    with open(os.path.join(workdir, 'ours_probe.c.s')) as f:
+        va = asm_values(f.read())
+    for i, n in enumerate(values):
+        k = va.get('iovlab_k_%d' % i)
+        if n not in rej and (k not in INTEGER_CLASSES or
+                             va.get('iovlab_v_%d' % i) is None):
+            rej[n] = 'not an integer constant (type class %s)' % k
     lay = parse_layouts(dump)
     out = {}
     for j, t in enumerate(records):
-        if j not in rej:
+        if t not in rej:
             out[t] = lay.get('iovlab_w_%d' % j, [])
-    return out, {records[j]: m for j, m in rej.items()}
+    return out, rej
 
 
 # --------------------------------------------------------------------------
@@ -600,7 +615,22 @@ def generate(args):
     common_types = [t for t in mg['types'] if t in ours
                     and ours[t][0].startswith('typedef')]
     common_records = [t for t in common_types if mg['types'][t]['record']]
-    ol, ours_incomplete = our_layouts(args.clang, incdir, work, common_records)
+    ol, ours_bad = our_probe(args.clang, incdir, work, common_values,
+                             [t for t in common_types
+                              if t not in common_records], common_records)
+    static_mm = []          # mismatches known at generation time
+    for n in common_values:
+        if n in ours_bad:
+            static_mm.append('MISMATCH %s: ours does not evaluate (%s), '
+                             'mingw 0x%x' % (n, ours_bad[n],
+                                             mg['values'][n] & (2**64 - 1)))
+    for t in common_types:
+        if t in ours_bad:
+            static_mm.append('MISMATCH %s: ours has no size (%s), mingw sizeof'
+                             ' %d' % (t, ours_bad[t], mg['types'][t]['size']))
+    common_values = [n for n in common_values if n not in ours_bad]
+    common_types = [t for t in common_types if t not in ours_bad]
+    common_records = [t for t in common_records if t not in ours_bad]
 
     mingw_all = set(mg['macros']) | set(mg['enumerators']) | set(mg['typedefs'])
     ours_only = sorted((n, k, h) for n, (k, h) in ours.items()
@@ -610,16 +640,10 @@ def generate(args):
         for n, k, h in ours_only:
             f.write('%s\t%s\t%s\n' % (n, k, h))
 
-    static_mm = []          # mismatches known at generation time
     fields, bitfields = [], []
     nfields = 0
     for t in common_records:
         info = mg['types'][t]
-        if t in ours_incomplete:
-            static_mm.append('MISMATCH %s: ours cannot be laid out (%s), '
-                             'mingw sizeof %d' % (t, ours_incomplete[t],
-                                                  info['size']))
-            continue
         ofields = {f[0]: f for f in ol[t]}
         for (path, off, lo, hi, typ, leaf) in info['fields']:
             nfields += 1
@@ -717,9 +741,8 @@ def generate(args):
             len(mg['values']), len(mg['not_integer']), len(mg['hidden']),
             len(mg['incomplete']))))
     w('enum { ABI_MIN_VALUES = %d, ABI_MIN_RECORDS = %d, '
-      'ABI_POINTER_FREE = %d, ABI_WITH_POINTERS = %d, ABI_FIELDS = %d };'
-      % (args.min_values, args.min_records, len(common_records) - nptr, nptr,
-         nfields))
+      'ABI_POINTER_FREE = %d, ABI_WITH_POINTERS = %d };'
+      % (args.min_values, args.min_records, len(common_records) - nptr, nptr))
     out_h = os.path.join(args.outdir, 'abi_ntddndis_tables.h')
     tmp = out_h + '.tmp'
     with open(tmp, 'w') as f:

@@ -823,6 +823,33 @@ def check_docs(args):
     return 1 if bad else 0
 
 
+def expect(args):
+    """Run a proof binary built against a wrong header and require that it
+    fails with exactly the expected MISMATCH and summary lines."""
+    exe, expected_file = args.expect
+    rc, out, err = run([exe])
+    got = [l for l in out.splitlines()
+           if l.startswith('MISMATCH') or l.startswith('compared ')]
+    with open(expected_file) as f:
+        want = [l.rstrip('\n') for l in f if l.strip()]
+    ok = True
+    for l in want:
+        if l not in got:
+            print('MISSING expected line: ' + l)
+            ok = False
+    for l in got:
+        if l not in want:
+            print('UNEXPECTED line: ' + l)
+            ok = False
+    if rc == 0:
+        print('the proof exited 0 on a header with known mismatches')
+        ok = False
+    print('proof on the wrong fixture: exit %d, %d of %d expected lines%s'
+          % (rc, sum(1 for l in want if l in got), len(want),
+             '' if ok else ' -- FAIL'))
+    return 0 if ok else 1
+
+
 def list_ours_only(args):
     with tempfile.TemporaryDirectory() as work:
         with open(args.mingw, encoding='latin-1') as f:
@@ -850,6 +877,7 @@ def main():
     ap.add_argument('--generate', dest='outdir')
     ap.add_argument('--check-docs', nargs=2, metavar=('LIST', 'DOC'))
     ap.add_argument('--list-ours-only', action='store_true')
+    ap.add_argument('--expect', nargs=2, metavar=('EXE', 'EXPECTED'))
     ap.add_argument('--mingw', default=MINGW_DEFAULT)
     ap.add_argument('--clang', default='clang')
     ap.add_argument('--include', default=os.path.join(top, 'include'))
@@ -860,6 +888,8 @@ def main():
     args = ap.parse_args()
     if args.check_docs:
         return check_docs(args)
+    if args.expect:
+        return expect(args)
     if not os.path.isfile(args.mingw):
         die('%s not found.  It comes from the Debian package mingw-w64-common;'
             ' run `bash scripts/deps.sh` (or `make test`, which runs it).'

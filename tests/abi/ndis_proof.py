@@ -458,7 +458,22 @@ def our_prologue(incdir):
         ['#include <ndis/%s>' % h for h in hdrs if h != 'ndis.h']
 
 
-def our_names(clang, incdir, workdir):
+# Configurations in which names are collected for the ours-only list: the
+# default (NDIS 6.30, the level MinGW's header has, where the value and
+# layout proof runs) and NDIS 6.60, whose additions sit behind #if in
+# include/ndis/ntddndis.h and are ours-only by nature.
+OUR_NAME_CONFIGS = [[], ['-DNDIS660_MINIPORT']]
+
+
+def all_our_names(clang, incdir, workdir):
+    names = {}
+    for cfg in OUR_NAME_CONFIGS:
+        for n, v in our_names(clang, incdir, workdir, cfg).items():
+            names.setdefault(n, v)
+    return names
+
+
+def our_names(clang, incdir, workdir, cfg=()):
     """Names include/ndis/*.h define: {name: (kind, header)} with kind in
     macro/enumerator/typedef-record/typedef-other."""
     ndisdir = os.path.realpath(os.path.join(incdir, 'ndis'))
@@ -466,7 +481,7 @@ def our_names(clang, incdir, workdir):
     with open(path, 'w') as f:
         f.write('\n'.join(our_prologue(incdir)) + '\n')
     base = [clang, '--target=x86_64-linux-gnu', '-std=c11', '-D_GNU_SOURCE',
-            '-I', incdir]
+            '-I', incdir] + list(cfg)
 
     def in_ours(p):
         if not p:
@@ -606,6 +621,7 @@ def generate(args):
 
     mg = cached_mingw_facts(args.mingw, args.clang, work)
     ours = our_names(args.clang, incdir, work)
+    ours_any = all_our_names(args.clang, incdir, work)
 
     common_values = [n for n in mg['values'] if n in ours
                      and ours[n][0] in ('macro', 'enumerator')]
@@ -633,7 +649,7 @@ def generate(args):
     common_records = [t for t in common_records if t not in ours_bad]
 
     mingw_all = set(mg['macros']) | set(mg['enumerators']) | set(mg['typedefs'])
-    ours_only = sorted((n, k, h) for n, (k, h) in ours.items()
+    ours_only = sorted((n, k, h) for n, (k, h) in ours_any.items()
                        if n not in mingw_all and not OURS_PRIVATE.match(n)
                        and k != 'typedef-other')
     with open(os.path.join(args.outdir, 'ours_only.txt'), 'w') as f:
@@ -854,7 +870,7 @@ def list_ours_only(args):
     with tempfile.TemporaryDirectory() as work:
         with open(args.mingw, encoding='latin-1') as f:
             macros, enums, typedefs = parse_mingw_text(f.read())
-        ours = our_names(args.clang, os.path.abspath(args.include), work)
+        ours = all_our_names(args.clang, os.path.abspath(args.include), work)
     mingw_all = set(macros) | set(enums) | set(typedefs)
     only = {n: v for n, v in ours.items() if n not in mingw_all
             and not OURS_PRIVATE.match(n) and v[0] != 'typedef-other'}

@@ -45,6 +45,12 @@ MINGW_DEFINES = ['-D_WIN32_WINNT=0x0A00', '-DUM_NDIS630']
 DOC_HEADING = '## Names only iovlab defines'
 # Include guards and helpers that are ours by construction (the doc states it).
 OURS_PRIVATE = re.compile(r'^_?IOVLAB')
+# What the ours-only list covers (the issue: object-like macros, enumerators,
+# struct typedefs).
+OURS_ONLY_KINDS = ('macro', 'enumerator', 'typedef-record')
+KIND_WORDS = {'macro': 'macro', 'macro-fn': 'function-like macro',
+              'enumerator': 'enumerator', 'typedef-record': 'struct typedef',
+              'typedef-other': 'typedef'}
 
 # __builtin_classify_type() results (GCC's enum type_class, which clang keeps).
 INTEGER_CLASSES = {1, 2, 3, 4}      # integer, char, enum, boolean
@@ -475,7 +481,7 @@ def all_our_names(clang, incdir, workdir):
 
 def our_names(clang, incdir, workdir, cfg=()):
     """Names include/ndis/*.h define: {name: (kind, header)} with kind in
-    macro/enumerator/typedef-record/typedef-other."""
+    macro/macro-fn/enumerator/typedef-record/typedef-other."""
     ndisdir = os.path.realpath(os.path.join(incdir, 'ndis'))
     path = os.path.join(workdir, 'ours_names.c')
     with open(path, 'w') as f:
@@ -502,10 +508,10 @@ def our_names(clang, incdir, workdir, cfg=()):
             cur = in_ours(m.group(1))
             continue
         m = re.match(r'^#define (' + IDENT + r')(\(?)', line)
-        if m and cur and m.group(2) != '(':
-            names[m.group(1)] = ('macro', cur)
+        if m and cur:
+            names[m.group(1)] = ('macro-fn' if m.group(2) else 'macro', cur)
         m = re.match(r'^#undef (' + IDENT + r')', line)
-        if m and cur and names.get(m.group(1), ('',))[0] == 'macro':
+        if m and cur and names.get(m.group(1), ('',))[0].startswith('macro'):
             del names[m.group(1)]
 
     rc, out, err = run(base + ['-fsyntax-only', '-Xclang', '-ast-dump=json',
@@ -635,6 +641,17 @@ def generate(args):
                              [t for t in common_types
                               if t not in common_records], common_records)
     static_mm = []          # mismatches known at generation time
+    # A name both define as different kinds of thing is a mismatch too, not
+    # something to skip: e.g. an OID that became a function-like macro.
+    for n, v in mg['values'].items():
+        if n in ours and n not in common_values:
+            static_mm.append('MISMATCH %s: ours is a %s, mingw the integer '
+                             'constant 0x%x' % (n, KIND_WORDS[ours[n][0]],
+                                                v & (2**64 - 1)))
+    for t, info in mg['types'].items():
+        if t in ours and t not in common_types:
+            static_mm.append('MISMATCH %s: ours is a %s, mingw a typedef of '
+                             'size %d' % (t, KIND_WORDS[ours[t][0]], info['size']))
     for n in common_values:
         if n in ours_bad:
             static_mm.append('MISMATCH %s: ours does not evaluate (%s), '
@@ -651,7 +668,7 @@ def generate(args):
     mingw_all = set(mg['macros']) | set(mg['enumerators']) | set(mg['typedefs'])
     ours_only = sorted((n, k, h) for n, (k, h) in ours_any.items()
                        if n not in mingw_all and not OURS_PRIVATE.match(n)
-                       and k != 'typedef-other')
+                       and k in OURS_ONLY_KINDS)
     with open(os.path.join(args.outdir, 'ours_only.txt'), 'w') as f:
         for n, k, h in ours_only:
             f.write('%s\t%s\t%s\n' % (n, k, h))
@@ -873,7 +890,7 @@ def list_ours_only(args):
         ours = all_our_names(args.clang, os.path.abspath(args.include), work)
     mingw_all = set(macros) | set(enums) | set(typedefs)
     only = {n: v for n, v in ours.items() if n not in mingw_all
-            and not OURS_PRIVATE.match(n) and v[0] != 'typedef-other'}
+            and not OURS_PRIVATE.match(n) and v[0] in OURS_ONLY_KINDS}
     missing, unsourced, stale = doc_gaps(sorted(only), args.doc, False)
     print('# %d names only include/ndis defines; %d not in %s:'
           % (len(only), len(missing), args.doc))

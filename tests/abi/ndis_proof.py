@@ -26,8 +26,13 @@ boundary"; spec section 4).  This script is the build-time half of that proof:
 Modes:
   ndis_proof.py --generate OUTDIR ...   (meson custom_target)
   ndis_proof.py --check-docs LIST DOC   (meson test)
+  ndis_proof.py --expect EXE EXPECTED   (meson test: the proof built against
+                                         fixture/ must fail exactly so)
   ndis_proof.py --list-ours-only        (helper for whoever edits the doc; run
                                          from the source tree)
+
+It needs clang (for both targets) and MinGW-w64's headers; a missing
+ntddndis.h stops the build with a pointer to scripts/deps.sh.
 """
 
 import argparse

@@ -236,7 +236,8 @@ int partition_kill(struct partition *p)
 
 static void partition_hangup(struct partition *p, const char *why)
 {
-	log_warn(TOPIC, "partition %s: setup socket %s; stopping the partition", p->name, why);
+	/* Normal at exit: the socket closes just before the pidfd reports. */
+	log_debug(TOPIC, "partition %s: partition socket %s; stopping the partition", p->name, why);
 	if (p->sock_watched) {
 		evloop_del(p->loop, p->sock);
 		p->sock_watched = false;

@@ -22,7 +22,7 @@
 #include "hv/vmbus_priv.h"
 
 struct vmbus_guest {
-	struct partition_guest *pg;
+	char name[PART_NAME_MAX + 1];	/* the VM's name, for logs */
 	int sock;
 	struct guest_mem *mem;
 	uint32_t version;
@@ -43,7 +43,7 @@ guest_refuse(struct vmbus_guest *g, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warn(VMBUS_TOPIC, "guest %s: refused host message: %s",
-		 partition_guest_name(g->pg), msg);
+		 g->name, msg);
 }
 
 static struct vmbus_channel *guest_chan(struct vmbus_guest *g, uint32_t relid)
@@ -139,7 +139,7 @@ static void on_gpadl_torndown(struct vmbus_guest *g, const struct vmbus_msg_gpad
 	ch->torndown = true;
 }
 
-static void guest_dispatch(struct vmbus_guest *g, const void *msg, const int *fds)
+void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fds)
 {
 	struct part_msg_hdr hdr;
 
@@ -206,7 +206,7 @@ int vmbus_guest__pump(struct vmbus_guest *g, int timeout_ms)
 		if (n <= 0) {
 			g->host_gone = true;
 			log_warn(VMBUS_TOPIC, "guest %s: host closed the partition socket",
-				 partition_guest_name(g->pg));
+				 g->name);
 			return -ECONNRESET;
 		}
 		if (part_msg_check(buf, (size_t)n, nfds, PART_MSG_TO_GUEST, &why)) {
@@ -215,7 +215,7 @@ int vmbus_guest__pump(struct vmbus_guest *g, int timeout_ms)
 				     n, why);
 			continue;
 		}
-		guest_dispatch(g, buf, fds);
+		vmbus_guest__dispatch(g, buf, fds);
 		handled++;
 	}
 }
@@ -257,6 +257,20 @@ static int guest_wait(struct vmbus_guest *g, const bool *flag, const struct vmbu
 	return 0;
 }
 
+int vmbus_guest__create(int sock, struct guest_mem *mem, const char *name,
+			struct vmbus_guest **out)
+{
+	struct vmbus_guest *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	g->sock = sock;
+	g->mem = mem;
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	*out = g;
+	return 0;
+}
+
 int vmbus_guest_connect(struct partition_guest *pg, int timeout_ms, struct vmbus_guest **out)
 {
 	int64_t deadline = now_ms() + timeout_ms;
@@ -267,14 +281,13 @@ int vmbus_guest_connect(struct partition_guest *pg, int timeout_ms, struct vmbus
 	struct vmbus_msg_empty req = {
 		.hdr = { .type = VMBUS_MSG_REQUEST_OFFERS, .size = sizeof(req) },
 	};
-	struct vmbus_guest *g = calloc(1, sizeof(*g));
+	struct vmbus_guest *g;
 	int err;
 
-	if (!g)
-		return -ENOMEM;
-	g->pg = pg;
-	g->sock = partition_guest_sock(pg);
-	g->mem = partition_guest_mem(pg);
+	err = vmbus_guest__create(partition_guest_sock(pg), partition_guest_mem(pg),
+				  partition_guest_name(pg), &g);
+	if (err)
+		return err;
 	err = guest_send(g, &contact.hdr);
 	if (!err)
 		err = guest_wait(g, &g->version_replied, NULL, deadline);

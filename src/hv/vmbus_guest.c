@@ -139,11 +139,18 @@ static void on_gpadl_torndown(struct vmbus_guest *g, const struct vmbus_msg_gpad
 	ch->torndown = true;
 }
 
-void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fds)
+void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fds,
+			   unsigned nfds)
 {
 	struct part_msg_hdr hdr;
 
 	memcpy(&hdr, msg, sizeof(hdr));
+	if (hdr.type == VMBUS_MSG_OFFER_CHANNEL) {
+		on_offer(g, msg, fds);	/* takes both descriptors */
+		return;
+	}
+	/* No other message hands the guest a descriptor it keeps. */
+	part_msg_close_fds(fds, nfds);
 	switch (hdr.type) {
 	case VMBUS_MSG_VERSION_RESPONSE: {
 		const struct vmbus_msg_version_response *m = msg;
@@ -157,9 +164,6 @@ void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fd
 			? m->version : 0;
 		break;
 	}
-	case VMBUS_MSG_OFFER_CHANNEL:
-		on_offer(g, msg, fds);
-		break;
 	case VMBUS_MSG_RESCIND_OFFER:
 		on_rescind(g, msg);
 		break;
@@ -215,7 +219,7 @@ int vmbus_guest__pump(struct vmbus_guest *g, int timeout_ms)
 				     n, why);
 			continue;
 		}
-		vmbus_guest__dispatch(g, buf, fds);
+		vmbus_guest__dispatch(g, buf, fds, nfds);
 		handled++;
 	}
 }

@@ -64,13 +64,14 @@ int vmbus_guest__pump(struct vmbus_guest *g, int timeout_ms);
 int vmbus_guest__sock(const struct vmbus_guest *g);
 /*
  * Guest: a client on sock (not owned) and mem (not owned) without the
- * connect handshake, and the handler of one checked host message (fds as
- * part_msg_check() allowed; an offer's two are taken, no others are
- * passed). vmbus_guest_connect() is built on these; the fuzz target of the
+ * connect handshake, and the handler of one checked host message, which takes
+ * ownership of its nfds descriptors (an offer keeps its two, anything else
+ * is closed). vmbus_guest_connect() is built on these; the fuzz target of the
  * control messages drives them directly.
  */
 int vmbus_guest__create(int sock, struct guest_mem *mem, const char *name,
 			struct vmbus_guest **out);
-void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fds);
+void vmbus_guest__dispatch(struct vmbus_guest *g, const void *msg, const int *fds,
+			   unsigned nfds);
 
 #endif /* IOVLAB_HV_VMBUS_PRIV_H */

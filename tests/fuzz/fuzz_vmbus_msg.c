@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (unsigned i = 0; i < nfds; i++)
 			fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		vmbus_guest__dispatch(g, buf, fds);
+		vmbus_guest__dispatch(g, buf, fds, nfds);
 		drain_host_end();
 	}
 	vmbus_guest_destroy(g);

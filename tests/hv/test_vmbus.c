@@ -373,13 +373,13 @@ static void on_chan(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *ar
 	}
 }
 
-/* Run the loop until *flag, failing the test after WAIT_MS. */
-static void run_until(const bool *flag, const char *what)
+/* Run the host's loop until done(arg), failing the test after WAIT_MS. */
+static void run_loop(bool (*done)(const void *arg), const void *arg, const char *what)
 {
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!*flag) {
+	while (!done(arg)) {
 		long ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -390,21 +390,33 @@ static void run_until(const bool *flag, const char *what)
 	}
 }
 
+static bool flag_set(const void *arg)
+{
+	return *(const bool *)arg;
+}
+
+struct rx_goal {
+	const struct host *h;
+	uint64_t n;
+};
+
+static bool rx_reached(const void *arg)
+{
+	const struct rx_goal *g = arg;
+
+	return g->h->rx >= g->n;
+}
+
+static void run_until(const bool *flag, const char *what)
+{
+	run_loop(flag_set, flag, what);
+}
+
 static void run_until_rx(struct host *h, uint64_t n, const char *what)
 {
-	struct timespec t0, t;
+	struct rx_goal g = { h, n };
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (h->rx < n) {
-		long ms;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= WAIT_MS)
-			fail_msg("timed out waiting for %s: %llu of %llu packets", what,
-				 (unsigned long long)h->rx, (unsigned long long)n);
-		assert_true(evloop_run_once(loop, (int)(WAIT_MS - ms)) >= 0);
-	}
+	run_loop(rx_reached, &g, what);
 }
 
 static void start(struct host *h, const char *name, partition_entry_fn entry, bool offer)

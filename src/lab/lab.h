@@ -278,7 +278,11 @@ void lab_free(struct lab *lab);
  */
 int lab_dump(const struct lab *lab, FILE *out);
 
-/* Lookups by instance name (case-insensitive, as Hyper-V names are). NULL if absent. */
+/*
+ * Lookups by instance name (case-insensitive, as Hyper-V names are). NULL if
+ * absent. These and the two value lookups below return pointers into the
+ * lab, valid until lab_free().
+ */
 const struct lab_nic *lab_nic_find(const struct lab *lab, const char *name);
 const struct lab_vswitch *lab_vswitch_find(const struct lab *lab, const char *name);
 const struct lab_vm *lab_vm_find(const struct lab *lab, const char *name);

@@ -572,6 +572,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		failf(c, c->line, "a line starts with '=': the key is missing");
 		return 1;
 	}
+	/*
+	 * inih takes ';' as a comment only after a blank: "key =;note" sets key
+	 * to ";note", which lab_dump would write back as "key = ;note", a
+	 * comment. Such a value is never meant, so it is refused.
+	 */
+	if (*value == ';') {
+		failf(c, c->line, "%s %s: a value may not start with ';' (for a comment, put a "
+		      "blank before it)", label(c->lab, r, lbl, sizeof(lbl)), key);
+		return 1;
+	}
 	k = lab__key_find_file(sec, key);
 	if (k && !(k->flags & LAB_KF_CONVENTION)) {
 		int *seen = &r->key_lines[k - sec->keys];

@@ -260,6 +260,18 @@ static void test_typed_value_errors_name_key_and_line(void **state)
 	refused("[host]\nacs = maybe\n",
 		"t.lab:2: [host] acs: 'maybe' is not a boolean (use true/false, on/off, yes/no or 1/0)");
 	refused("[host]\nacs =\n", "t.lab:2: [host] acs: has no value");
+	refused("[lab]\ndescription =;to do\n",
+		"t.lab:2: [lab] description: a value may not start with ';' (for a comment, put a "
+		"blank before it)");
+	refused("[nic pf0]\n[keywords pf0]\n*SRIOV =;0\n",
+		"t.lab:3: [keywords pf0] *SRIOV: a value may not start with ';' (for a comment, "
+		"put a blank before it)");
+	{
+		/* With the blank, ';' starts a comment and the value is empty. */
+		struct lab *lab = load_ok("[lab]\ndescription = ; to do\n");
+		assert_string_equal(lab->info.description, "");
+		lab_free(lab);
+	}
 	refused(BASE "mac = 00155D0A1B01 # vm1\n",
 		"t.lab:5: [vmnetworkadapter vm1] mac: '00155D0A1B01 # vm1' is not a MAC address "
 		"(write 00155D0A1B01 or 00-15-5D-0A-1B-01)");

@@ -7,6 +7,7 @@
  */
 #include "lab/lab_private.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 
@@ -51,7 +52,13 @@ static void put_word(FILE *out, const char *w)
 
 int lab_dump(const struct lab *lab, FILE *out)
 {
-	fprintf(out, "; %s in normal form: every key, defaults included\n", lab->file);
+	bool plain = true;
+
+	for (const char *p = lab->file; *p; p++)
+		plain = plain && (unsigned char)*p >= 0x20 && *p != 0x7f;
+	/* The file name goes in a comment only if it cannot end the comment line. */
+	fprintf(out, "; %s in normal form: every key, defaults included\n",
+		plain ? lab->file : "lab");
 	fprintf(out, "\n[lab]\n");
 	put_section_keys(out, LAB_SEC_LAB, &lab->info);
 	fprintf(out, "\n[host]\n");

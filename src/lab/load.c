@@ -232,10 +232,14 @@ static const char *label(struct lab *lab, const struct rec *r, char *buf, size_t
 	return buf;
 }
 
-/* The [lab] name's default: the file's base name without ".lab". */
+/*
+ * The [lab] name's default: the file's base name without ".lab", made safe
+ * to write back as a value (no control characters, no leading ';').
+ */
 static char *file_base_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
+	char *name;
 	size_t n;
 
 	base = base ? base + 1 : path;
@@ -244,7 +248,11 @@ static char *file_base_name(const char *path)
 		n -= 4;
 	if (n > 64)
 		n = 64;
-	return n ? strndup(base, n) : strdup("lab");
+	name = n ? strndup(base, n) : strdup("lab");
+	for (char *p = name; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || (p == name && *p == ';'))
+			*p = '_';
+	return name;
 }
 
 /* Fill obj with the section's defaults (everything a later key may override). */

@@ -109,11 +109,11 @@ static const struct lab_key host_keys[] = {
 	  .doc = "Access Control Services on the root port above the NIC. "
 		 "false: reason R9, SriovSupport MissingAcs." },
 	{ .name = "bus_numbers", .type = LAB_T_U32, .offset = KEY(lab_host, bus_numbers),
-	  .def = "256", .min = 1, .max = 256, .frows = "F10",
+	  .def = "256", .min = 1, .max = 256, .frows = "F10=1",
 	  .doc = "PCI bus numbers available below the NIC's root port. VF routing IDs "
 		 "(first_vf_offset, vf_stride, total_vfs) that need more: SriovSupport NoBusResources." },
 	{ .name = "vf_bar_space", .type = LAB_T_SIZE, .offset = KEY(lab_host, vf_bar_space),
-	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11",
+	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11=0",
 	  .doc = "MMIO space the firmware assigns for VF BARs. Less than total_vfs x "
 		 "vf_bar_size: SriovSupport NoVfBarSpace." },
 };
@@ -277,8 +277,8 @@ static const struct lab_key vmnic_keys[] = {
 static const struct lab_key fault_keys[] = {
 	{ .name = "target", .type = LAB_T_NAME, .flags = LAB_KF_NONE_OK,
 	  .offset = KEY(lab_fault, target), .def = "none", .ref = LAB_SEC_ANY,
-	  .doc = "The nic, vmswitch, vm or vmnetworkadapter the fault applies to; "
-		 "none: whichever the keys imply." },
+	  .doc = "The nic, vmswitch, vm or vmnetworkadapter the fault applies to (a name "
+		 "shared by a vm and its adapter means the vm); none: whichever the keys imply." },
 	{ .name = "armed", .type = LAB_T_BOOL, .offset = KEY(lab_fault, armed), .def = "true",
 	  .doc = "Active from the start; false: the script arms it (step inject)." },
 	{ .name = "pf_fail_oid", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,

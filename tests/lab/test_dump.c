@@ -234,6 +234,22 @@ static void test_round_trip_minimal(void **state)
 	round_trip(minimal, sizeof(minimal) - 1, "minimal.lab");
 }
 
+/* Odd file names feed the [lab] name and the header comment; both stay safe. */
+static void test_odd_file_names(void **state)
+{
+	static const char text[] = "[vm vm1]\n";
+	struct lab *lab = load(text, sizeof(text) - 1, "dir/;x\ny.lab");
+
+	(void)state;
+	assert_string_equal(lab->info.name, "_x_y");
+	lab_free(lab);
+	round_trip(text, sizeof(text) - 1, "dir/;x\n[vm evil]\ny.lab");
+	round_trip(text, sizeof(text) - 1, "dir/");
+	lab = load(text, sizeof(text) - 1, "dir/");
+	assert_string_equal(lab->info.name, "lab");
+	lab_free(lab);
+}
+
 static void test_dump_text(void **state)
 {
 	static const char text[] = "[nic pf0]\nmac = 00155D000001\n[keywords pf0]\n*sriov = 1\n"
@@ -357,6 +373,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_rich),
 		cmocka_unit_test(test_round_trip_minimal),
+		cmocka_unit_test(test_odd_file_names),
 		cmocka_unit_test(test_dump_text),
 		cmocka_unit_test(test_example_labs),
 	};

@@ -55,7 +55,7 @@ int lab_dump(const struct lab *lab, FILE *out)
 	bool plain = true;
 
 	for (const char *p = lab->file; *p; p++)
-		plain = plain && (unsigned char)*p >= 0x20 && *p != 0x7f;
+		plain = plain && !lab__is_control((unsigned char)*p) && *p != '\t';
 	/* The file name goes in a comment only if it cannot end the comment line. */
 	fprintf(out, "; %s in normal form: every key, defaults included\n",
 		plain ? lab->file : "lab");

@@ -30,6 +30,12 @@ struct lab__frow {
 /* F01..F32, then { NULL, NULL }. */
 extern const struct lab__frow lab__frows[];
 
+/* A control character the lab file refuses: below 0x20 except tab, and DEL. */
+static inline bool lab__is_control(unsigned char ch)
+{
+	return (ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
+
 /* none, auto, host, peer: never instance names. */
 bool lab__name_reserved(const char *name);
 

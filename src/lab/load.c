@@ -250,7 +250,7 @@ static char *file_base_name(const char *path)
 		n = 64;
 	name = n ? strndup(base, n) : strdup("lab");
 	for (char *p = name; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || (p == name && *p == ';'))
+		if (lab__is_control((unsigned char)*p) || *p == '\t' || (p == name && *p == ';'))
 			*p = '_';
 	return name;
 }
@@ -445,10 +445,12 @@ static bool open_key_valid(enum lab_open open, const char *key)
 	return true;
 }
 
+/* How open-section values (keywords, fault keys) are checked. */
+static const struct lab_key text_key = { .name = "text", .type = LAB_T_TEXT };
+
 static void open_key_add(struct ctx *c, struct rec *r, const struct lab_section_schema *sec,
 			 const char *key, const char *value)
 {
-	static const struct lab_key text_key = { .name = "text", .type = LAB_T_TEXT };
 	struct lab_kvlist *kv = obj_kvlist(c->lab, r->type, r->idx);
 	const struct lab_key *known = lab__key_find_file(sec, key);
 	char lbl[80], msg[160];
@@ -658,10 +660,11 @@ static char *read_line(char *str, int num, void *stream)
 		start++;
 		n--;
 	}
+	/* Bytes, not a C string: a NUL is refused here too. */
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)start[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			failf(c, c->line, "control character 0x%02x in the line", ch);
+		if (lab__is_control((unsigned char)start[i])) {
+			failf(c, c->line, "control character 0x%02x in the line",
+			      (unsigned char)start[i]);
 			return NULL;
 		}
 	}
@@ -928,7 +931,6 @@ static bool check_adapter(struct ctx *c, const struct lab_step *s, const char *a
 /* set CLASS OBJECT PROPERTY VALUE: the same rules as the file's key. */
 static void check_set(struct ctx *c, const struct lab_step *s)
 {
-	static const struct lab_key text_key = { .name = "text", .type = LAB_T_TEXT };
 	const struct lab_section_schema *sec = lab_schema_section_find(s->argv[0], true);
 	const char *obj = s->argv[1], *prop = s->argv[2], *val = s->argv[3];
 	enum lab_section objtype;
@@ -1006,22 +1008,6 @@ static void check_peer(struct ctx *c, const struct lab_step *s, const char *a)
 			  suggest_name(c->lab, LAB_SEC_NIC, a + 5, hint, sizeof(hint)));
 }
 
-static bool decimal_in(const char *a, uint64_t lo, uint64_t hi)
-{
-	uint64_t v = 0;
-
-	if (!*a)
-		return false;
-	for (; *a; a++) {
-		if (*a < '0' || *a > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*a - '0');
-		if (v > hi)
-			return false;
-	}
-	return v >= lo;
-}
-
 static void check_step(struct ctx *c, const struct lab_step *s)
 {
 	const struct lab_verb *verb = lab_schema_verb_find(s->verb);
@@ -1075,12 +1061,17 @@ static void check_step(struct ctx *c, const struct lab_step *s)
 			break;
 		case LAB_ARG_COUNT:
 		case LAB_ARG_FRAME_SIZE: {
-			bool count = kind == LAB_ARG_COUNT;
-			uint64_t lo = count ? 1 : 60, hi = count ? 1000000 : 9018;
+			/* The file's integer rules, with the step's range. */
+			static const struct lab_key count = { .name = "frame count",
+				.type = LAB_T_U32, .min = 1, .max = 1000000 };
+			static const struct lab_key size = { .name = "frame size in bytes",
+				.type = LAB_T_U32, .min = 60, .max = 9018 };
+			const struct lab_key *k = kind == LAB_ARG_COUNT ? &count : &size;
+			union lab_value v;
 
-			if (!decimal_in(a, lo, hi))
+			if (lab_value_parse(k, a, &v, NULL, 0))
 				step_fail(c, s, "'%s' is not a %s (%" PRIu64 "..%" PRIu64 ")", a,
-					  count ? "frame count" : "frame size in bytes", lo, hi);
+					  k->name, k->min, k->max);
 			break;
 		}
 		case LAB_ARG_DURATION:

@@ -58,11 +58,10 @@ void lab__appendf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Control characters other than tab (which counts as a blank). */
 static bool has_control(const char *s)
 {
 	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+		if (lab__is_control((unsigned char)*s))
 			return true;
 	return false;
 }

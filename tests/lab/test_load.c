@@ -544,6 +544,13 @@ static void test_step_errors(void **state)
 		"(did you mean vm1?)");
 	refused(BASE "[script]\nstep = send vm1 peer 0 64\n",
 		"t.lab:6: [script] step send: '0' is not a frame count (1..1000000)");
+	/* Counts follow the file's integer rules. */
+	lab_free(load_ok(BASE "[script]\nstep = send vm1 peer 0x10 9018\n"));
+	lab_free(load_ok(BASE "[script]\nstep = send vm1 peer 1000000 60\n"));
+	refused(BASE "[script]\nstep = send vm1 peer 1000001 64\n",
+		"t.lab:6: [script] step send: '1000001' is not a frame count (1..1000000)");
+	refused(BASE "[script]\nstep = send vm1 peer 10 9019\n",
+		"t.lab:6: [script] step send: '9019' is not a frame size in bytes (60..9018)");
 	refused(BASE "[script]\nstep = send vm1 peer 10 59\n",
 		"t.lab:6: [script] step send: '59' is not a frame size in bytes (60..9018)");
 	refused(BASE "[script]\nstep = send vm1 peer:pf1 10 64\n",

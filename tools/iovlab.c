@@ -9,6 +9,7 @@
 
 static const struct iovlab_command commands[] = {
 	{ "run", "LAB", "bring a lab up, run its script, print views, tear down", cmd_run },
+	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
 };
 
 static void usage(FILE *out)

@@ -43,6 +43,7 @@ struct vpci_vsc {
 	uint32_t version;
 	/* the newest bus relations, not yet applied */
 	struct vpci_func_desc2 rel[VPCI_MAX_FUNCS];
+	bool rel_eject[VPCI_MAX_FUNCS];		/* an EJECT came before the record existed */
 	uint32_t rel_count;
 	bool rel_pending;
 	bool rel_seen;				/* some relations arrived since the start */
@@ -123,7 +124,7 @@ static struct vpci_vsc_dev *vsc_dev(struct vpci_vsc *v, uint32_t slot)
 
 /* ---- receiving ---------------------------------------------------------- */
 
-static void vsc_on_completion(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt)
+static void vsc_check_completion(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt)
 {
 	const struct vpci_msg_info *mi = vpci_msg_info(v->wait_type);
 	struct vpci_resp_hdr h;
@@ -157,6 +158,16 @@ static void vsc_on_completion(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt
 	v->wait_err = 0;
 }
 
+/* The request's one completion came (good or bad): any other is stale. */
+static void vsc_on_completion(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt)
+{
+	bool ours = v->wait_txn && pkt->trans_id == v->wait_txn;
+
+	vsc_check_completion(v, pkt);
+	if (ours)
+		v->wait_txn = 0;
+}
+
 static void vsc_on_relations(struct vpci_vsc *v, const union vsc_msg *m, uint32_t len)
 {
 	bool v2 = m->hdr.type == VPCI_MSG_BUS_RELATIONS2;
@@ -187,6 +198,15 @@ static void vsc_on_relations(struct vpci_vsc *v, const union vsc_msg *m, uint32_
 				return;
 			}
 	}
+	/* an eject asked for a function these relations still list stays asked */
+	for (uint32_t i = 0; i < n; i++) {
+		bool eject = false;
+
+		for (uint32_t j = 0; j < v->rel_count && v->rel_pending && !eject; j++)
+			eject = v->rel_eject[j] && v->rel[j].slot == rel[i].slot &&
+				v->rel[j].serial == rel[i].serial;
+		v->rel_eject[i] = eject;
+	}
 	memcpy(v->rel, rel, sizeof(rel));
 	v->rel_count = n;
 	v->rel_pending = true;
@@ -199,6 +219,12 @@ static void vsc_on_eject(struct vpci_vsc *v, const struct vpci_msg_slot *m)
 	struct vpci_vsc_dev *dev = vsc_dev(v, m->slot);
 
 	if (!dev) {
+		/* announced by relations we have not applied yet: eject it on arrival */
+		for (uint32_t i = 0; i < v->rel_count && v->rel_pending; i++)
+			if (v->rel[i].slot == m->slot) {
+				v->rel_eject[i] = true;
+				return;
+			}
 		vsc_refuse(v, VPCI_REFUSED_DEVICE, "EJECT of slot 0x%x", m->slot);
 		return;
 	}
@@ -534,11 +560,13 @@ static bool same_function(const struct vpci_func_info *a, const struct vpci_func
 static int vsc_apply_relations(struct vpci_vsc *v)
 {
 	struct vpci_func_desc2 rel[VPCI_MAX_FUNCS];
+	bool eject[VPCI_MAX_FUNCS];
 	uint32_t n = v->rel_count;
 	int events = 0;
 
 	/* bringing functions up pumps the channel, which may replace v->rel */
 	memcpy(rel, v->rel, sizeof(rel));
+	memcpy(eject, v->rel_eject, sizeof(eject));
 	v->rel_pending = false;
 	for (unsigned i = 0; i < VPCI_MAX_FUNCS; i++) {
 		struct vpci_vsc_dev *dev = v->devs[i];
@@ -578,6 +606,11 @@ static int vsc_apply_relations(struct vpci_vsc *v)
 		};
 		snprintf(dev->name, sizeof(dev->name), "%s slot 0x%x", v->name, rel[j].slot);
 		v->devs[i] = dev;
+		if (eject[j]) {
+			/* the host wants it back already: no bring-up, just the eject */
+			vpci__dev_set_state(&dev->state, VPCI_DEV_EJECTING, dev->name);
+			continue;
+		}
 		if (dev_bring_up(dev)) {
 			v->st.bringup_failures++;
 			log_warn(VPCI_TOPIC, "%s: could not be brought up; not announced", dev->name);
@@ -982,10 +1015,11 @@ void vpci_vsc_dev_set_invalidate(struct vpci_vsc_dev *dev, vpci_vsc_invalidate_f
 int vpci_vsc_wait_invalidate(struct vpci_vsc_dev *dev, int timeout_ms, uint64_t *mask)
 {
 	struct vpci_vsc *v = dev->vsc;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	bool looked = false;
 
 	for (;;) {
-		int64_t left;
+		int64_t left = deadline - now_ms();
 		int n;
 
 		if (dev->inval_mask) {
@@ -996,11 +1030,12 @@ int vpci_vsc_wait_invalidate(struct vpci_vsc_dev *dev, int timeout_ms, uint64_t 
 		if (v->bus == VPCI_BUS_GONE || dev->state == VPCI_DEV_EJECTING ||
 		    dev->state == VPCI_DEV_REMOVED)
 			return -ENODEV;
-		left = deadline - now_ms();
-		if (left <= 0)
+		/* look at the ring at least once, even with no time left */
+		if (looked && left <= 0)
 			return -ETIMEDOUT;
-		n = vsc_pump(v, (int)left);
-		if (n < 0)
+		n = vsc_pump(v, left > 0 ? (int)left : 0);
+		looked = true;
+		if (n < 0 && n != -ETIMEDOUT)
 			return n;
 	}
 }

@@ -175,6 +175,7 @@ static void vsc_on_relations(struct vpci_vsc *v, const union vsc_msg *m, uint32_
 	const uint8_t *p = m->raw + sizeof(struct vpci_msg_bus_relations2);
 	struct vpci_msg_bus_relations2 hdr;
 	struct vpci_func_desc2 rel[VPCI_MAX_FUNCS];
+	bool eject[VPCI_MAX_FUNCS];
 	uint32_t n;
 
 	memcpy(&hdr, m->raw, sizeof(hdr));
@@ -199,14 +200,12 @@ static void vsc_on_relations(struct vpci_vsc *v, const union vsc_msg *m, uint32_
 			}
 	}
 	/* an eject asked for a function these relations still list stays asked */
-	for (uint32_t i = 0; i < n; i++) {
-		bool eject = false;
-
-		for (uint32_t j = 0; j < v->rel_count && v->rel_pending && !eject; j++)
-			eject = v->rel_eject[j] && v->rel[j].slot == rel[i].slot &&
-				v->rel[j].serial == rel[i].serial;
-		v->rel_eject[i] = eject;
-	}
+	memset(eject, 0, sizeof(eject));
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < v->rel_count && v->rel_pending && !eject[i]; j++)
+			eject[i] = v->rel_eject[j] && v->rel[j].slot == rel[i].slot &&
+				   v->rel[j].serial == rel[i].serial;
+	memcpy(v->rel_eject, eject, sizeof(eject));
 	memcpy(v->rel, rel, sizeof(rel));
 	v->rel_count = n;
 	v->rel_pending = true;
@@ -260,8 +259,12 @@ static void vsc_on_message(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt)
 	union vsc_msg m;
 
 	if (vpci_msg_check(pkt->data, pkt->len, VPCI_TO_GUEST, v->version, &mi, &why)) {
-		vsc_refuse(v, why, "%s, %u bytes, version 0x%x", mi ? mi->name : "unknown type",
-			   pkt->len, v->version);
+		uint32_t type = 0;
+
+		if (pkt->len >= sizeof(type))
+			memcpy(&type, pkt->data, sizeof(type));
+		vsc_refuse(v, why, "%s (type 0x%x), %u bytes, version 0x%x", vpci_msg_name(type),
+			   type, pkt->len, v->version);
 		return;
 	}
 	if (pkt->len > sizeof(m)) {
@@ -556,12 +559,18 @@ static bool same_function(const struct vpci_func_info *a, const struct vpci_func
 	       a->device_id == d->device_id;
 }
 
-/* Apply the newest relations: drop the missing, bring up and announce the new. */
+/*
+ * Apply the newest relations: drop the missing, make records for the new
+ * ones, then bring each up and announce it. All records exist before the
+ * first bring-up pumps the channel, so an EJECT that arrives meanwhile
+ * finds its function whichever it names.
+ */
 static int vsc_apply_relations(struct vpci_vsc *v)
 {
 	struct vpci_func_desc2 rel[VPCI_MAX_FUNCS];
+	struct vpci_vsc_dev *fresh[VPCI_MAX_FUNCS];
 	bool eject[VPCI_MAX_FUNCS];
-	uint32_t n = v->rel_count;
+	uint32_t n = v->rel_count, nfresh = 0;
 	int events = 0;
 
 	/* bringing functions up pumps the channel, which may replace v->rel */
@@ -590,7 +599,7 @@ static int vsc_apply_relations(struct vpci_vsc *v)
 		for (i = 0; i < VPCI_MAX_FUNCS && v->devs[i]; i++)
 			;
 		if (i == VPCI_MAX_FUNCS)
-			break;	/* cannot happen: at most VPCI_MAX_FUNCS in rel */
+			break;	/* cannot happen: every record left is in rel */
 		dev = calloc(1, sizeof(*dev));
 		if (!dev)
 			break;
@@ -606,11 +615,17 @@ static int vsc_apply_relations(struct vpci_vsc *v)
 		};
 		snprintf(dev->name, sizeof(dev->name), "%s slot 0x%x", v->name, rel[j].slot);
 		v->devs[i] = dev;
-		if (eject[j]) {
-			/* the host wants it back already: no bring-up, just the eject */
+		if (eject[j])	/* the host wants it back already: no bring-up, just the eject */
 			vpci__dev_set_state(&dev->state, VPCI_DEV_EJECTING, dev->name);
-			continue;
-		}
+		else
+			fresh[nfresh++] = dev;
+	}
+	/* records are freed only by vsc_process(), which is running: fresh[] stays valid */
+	for (uint32_t k = 0; k < nfresh; k++) {
+		struct vpci_vsc_dev *dev = fresh[k];
+
+		if (dev->state != VPCI_DEV_REPORTED)
+			continue;	/* ejected before its turn: the eject pass drops it */
 		if (dev_bring_up(dev)) {
 			v->st.bringup_failures++;
 			log_warn(VPCI_TOPIC, "%s: could not be brought up; not announced", dev->name);
@@ -1062,6 +1077,11 @@ unsigned vpci_vsc_dev_count(const struct vpci_vsc *v)
 struct vpci_vsc_dev *vpci_vsc_find(struct vpci_vsc *v, uint32_t slot)
 {
 	return vsc_dev(v, slot);
+}
+
+struct vpci_vsc_dev *vpci_vsc__dev_at(struct vpci_vsc *v, unsigned i)
+{
+	return i < VPCI_MAX_FUNCS ? v->devs[i] : NULL;
 }
 
 struct vpci_vsc_dev *vpci_vsc_find_serial(struct vpci_vsc *v, uint32_t serial)

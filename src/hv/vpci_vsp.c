@@ -9,6 +9,7 @@
  * vsp_flush() from the event loop, so repeated changes coalesce and a full
  * guest ring only delays them (ndis-sriov-spec.md 2.11, 2.13, 2.17).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -207,12 +208,14 @@ static unsigned vsp_dev_index(const struct vpci_vsp *vsp, const struct vpci_vsp_
 static void dev_finish(struct vpci_vsp_dev *dev, enum vpci_removal how)
 {
 	struct vpci_vsp *vsp = dev->vsp;
+	unsigned i = vsp_dev_index(vsp, dev);
 
+	assert(i < VPCI_MAX_FUNCS);	/* every function lives in the table */
 	if (dev->power == VPCI_POWER_D0)
 		dev_power(dev, VPCI_POWER_D3, false);
 	dev_disarm(dev);
 	dev_set_state(dev, VPCI_DEV_REMOVED);
-	vsp->devs[vsp_dev_index(vsp, dev)] = NULL;
+	vsp->devs[i] = NULL;
 	vsp->st.removals[how]++;
 	log_info(VPCI_TOPIC, "%s: removed (%s)", dev->name, vpci_removal_name(how));
 	if (how != VPCI_REMOVAL_GUEST_GONE) {
@@ -705,7 +708,7 @@ void vpci_vsp__handle(struct vpci_vsp *vsp, const struct vmbus_pkt_in *pkt)
 		memcpy(&r.hdr.type, pkt->data, sizeof(r.hdr.type));
 	if (vpci_msg_check(pkt->data, pkt->len, VPCI_TO_HOST, vsp->version, &mi, &why)) {
 		status = vsp_refuse(vsp, why, "%s (type 0x%x), %u bytes, version 0x%x",
-				    mi ? mi->name : "?", r.hdr.type, pkt->len, vsp->version);
+				    vpci_msg_name(r.hdr.type), r.hdr.type, pkt->len, vsp->version);
 	} else if (pkt->len > sizeof(m)) {
 		/* the table allows more than a handler holds: our bug, still no crash */
 		status = vsp_refuse(vsp, VPCI_REFUSED_LENGTH, "%s of %u bytes", mi->name, pkt->len);

@@ -48,6 +48,9 @@ static struct {
 	/* put this in the guest's queue before the host sees the next request */
 	bool inject_next;
 	struct qpkt inject;
+	/* run once, just before the host sees the hook_at-th guest packet */
+	void (*before_handle)(void);
+	unsigned hook_at, sends;
 	/* host callbacks */
 	unsigned removed;
 	enum vpci_removal how;
@@ -101,6 +104,12 @@ static int guest_send(void *arg, const struct vmbus_pkt *p)
 		T.inject_next = false;
 		T.inject.trans_id = p->trans_id;
 		push(&T.inject);
+	}
+	if (T.before_handle && ++T.sends == T.hook_at) {
+		void (*fn)(void) = T.before_handle;
+
+		T.before_handle = NULL;
+		fn();
 	}
 	memcpy(copy, p->data, p->len);
 	vpci_vsp__handle(T.vsp, &in);
@@ -604,6 +613,45 @@ static void test_full_ring(void **state)
 	assert_int_equal(vpci_vsc_dev_count(T.vsc), 1);
 }
 
+static struct vpci_vsp_dev *dev1;
+
+static void remove_dev1(void)
+{
+	assert_int_equal(vpci_vsp_remove_device(dev1, 1000), 0);
+}
+
+/*
+ * Two functions arrive in one relations message; the host ejects the
+ * second while the guest is still bringing up the first (the hook runs
+ * just before the host sees QUERY_RESOURCE_REQUIREMENTS for slot 2, the
+ * fourth packet after version, D0 entry and the relations query).
+ */
+static void test_eject_during_bring_up(void **state)
+{
+	struct vpci_dev_desc d1 = desc0;
+	struct vpci_vsc_stats st;
+
+	(void)state;
+	d1.slot = SLOT1;
+	d1.serial = 0x2000;
+	assert_int_equal(vpci_vsp_add_device(T.vsp, &d1, &vpci_double_ops, &T.be1, &dev1), 0);
+	T.before_handle = remove_dev1;
+	T.hook_at = 4;
+	assert_int_equal(connect(0), 0);
+	assert_null(T.before_handle);	/* it ran */
+	assert_int_equal(T.arrivals, 1);
+	assert_int_equal(T.ejects, 0);	/* never announced: no PnP question either */
+	assert_int_equal(T.removed, 1);
+	assert_int_equal(T.how, VPCI_REMOVAL_GRACEFUL);
+	assert_int_equal(vpci_vsc_dev_count(T.vsc), 1);
+	assert_non_null(vpci_vsc_find(T.vsc, SLOT0));
+	assert_int_equal(host_state(), VPCI_DEV_ACTIVE);
+	vpci_vsc_get_stats(T.vsc, &st);
+	assert_int_equal(st.bringup_failures, 0);
+	assert_int_equal(vpci_vsc_refused(T.vsc), 0);
+	assert_int_equal(vpci_vsp_refused(T.vsp), 0);
+}
+
 static uint32_t refuse_ids(void *ctx, uint16_t vf_id, uint16_t *v, uint16_t *d)
 {
 	(void)ctx;
@@ -662,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v1_relations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalidate_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eject_during_bring_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_device_checks, setup, teardown),
 	};
 

@@ -73,4 +73,7 @@ int vpci_vsc__request(struct vpci_vsc *v, const void *msg, uint32_t len, void *r
 /* Send a message that asks for no completion. Returns 0 or -errno. */
 int vpci_vsc__post(struct vpci_vsc *v, const void *msg, uint32_t len);
 
+/* The i-th record of the function table (NULL if empty), i < VPCI_MAX_FUNCS. */
+struct vpci_vsc_dev *vpci_vsc__dev_at(struct vpci_vsc *v, unsigned i);
+
 #endif /* IOVLAB_HV_VPCI_PRIV_H */

@@ -45,6 +45,7 @@ static struct {
 	struct qpkt q[QMAX];
 	unsigned head, tail;
 	bool host_full;			/* the guest's ring has no room */
+	bool rescinded;			/* the channel was taken away (as vmbus_chan_* report it) */
 	/* put this in the guest's queue before the host sees the next request */
 	bool inject_next;
 	struct qpkt inject;
@@ -105,7 +106,7 @@ static int guest_send(void *arg, const struct vmbus_pkt *p)
 		T.inject.trans_id = p->trans_id;
 		push(&T.inject);
 	}
-	if (T.before_handle && ++T.sends == T.hook_at) {
+	if (++T.sends == T.hook_at && T.before_handle) {
 		void (*fn)(void) = T.before_handle;
 
 		T.before_handle = NULL;
@@ -121,6 +122,8 @@ static int guest_recv(void *arg, struct vmbus_pkt_in *pkt, void *buf, size_t buf
 	struct qpkt *q;
 
 	(void)arg;
+	if (T.rescinded)
+		return -ENODEV;
 	if (T.head == T.tail)
 		return 0;
 	q = &T.q[T.head % QMAX];
@@ -141,6 +144,8 @@ static int guest_wait(void *arg, int timeout_ms)
 {
 	(void)arg;
 	(void)timeout_ms;
+	if (T.rescinded)
+		return -ENODEV;
 	return T.head != T.tail ? 1 : -ETIMEDOUT;
 }
 
@@ -613,6 +618,38 @@ static void test_full_ring(void **state)
 	assert_int_equal(vpci_vsc_dev_count(T.vsc), 1);
 }
 
+static void rescind(void)
+{
+	T.host_full = true;	/* the answer never reaches the guest */
+	T.rescinded = true;
+}
+
+/* The channel goes away while a request waits: it fails cleanly, and so does the bus. */
+static void test_rescind_mid_request(void **state)
+{
+	struct vpci_vsc_dev *g;
+	uint8_t buf[4];
+	uint64_t m;
+	uint32_t st = 0;
+
+	(void)state;
+	assert_int_equal(connect(0), 0);
+	g = vpci_vsc_find(T.vsc, SLOT0);
+	T.before_handle = rescind;
+	T.hook_at = T.sends + 1;
+	assert_int_equal(vpci_vsc_read_block(g, 1, buf, sizeof(buf), &st), -ENODEV);
+	assert_int_equal(st, VPCI_STATUS_DEVICE_REMOVED);
+	assert_int_equal(vpci_vsc_bus_state(T.vsc), VPCI_BUS_GONE);
+	/* still valid until the next poll reports the surprise removal */
+	assert_int_equal(vpci_vsc_config_read(g, 0, buf, 4, &st), -ENODEV);
+	assert_int_equal(vpci_vsc_wait_invalidate(g, 0, &m), -ENODEV);
+	assert_true(vpci_vsc_poll(T.vsc, 0) > 0);
+	assert_int_equal(T.removals, 1);
+	assert_true(T.surprise);
+	assert_int_equal(vpci_vsc_dev_count(T.vsc), 0);
+	assert_int_equal(vpci_vsc_poll(T.vsc, 0), -ENODEV);
+}
+
 static struct vpci_vsp_dev *dev1;
 
 static void remove_dev1(void)
@@ -711,6 +748,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalidate_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_during_bring_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescind_mid_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_device_checks, setup, teardown),
 	};
 

@@ -45,9 +45,11 @@ static void test_status_values_match_windows(void **state)
 
 static void test_limits_match_windows(void **state)
 {
+	VPCI_INVALIDATE_BLOCK_OUTPUT out;
+
 	(void)state;
 	assert_int_equal(VPCI_BLOCK_MAX, VPCI_MAX_READ_WRITE_BLOCK_SIZE);
-	assert_int_equal(VPCI_INVALIDATE_BLOCKS, 8 * sizeof(((VPCI_INVALIDATE_BLOCK_OUTPUT *)0)->BlockMask));
+	assert_int_equal(VPCI_INVALIDATE_BLOCKS, 8 * sizeof(out.BlockMask));
 	assert_int_equal(VPCI_POWER_D0, 1);	/* NdisDeviceStateD0 */
 	assert_int_equal(VPCI_POWER_D3, 4);	/* NdisDeviceStateD3 */
 }

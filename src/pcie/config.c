@@ -397,6 +397,9 @@ void *pcie_dma_map(struct pcie_function *fn, uint64_t gpa, uint64_t len)
 	if (fn->bus_master && fn->dma_base && len <= fn->dma_size && gpa <= fn->dma_size - len)
 		return fn->dma_base + gpa;
 	fn->dma_faults++;
+	/* The IOMMU blocks the request; the function sees it completed as an
+	 * Unsupported Request: Status.Received Master Abort (RW1C). */
+	fn->cfg[PCI_STATUS + 1] |= PCI_STATUS_REC_MASTER_ABORT >> 8;
 	log_warn(PCIE_TOPIC, "%02x:%02x.%x: DMA fault at 0x%llx+0x%llx (%s)", PCIE_RID_BUS(fn->rid),
 		 PCIE_RID_DEV(fn->rid), PCIE_RID_FN(fn->rid), (unsigned long long)gpa,
 		 (unsigned long long)len,

@@ -182,7 +182,7 @@ static uint64_t vf_bar_need(const struct pcie_function *pf)
 	for (unsigned b = 0; b < PCI_NUM_BARS; b++) {
 		uint64_t ap = pcie__vf_bar_aperture(pf, b);
 		if (ap)
-			need = align_up(need, ap * pf->sriov.total_vfs) + ap * pf->sriov.total_vfs;
+			need = align_up(need, ap) + ap * pf->sriov.total_vfs;
 	}
 	return need;
 }

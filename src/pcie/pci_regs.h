@@ -25,6 +25,7 @@
 #define  PCI_COMMAND_INTX_DISABLE 0x0400
 #define PCI_STATUS		0x06
 #define  PCI_STATUS_CAP_LIST	0x0010
+#define  PCI_STATUS_REC_MASTER_ABORT 0x2000
 #define  PCI_STATUS_RW1C_MASK	0xf900	/* parity, aborts, SERR, detected parity */
 #define PCI_REVISION_ID		0x08
 #define PCI_CLASS_PROG		0x09

@@ -402,12 +402,12 @@ static void test_sriov_support(void **state)
 	pcie_host_set_platform(e->host, &p);
 	assert_int_equal(pcie_host_sriov_support(e->host, e->pf), PCIE_SRIOV_DIDNT_GET_VF_BAR_SPACE);
 	pcie_host_assign_bars(e->host);
-	assert_int_equal(rd(e->pf, SR + PCI_SRIOV_BAR, 4) & ~0xfu, 0);	/* not placed */
+	assert_int_equal(rd(e->pf, SR + PCI_SRIOV_BAR + 4, 4), 0);	/* not placed */
 	p.vf_bar_space = 0x30000;
 	pcie_host_set_platform(e->host, &p);
 	pcie_host_assign_bars(e->host);
 	assert_int_equal(pcie_host_sriov_support(e->host, e->pf), PCIE_SRIOV_OK);
-	assert_int_not_equal(rd(e->pf, SR + PCI_SRIOV_BAR, 4) & ~0xfu, 0);
+	assert_int_equal(rd(e->pf, SR + PCI_SRIOV_BAR + 4, 4), 0x40);	/* placed at 0x40_0000_0000 */
 	p.bus_numbers = 0;
 	pcie_host_set_platform(e->host, &p);
 	assert_int_equal(pcie_host_sriov_support(e->host, e->pf), PCIE_SRIOV_NO_BUS_RESOURCE);

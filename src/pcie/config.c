@@ -172,6 +172,7 @@ void pcie__fn_build(struct pcie_function *fn, const struct pcie_function_config 
 	pcie__set(cfg, PCIE_OFF_ARI, 4, PCI_EXT_CAP_HDR(PCI_EXT_CAP_ID_ARI, 1, 0));
 
 	fn->bus_master = false;
+	pcie__fn_update_window(fn);
 	memcpy(fn->init, cfg, PCI_CFG_SIZE);
 	memcpy(fn->init_wmask, wm, PCI_CFG_SIZE);
 }
@@ -181,10 +182,12 @@ bool pcie_fn_present(const struct pcie_function *fn)
 	return fn && fn->state != PCIE_FN_DISABLED;
 }
 
-static void fn_name(const struct pcie_function *fn, char *buf, size_t n)
+/* Only formatted when a line is logged: MMIO doorbells are a hot path. */
+static const char *fn_name(const struct pcie_function *fn, char *buf, size_t n)
 {
 	snprintf(buf, n, "%02x:%02x.%x", PCIE_RID_BUS(fn->rid), PCIE_RID_DEV(fn->rid),
 		 PCIE_RID_FN(fn->rid));
+	return buf;
 }
 
 static int check_cfg_access(struct pcie_function *fn, unsigned off, unsigned len, const char *what)
@@ -193,15 +196,14 @@ static int check_cfg_access(struct pcie_function *fn, unsigned off, unsigned len
 
 	if (!fn)
 		return -ENODEV;
-	fn_name(fn, name, sizeof(name));
 	if (!pcie_fn_present(fn)) {
 		log_warn(PCIE_TOPIC, "%s: config %s at 0x%x on an absent function refused",
-			 name, what, off);
+			 fn_name(fn, name, sizeof(name)), what, off);
 		return -ENODEV;
 	}
 	if ((len != 1 && len != 2 && len != 4) || off % len || off + len > PCI_CFG_SIZE) {
 		log_warn(PCIE_TOPIC, "%s: config %s of %u bytes at 0x%x refused (bad size or alignment)",
-			 name, what, len, off);
+			 fn_name(fn, name, sizeof(name)), what, len, off);
 		return -EINVAL;
 	}
 	return 0;
@@ -237,15 +239,15 @@ void pcie__fn_flr(struct pcie_function *fn)
 {
 	char name[16];
 
-	fn_name(fn, name, sizeof(name));
 	if (pcie__fn_set_state(fn, PCIE_FN_RESETTING))
 		return;
-	log_info(PCIE_TOPIC, "%s: function level reset", name);
+	log_info(PCIE_TOPIC, "%s: function level reset", fn_name(fn, name, sizeof(name)));
 	if (fn->has_sriov)
 		pcie__sriov_reset(fn);
 	memcpy(fn->cfg, fn->init, PCI_CFG_SIZE);
 	memcpy(fn->wmask, fn->init_wmask, PCI_CFG_SIZE);
 	fn->bus_master = false;
+	pcie__fn_update_window(fn);
 	pcie__msix_reset(fn);
 	if (fn->ops && fn->ops->reset)
 		fn->ops->reset(fn->ctx, fn);
@@ -271,8 +273,10 @@ int pcie_cfg_write(struct pcie_function *fn, unsigned off, unsigned len, uint32_
 		fn->cfg[a] = (uint8_t)((fn->cfg[a] & ~fn->wmask[a]) | (b & fn->wmask[a]));
 		fn->cfg[a] &= (uint8_t)~(b & fn->w1cmask[a]);
 	}
-	if (overlaps(off, len, PCI_COMMAND, 2))
+	if (overlaps(off, len, PCI_COMMAND, 2)) {
 		fn->bus_master = pcie__get(fn->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MASTER;
+		pcie__fn_update_window(fn);
+	}
 	if (fn->conf.msix_vectors && overlaps(off, len, PCIE_OFF_MSIX + PCI_MSIX_FLAGS, 2))
 		pcie__msix_ctrl_written(fn);
 	if (sriov_hit)
@@ -305,24 +309,25 @@ static int check_mmio(struct pcie_function *fn, unsigned bar, uint64_t off, cons
 
 	if (!fn)
 		return -ENODEV;
-	fn_name(fn, name, sizeof(name));
 	if (fn->state != PCIE_FN_ENABLED) {
-		log_warn(PCIE_TOPIC, "%s: MMIO %s on a function that is %s refused", name, what,
+		log_warn(PCIE_TOPIC, "%s: MMIO %s on a function that is %s refused",
+			 fn_name(fn, name, sizeof(name)), what,
 			 pcie_fn_state_name(fn->state));
 		return -ENODEV;
 	}
 	if (bar >= PCI_NUM_BARS || !fn->conf.bars[bar].size) {
-		log_warn(PCIE_TOPIC, "%s: MMIO %s on BAR%u, which does not exist, refused", name, what, bar);
+		log_warn(PCIE_TOPIC, "%s: MMIO %s on BAR%u, which does not exist, refused",
+			 fn_name(fn, name, sizeof(name)), what, bar);
 		return -EINVAL;
 	}
 	if ((off & 3) || off + 4 > fn->conf.bars[bar].size) {
 		log_warn(PCIE_TOPIC, "%s: MMIO %s at BAR%u+0x%llx refused (outside or unaligned)",
-			 name, what, bar, (unsigned long long)off);
+			 fn_name(fn, name, sizeof(name)), what, bar, (unsigned long long)off);
 		return -EINVAL;
 	}
 	if (!fn_decodes_memory(fn)) {
 		log_warn(PCIE_TOPIC, "%s: MMIO %s at BAR%u+0x%llx with memory decoding off (%s) refused",
-			 name, what, bar, (unsigned long long)off,
+			 fn_name(fn, name, sizeof(name)), what, bar, (unsigned long long)off,
 			 fn->index ? "VF MSE clear" : "Command.Memory clear");
 		return -EIO;
 	}
@@ -384,6 +389,7 @@ int pcie_fn_set_dma_domain(struct pcie_function *fn, void *base, uint64_t size)
 		return -EINVAL;
 	fn->dma_base = base;
 	fn->dma_size = base ? size : 0;
+	pcie__fn_update_window(fn);
 	log_info(PCIE_TOPIC, "%02x:%02x.%x: DMA domain %s (0x%llx bytes)", PCIE_RID_BUS(fn->rid),
 		 PCIE_RID_DEV(fn->rid), PCIE_RID_FN(fn->rid), base ? "attached" : "detached",
 		 (unsigned long long)fn->dma_size);
@@ -406,6 +412,17 @@ void *pcie_dma_map(struct pcie_function *fn, uint64_t gpa, uint64_t len)
 		 !fn->bus_master ? "bus master off" : !fn->dma_base ? "no memory domain"
 								   : "outside the domain");
 	return NULL;
+}
+
+void pcie__fn_update_window(struct pcie_function *fn)
+{
+	fn->win.base = fn->bus_master ? fn->dma_base : NULL;
+	fn->win.size = fn->win.base ? fn->dma_size : 0;
+}
+
+const struct pcie_dma_window *pcie_fn_dma_window(const struct pcie_function *fn)
+{
+	return &fn->win;
 }
 
 uint64_t pcie_fn_dma_faults(const struct pcie_function *fn)

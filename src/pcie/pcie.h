@@ -211,4 +211,26 @@ int pcie_fn_set_dma_domain(struct pcie_function *fn, void *base, uint64_t size);
 void *pcie_dma_map(struct pcie_function *fn, uint64_t gpa, uint64_t len);
 uint64_t pcie_fn_dma_faults(const struct pcie_function *fn);
 
+/*
+ * The function's effective IOMMU window for device models' hot paths:
+ * base is NULL while no domain is assigned or Bus Master is off. Owned by
+ * the function (valid as long as the host); kept current by config writes
+ * and pcie_fn_set_dma_domain(). pcie_dma_map_fast() checks it inline and
+ * falls back to pcie_dma_map() -- which counts and logs -- on a miss, so both
+ * give the same answer.
+ */
+struct pcie_dma_window {
+	uint8_t *base;
+	uint64_t size;
+};
+const struct pcie_dma_window *pcie_fn_dma_window(const struct pcie_function *fn);
+
+static inline void *pcie_dma_map_fast(struct pcie_function *fn, const struct pcie_dma_window *w,
+				      uint64_t gpa, uint64_t len)
+{
+	if (w->base && len <= w->size && gpa <= w->size - len)
+		return w->base + gpa;
+	return pcie_dma_map(fn, gpa, len);
+}
+
 #endif /* IOVLAB_PCIE_PCIE_H */

@@ -42,6 +42,7 @@ struct pcie_function {
 	uint8_t *dma_base;
 	uint64_t dma_size;
 	uint64_t dma_faults;
+	struct pcie_dma_window win;	/* effective: base NULL unless BME + domain */
 	/* PF only: SR-IOV */
 	bool has_sriov;
 	struct pcie_sriov_config sriov;
@@ -67,6 +68,7 @@ uint32_t pcie__bar_flags(const struct pcie_bar_info *b);
 int pcie__fn_set_state(struct pcie_function *fn, enum pcie_fn_state to);
 void pcie__fn_build(struct pcie_function *fn, const struct pcie_function_config *c, bool vf);
 void pcie__fn_flr(struct pcie_function *fn);
+void pcie__fn_update_window(struct pcie_function *fn);
 
 /* sriov.c */
 int pcie__sriov_write(struct pcie_function *pf, unsigned off, unsigned len,

@@ -115,6 +115,7 @@ static void vfs_enable(struct pcie_function *pf, unsigned num)
 		memcpy(vf->cfg, vf->init, PCI_CFG_SIZE);
 		memcpy(vf->wmask, vf->init_wmask, PCI_CFG_SIZE);
 		vf->bus_master = false;
+		pcie__fn_update_window(vf);
 		pcie__msix_reset(vf);
 		if (pcie__fn_set_state(vf, PCIE_FN_ENABLED))
 			continue;
@@ -141,6 +142,7 @@ static void vfs_disable(struct pcie_function *pf)
 			vf->ops->reset(vf->ctx, vf);
 		vf->dma_base = NULL;	/* the IOMMU mapping goes with the function */
 		vf->dma_size = 0;
+		pcie__fn_update_window(vf);
 	}
 	pf->num_vfs_enabled = 0;
 	log_info(PCIE_TOPIC, "%02x:%02x.%x: VF Enable cleared, %u VFs removed", PCIE_RID_BUS(pf->rid),

@@ -67,7 +67,7 @@ void srnic__fn_reset(struct srnic_fn *f)
 
 bool srnic__fn_up(const struct srnic_fn *f)
 {
-	return f->pci && pcie_fn_state(f->pci) == PCIE_FN_ENABLED && (f->ctrl & SRNIC_CTRL_ENABLE);
+	return f->present && (f->ctrl & SRNIC_CTRL_ENABLE);
 }
 
 static unsigned cause_vector(uint32_t bit)
@@ -124,7 +124,7 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 		srnic__drop(nic, f, SRNIC_DROP_RING_FULL);
 		return false;
 	}
-	d = pcie_dma_map(f->pci, q->base + 16ull * q->head, sizeof(*d));
+	d = pcie_dma_map_fast(f->pci, f->dma, q->base + 16ull * q->head, sizeof(*d));
 	if (!d) {
 		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
 		srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
@@ -143,7 +143,7 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 		srnic__error(f, SRNIC_ERR_BAD_DESC);
 		return false;
 	}
-	buf = pcie_dma_map(f->pci, d->addr, len);
+	buf = pcie_dma_map_fast(f->pci, f->dma, d->addr, len);
 	if (!buf) {
 		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
 		srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
@@ -175,7 +175,7 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 	if (q->state != SRNIC_Q_ENABLED || q->head == q->tail)
 		return 0;
 	/* One translation for the whole ring per doorbell (the batch). */
-	ring = pcie_dma_map(f->pci, q->base, 16ull * q->size);
+	ring = pcie_dma_map_fast(f->pci, f->dma, q->base, 16ull * q->size);
 	if (!ring) {
 		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
 		srnic__error(f, SRNIC_ERR_DMA);
@@ -198,7 +198,7 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 			srnic__error(f, SRNIC_ERR_BAD_DESC);
 			continue;
 		}
-		buf = pcie_dma_map(f->pci, d->addr, len);
+		buf = pcie_dma_map_fast(f->pci, f->dma, d->addr, len);
 		if (!buf) {
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
 			stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
@@ -523,9 +523,12 @@ static void ops_reset(void *ctx, struct pcie_function *fn)
 
 static void ops_vfs_changed(void *ctx, struct pcie_function *pf, unsigned num)
 {
-	(void)ctx;
-	log_info(SRNIC_TOPIC, "%u VFs %s", num, num ? "enabled" : "(all VFs removed)");
+	struct srnic *nic = ctx;
+
 	(void)pf;
+	for (unsigned i = 1; i < SRNIC_NFUNCS; i++)
+		nic->fns[i].present = i <= num;
+	log_info(SRNIC_TOPIC, "%u VFs present", num);
 }
 
 const struct pcie_function_ops srnic__ops = {
@@ -565,6 +568,8 @@ struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn)
 		f->index = i;
 		f->pci = i ? pcie_pf_vf(nic->pf, i) : nic->pf;
 		f->nqp = i ? SRNIC_VF_NUM_QP : SRNIC_PF_NUM_QP;
+		f->dma = pcie_fn_dma_window(f->pci);
+		f->present = i == 0;
 		f->vport = -1;
 		srnic__fn_reset(f);
 	}

@@ -36,6 +36,8 @@ enum srnic_stat {
 struct srnic_fn {
 	struct srnic *nic;
 	struct pcie_function *pci;
+	const struct pcie_dma_window *dma;	/* the function's IOMMU window */
+	bool present;		/* on the bus (PF always; VF n while n <= NumVFs enabled) */
 	unsigned index;		/* 0 = PF */
 	unsigned nqp;
 	uint32_t ctrl, err_cause, int_cause, int_mask;
@@ -63,7 +65,10 @@ struct srnic {
 	uint32_t sw_ctrl, vport_sel, filter_sel, cmd_status;
 	uint32_t vport_cfg[SRNIC_NUM_VPORTS];
 	struct srnic_filter filters[SRNIC_NUM_FILTERS];
-	int16_t fhash[SRNIC_FHASH];	/* filter index, -1 empty */
+	struct {
+		uint64_t key;	/* MAC | VLAN_EN << 60 | VLAN << 48 */
+		int16_t vport;	/* -1 empty */
+	} fhash[SRNIC_FHASH];
 	uint32_t sw_drops[4], sw_uplink_tx, sw_uplink_rx;
 	const struct srnic_uplink_ops *uplink;
 	void *uplink_ctx;

@@ -42,7 +42,7 @@ static bool vport_valid(const struct srnic *nic, unsigned v)
 static void rebuild(struct srnic *nic)
 {
 	for (unsigned i = 0; i < SRNIC_FHASH; i++)
-		nic->fhash[i] = -1;
+		nic->fhash[i].vport = -1;
 	for (unsigned i = 0; i < SRNIC_NUM_FILTERS; i++) {
 		const struct srnic_filter *fl = &nic->filters[i];
 		unsigned s;
@@ -50,11 +50,13 @@ static void rebuild(struct srnic *nic)
 		if (!(fl->cfg & SRNIC_FILTER_CFG_VALID) ||
 		    !vport_valid(nic, SRNIC_FILTER_CFG_GET_VPORT(fl->cfg)))
 			continue;
-		s = fhash_slot(fkey(fl->mac, fl->cfg & SRNIC_FILTER_CFG_VLAN_EN,
-				    SRNIC_FILTER_CFG_GET_VLAN(fl->cfg)));
-		while (nic->fhash[s] >= 0)
+		uint64_t k = fkey(fl->mac, fl->cfg & SRNIC_FILTER_CFG_VLAN_EN,
+				  SRNIC_FILTER_CFG_GET_VLAN(fl->cfg));
+		s = fhash_slot(k);
+		while (nic->fhash[s].vport >= 0)
 			s = (s + 1) & (SRNIC_FHASH - 1);
-		nic->fhash[s] = (int16_t)i;
+		nic->fhash[s].key = k;
+		nic->fhash[s].vport = (int16_t)SRNIC_FILTER_CFG_GET_VPORT(fl->cfg);
 	}
 	for (unsigned f = 0; f < SRNIC_NFUNCS; f++)
 		nic->fns[f].vport = -1;
@@ -67,15 +69,12 @@ static int lookup(const struct srnic *nic, const uint8_t *mac, bool vlan_en, uns
 {
 	uint64_t k = fkey(mac, vlan_en, vlan);
 
+	/* 256 filters in 512 slots: the table is never full, probing ends. */
 	for (unsigned s = fhash_slot(k);; s = (s + 1) & (SRNIC_FHASH - 1)) {
-		int i = nic->fhash[s];
-		const struct srnic_filter *fl;
-
-		if (i < 0)
+		if (nic->fhash[s].vport < 0)
 			return -1;
-		fl = &nic->filters[i];
-		if (fkey(fl->mac, fl->cfg & SRNIC_FILTER_CFG_VLAN_EN, SRNIC_FILTER_CFG_GET_VLAN(fl->cfg)) == k)
-			return (int)SRNIC_FILTER_CFG_GET_VPORT(fl->cfg);
+		if (nic->fhash[s].key == k)
+			return nic->fhash[s].vport;
 	}
 }
 

@@ -28,6 +28,15 @@
 #define BATCH	32u
 #define PAIRS	7
 #define RUN_NS	150000000ll	/* per measurement */
+
+/* Count mode (SRNIC_BENCH_FRAMES=N): each run stops after N frames instead
+ * of RUN_NS, for instruction counting under callgrind (perf-limits.md). */
+static uint64_t count_frames;
+
+static bool run_done(uint64_t frames, double t)
+{
+	return count_frames ? frames >= count_frames : t >= RUN_NS;
+}
 #define MEMSZ	(4u << 20)
 #define TXR	0x1000u
 #define RXR	0x2000u
@@ -119,7 +128,7 @@ static double run_raw(struct raw *r, unsigned len)
 			frames += BATCH;
 		}
 		t = now_ns() - t0;
-	} while (t < RUN_NS);
+	} while (!run_done(frames, t));
 	return frames / (t / 1e9);
 }
 
@@ -253,7 +262,7 @@ static double run_srnic(struct lab *l, unsigned len, const uint8_t *dst, bool to
 			frames += BATCH;
 		}
 		t = now_ns() - t0;
-	} while (t < RUN_NS);
+	} while (!run_done(frames, t));
 	if (to_vf2 && (uint64_t)(rdr(l, 2, SRNIC_REG_STAT_RX_FRAMES) - rx0) != (uint32_t)frames)
 		fprintf(stderr, "srnic_bench: VF2 received %u of %llu frames (ring-full drops %u)\n",
 			(unsigned)(rdr(l, 2, SRNIC_REG_STAT_RX_FRAMES) - rx0), (unsigned long long)frames,
@@ -275,6 +284,16 @@ int main(void)
 	struct lab l = { 0 };
 
 	lab_up(&l);
+	if (getenv("SRNIC_BENCH_FRAMES")) {
+		count_frames = strtoull(getenv("SRNIC_BENCH_FRAMES"), NULL, 0);
+		printf("count mode: %llu frames of 64 B, raw then srnic VF -> VF\n",
+		       (unsigned long long)count_frames);
+		run_raw(&raw, 64);
+		run_srnic(&l, 64, l.mac[2], true);
+		lab_down(&l);
+		free(raw.mem);
+		return 0;
+	}
 	printf("srnic benchmark: batch %u, ring %u, %d A/B pairs of %.0f ms each, one thread\n",
 	       BATCH, RING, PAIRS, RUN_NS / 1e6);
 	printf("%-16s %6s %12s %12s %10s %10s %22s %s\n", "path", "size", "raw Mfps", "srnic Mfps",

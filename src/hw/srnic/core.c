@@ -10,6 +10,7 @@
  * in SRNIC_REG_ERR_CAUSE (docs/hw/srnic.md "Errors").
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,11 +66,6 @@ void srnic__fn_reset(struct srnic_fn *f)
 	(void)nic;
 }
 
-bool srnic__fn_up(const struct srnic_fn *f)
-{
-	return f->present && (f->ctrl & SRNIC_CTRL_ENABLE);
-}
-
 static unsigned cause_vector(uint32_t bit)
 {
 	for (unsigned q = 0; q < SRNIC_MAX_QP; q++)
@@ -107,72 +103,173 @@ static void stat_add(struct srnic_fn *f, enum srnic_stat s, uint32_t v)
 
 /* ---- RX ---- */
 
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* A DMA fault on an RX ring or buffer: counted, flagged, queue stopped. */
+static bool rx_fault(struct srnic *nic, struct srnic_fn *f, struct srnic_queue *q, unsigned qi)
+{
+	stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
+	srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
+	srnic__error(f, SRNIC_ERR_DMA);
+	q_set_state(f, q, "rx", qi, SRNIC_Q_ERROR);
+	return false;
+}
+
+/*
+ * Hot path: state is read into locals once (the copy below is a call that
+ * would otherwise force reloads), DMA checks are the inline window test
+ * with pcie_dma_map() as the counting slow path.
+ */
 bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, uint32_t len)
 {
 	uint32_t cfg = nic->vport_cfg[vport];
-	unsigned fi = SRNIC_VPORT_CFG_GET_FUNC(cfg), qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
-	struct srnic_fn *f = &nic->fns[fi];
+	unsigned qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
+	struct srnic_fn *f = &nic->fns[SRNIC_VPORT_CFG_GET_FUNC(cfg)];
 	struct srnic_queue *q = &f->rxq[qi];
+	const struct pcie_dma_window *win = f->dma;
+	uint8_t *base = win->base;
+	uint64_t size = win->size, daddr, baddr;
+	uint32_t head = q->head, mask = q->size - 1;
 	struct srnic_desc *d;
 	uint8_t *buf;
 
-	if (!srnic__fn_up(f)) {
+	if (unlikely(!srnic__fn_up(f))) {
 		srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
 		return false;
 	}
-	if (q->state != SRNIC_Q_ENABLED || q->head == q->tail) {
+	if (unlikely(q->state != SRNIC_Q_ENABLED || head == q->tail)) {
 		srnic__drop(nic, f, SRNIC_DROP_RING_FULL);
 		return false;
 	}
-	d = pcie_dma_map_fast(f->pci, f->dma, q->base + 16ull * q->head, sizeof(*d));
-	if (!d) {
-		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
-		srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
-		srnic__error(f, SRNIC_ERR_DMA);
-		q_set_state(f, q, "rx", qi, SRNIC_Q_ERROR);
-		return false;
-	}
-	if (d->len < len) {
+	daddr = q->base + 16ull * head;
+	if (likely(base && size >= 16 && daddr <= size - 16))
+		d = (struct srnic_desc *)(base + daddr);
+	else if (!(d = pcie_dma_map(f->pci, daddr, sizeof(*d))))
+		return rx_fault(nic, f, q, qi);
+	baddr = d->addr;
+	if (unlikely(d->len < len)) {
 		/* A frame longer than the posted buffer: the descriptor is
 		 * completed with an error rather than written past its end. */
 		log_warn(SRNIC_TOPIC, "fn %u rx queue %u: %u-byte frame, %u-byte buffer at 0x%llx",
-			 f->index, qi, len, d->len, (unsigned long long)d->addr);
+			 f->index, qi, len, d->len, (unsigned long long)baddr);
 		d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
-		q->head = (q->head + 1) & (q->size - 1);
+		q->head = (head + 1) & mask;
 		srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
 		srnic__error(f, SRNIC_ERR_BAD_DESC);
 		return false;
 	}
-	buf = pcie_dma_map_fast(f->pci, f->dma, d->addr, len);
-	if (!buf) {
-		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
-		srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
-		srnic__error(f, SRNIC_ERR_DMA);
-		q_set_state(f, q, "rx", qi, SRNIC_Q_ERROR);
-		return false;
-	}
+	if (likely(base && len <= size && baddr <= size - len))
+		buf = base + baddr;
+	else if (!(buf = pcie_dma_map(f->pci, baddr, len)))
+		return rx_fault(nic, f, q, qi);
+	q->head = (head + 1) & mask;
+	f->stats[SRNIC_ST_RX_FRAMES]++;
+	f->stats[SRNIC_ST_RX_BYTES] += len;
 	memmove(buf, frame, len);	/* source and target may share a domain */
+	/* Contract with the driver: the frame is in the buffer before the
+	 * descriptor says DONE (release ordering for a driver in another
+	 * process polling status). */
+	atomic_thread_fence(memory_order_release);
 	d->len = (uint16_t)len;
 	d->vport = (uint16_t)vport;
 	d->status = SRNIC_DESC_S_DONE;
-	q->head = (q->head + 1) & (q->size - 1);
-	stat_add(f, SRNIC_ST_RX_FRAMES, 1);
-	stat_add(f, SRNIC_ST_RX_BYTES, len);
-	if (!(f->int_cause & SRNIC_INT_RX(qi)))
+	if (unlikely(!(f->int_cause & SRNIC_INT_RX(qi))))
 		srnic__raise(f, SRNIC_INT_RX(qi));
 	return true;
 }
 
 /* ---- TX ---- */
 
+/*
+ * Deliver n frames that all go to vPort v (unicast hairpin), with the RX
+ * queue's state held in locals for the whole run. Any frame that needs more
+ * than the plain case (no buffer, fault, short buffer, link down) goes
+ * through srnic__rx_deliver(), which counts and flags it.
+ */
+static void rx_deliver_run(struct srnic *nic, unsigned v, const uint8_t *const *frames,
+			   const uint32_t *lens, unsigned n)
+{
+	uint32_t cfg = nic->vport_cfg[v];
+	unsigned qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
+	struct srnic_fn *f = &nic->fns[SRNIC_VPORT_CFG_GET_FUNC(cfg)];
+	struct srnic_queue *q = &f->rxq[qi];
+	uint8_t *base = f->dma->base;
+	uint64_t size = f->dma->size, rbase = q->base;
+	uint32_t head = q->head, tail = q->tail, mask = q->size - 1, bytes = 0, got = 0;
+	unsigned i = 0;
+
+	if (likely(srnic__fn_up(f) && q->state == SRNIC_Q_ENABLED && base && size >= 16)) {
+		for (; i < n && head != tail; i++) {
+			uint64_t daddr = rbase + 16ull * head, baddr;
+			struct srnic_desc *d;
+			uint32_t len = lens[i];
+
+			if (unlikely(daddr > size - 16))
+				break;
+			d = (struct srnic_desc *)(base + daddr);
+			baddr = d->addr;
+			if (unlikely(d->len < len || len > size || baddr > size - len))
+				break;
+			memmove(base + baddr, frames[i], len);	/* domains may be shared */
+			atomic_thread_fence(memory_order_release);	/* frame before DONE */
+			d->len = (uint16_t)len;
+			d->vport = (uint16_t)v;
+			d->status = SRNIC_DESC_S_DONE;
+			head = (head + 1) & mask;
+			bytes += len;
+			got++;
+		}
+		q->head = head;
+		f->stats[SRNIC_ST_RX_FRAMES] += got;
+		f->stats[SRNIC_ST_RX_BYTES] += bytes;
+		if (got && unlikely(!(f->int_cause & SRNIC_INT_RX(qi))))
+			srnic__raise(f, SRNIC_INT_RX(qi));
+	}
+	for (; i < n; i++)
+		srnic__rx_deliver(nic, v, frames[i], lens[i]);
+}
+
+#define TX_BURST 32u
+
+struct tx_burst {
+	unsigned n;
+	int16_t dst[TX_BURST];
+	const uint8_t *frame[TX_BURST];
+	uint32_t len[TX_BURST];
+	struct srnic_desc *desc[TX_BURST];
+};
+
+/* Deliver the pending hairpin frames in order, a run per destination, then
+ * complete their TX descriptors (the buffers are free only now). */
+static void burst_flush(struct srnic *nic, struct tx_burst *b)
+{
+	unsigned i = 0;
+
+	while (i < b->n) {
+		unsigned j = i + 1;
+
+		while (j < b->n && b->dst[j] == b->dst[i])
+			j++;
+		rx_deliver_run(nic, (unsigned)b->dst[i], b->frame + i, b->len + i, j - i);
+		i = j;
+	}
+	for (i = 0; i < b->n; i++)
+		b->desc[i]->status = SRNIC_DESC_S_DONE;
+	b->n = 0;
+}
+
 unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 {
 	struct srnic_queue *q = &f->txq[qi];
+	struct srnic *nic = f->nic;
 	struct srnic_desc *ring;
+	struct tx_burst b;
+	uint32_t head = q->head, mask = q->size - 1, bytes = 0, sent = 0;
 	unsigned done = 0;
 
 	q->pending = false;
-	if (q->state != SRNIC_Q_ENABLED || q->head == q->tail)
+	if (q->state != SRNIC_Q_ENABLED || head == q->tail)
 		return 0;
 	/* One translation for the whole ring per doorbell (the batch). */
 	ring = pcie_dma_map_fast(f->pci, f->dma, q->base, 16ull * q->size);
@@ -182,39 +279,58 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 		q_set_state(f, q, "tx", qi, SRNIC_Q_ERROR);
 		return 0;
 	}
-	while (q->head != q->tail) {
-		struct srnic_desc *d = &ring[q->head];
+	b.n = 0;
+	while (head != q->tail) {
+		struct srnic_desc *d = &ring[head];
 		uint32_t len = d->len;
+		uint16_t flags = d->flags;
 		const uint8_t *buf;
+		int dst;
 
-		q->head = (q->head + 1) & (q->size - 1);
+		head = (head + 1) & mask;
 		done++;
-		if ((d->flags & ~SRNIC_DESC_F_MASK) || !(d->flags & SRNIC_DESC_F_EOP) ||
-		    len < SRNIC_FRAME_MIN || len > SRNIC_FRAME_MAX) {
+		if (unlikely((flags & ~SRNIC_DESC_F_MASK) || !(flags & SRNIC_DESC_F_EOP) ||
+			     len < SRNIC_FRAME_MIN || len > SRNIC_FRAME_MAX)) {
 			log_warn(SRNIC_TOPIC, "fn %u tx queue %u: bad descriptor (flags 0x%x, len %u)",
-				 f->index, qi, d->flags, len);
+				 f->index, qi, flags, len);
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
-			srnic__drop(f->nic, f, SRNIC_DROP_BAD_DESC);
+			srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
 			srnic__error(f, SRNIC_ERR_BAD_DESC);
 			continue;
 		}
 		buf = pcie_dma_map_fast(f->pci, f->dma, d->addr, len);
-		if (!buf) {
+		if (unlikely(!buf)) {
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
 			stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
-			srnic__drop(f->nic, f, SRNIC_DROP_BAD_DESC);
+			srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
 			srnic__error(f, SRNIC_ERR_DMA);
 			q_set_state(f, q, "tx", qi, SRNIC_Q_ERROR);
 			break;
 		}
-		stat_add(f, SRNIC_ST_TX_FRAMES, 1);
-		stat_add(f, SRNIC_ST_TX_BYTES, len);
+		sent++;
+		bytes += len;
+		dst = (f->ctrl & SRNIC_CTRL_ENABLE) ? srnic__switch_classify(f, buf) : -1;
+		if (likely(dst >= 0)) {
+			b.dst[b.n] = (int16_t)dst;
+			b.frame[b.n] = buf;
+			b.len[b.n] = len;
+			b.desc[b.n] = d;
+			if (++b.n == TX_BURST)
+				burst_flush(nic, &b);
+			continue;
+		}
+		/* Anything but a plain hairpin keeps its place in the order. */
+		burst_flush(nic, &b);
 		if (!(f->ctrl & SRNIC_CTRL_ENABLE))
-			srnic__drop(f->nic, f, SRNIC_DROP_LINK_DOWN);
+			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
 		else
 			srnic__switch_tx(f, buf, len);
 		d->status = SRNIC_DESC_S_DONE;
 	}
+	burst_flush(nic, &b);
+	q->head = head;
+	f->stats[SRNIC_ST_TX_FRAMES] += sent;
+	f->stats[SRNIC_ST_TX_BYTES] += bytes;
 	if (done && !(f->int_cause & SRNIC_INT_TX(qi)))
 		srnic__raise(f, SRNIC_INT_TX(qi));
 	return done;

@@ -83,11 +83,17 @@ void srnic__error(struct srnic_fn *f, uint32_t err);
 unsigned srnic__tx_process(struct srnic_fn *f, unsigned q);
 /* Deliver frame to vPort v's RX queue; false if dropped (counted). */
 bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, uint32_t len);
-bool srnic__fn_up(const struct srnic_fn *f);
+static inline bool srnic__fn_up(const struct srnic_fn *f)
+{
+	return f->present && (f->ctrl & SRNIC_CTRL_ENABLE);
+}
 
 /* switch.c */
 void srnic__switch_reset(struct srnic *nic);
 void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len);
+/* Fast path: the vPort a frame from src goes to if it is a plain unicast
+ * hairpin (switch on, untagged, a filter matches another vPort), else -1. */
+int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame);
 void srnic__switch_from_uplink(struct srnic *nic, const uint8_t *frame, uint32_t len);
 int srnic__switch_read(struct srnic *nic, uint32_t off, uint32_t *val);
 int srnic__switch_write(struct srnic *nic, uint32_t off, uint32_t val);

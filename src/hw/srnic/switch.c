@@ -22,8 +22,7 @@ static uint64_t fkey(const uint8_t *mac, bool vlan_en, unsigned vlan)
 {
 	uint64_t k = 0;
 
-	for (int i = 0; i < 6; i++)
-		k |= (uint64_t)mac[i] << (8 * i);
+	memcpy(&k, mac, 6);	/* little-endian host: byte i in bits 8i+7..8i */
 	if (vlan_en)
 		k |= (1ull << 60) | ((uint64_t)(vlan & 0xfff) << 48);
 	return k;
@@ -168,6 +167,18 @@ static void forward(struct srnic *nic, int src_vport, struct srnic_fn *src, cons
 		uplink_tx(nic, src, frame, len);	/* unknown unicast leaves by the uplink */
 	else
 		srnic__drop(nic, NULL, SRNIC_DROP_NO_FILTER);
+}
+
+int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame)
+{
+	const struct srnic *nic = src->nic;
+	int dst;
+
+	if (!(nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) || src->vport < 0 || (frame[0] & 1) ||
+	    (frame[12] == 0x81 && frame[13] == 0x00))
+		return -1;
+	dst = lookup(nic, frame, false, 0);
+	return dst != src->vport ? dst : -1;
 }
 
 void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len)

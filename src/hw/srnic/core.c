@@ -320,8 +320,11 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 			continue;
 		}
 		/* Anything but a plain hairpin keeps its place in the order. */
-		burst_flush(nic, &b);
-		if (!(f->ctrl & SRNIC_CTRL_ENABLE))
+		if (b.n)
+			burst_flush(nic, &b);
+		if (dst == SRNIC_TO_UPLINK)
+			srnic__uplink_tx(nic, f, buf, len);
+		else if (!(f->ctrl & SRNIC_CTRL_ENABLE))
 			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
 		else
 			srnic__switch_tx(f, buf, len);

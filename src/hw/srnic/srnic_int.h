@@ -91,9 +91,12 @@ static inline bool srnic__fn_up(const struct srnic_fn *f)
 /* switch.c */
 void srnic__switch_reset(struct srnic *nic);
 void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len);
-/* Fast path: the vPort a frame from src goes to if it is a plain unicast
- * hairpin (switch on, untagged, a filter matches another vPort), else -1. */
+/* Fast path for an untagged unicast frame from src with the switch on: the
+ * vPort it hairpins to, SRNIC_TO_UPLINK if no filter matches, else -1 (take
+ * srnic__switch_tx). */
+#define SRNIC_TO_UPLINK (-2)
 int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame);
+void srnic__uplink_tx(struct srnic *nic, struct srnic_fn *src, const uint8_t *frame, uint32_t len);
 void srnic__switch_from_uplink(struct srnic *nic, const uint8_t *frame, uint32_t len);
 int srnic__switch_read(struct srnic *nic, uint32_t off, uint32_t *val);
 int srnic__switch_write(struct srnic *nic, uint32_t off, uint32_t val);

@@ -106,7 +106,7 @@ bool srnic__uplink_up(const struct srnic *nic)
 	return nic->uplink && (!nic->uplink->link_up || nic->uplink->link_up(nic->uplink_ctx));
 }
 
-static void uplink_tx(struct srnic *nic, struct srnic_fn *src, const uint8_t *frame, uint32_t len)
+void srnic__uplink_tx(struct srnic *nic, struct srnic_fn *src, const uint8_t *frame, uint32_t len)
 {
 	if (!srnic__uplink_up(nic) || nic->uplink->transmit(nic->uplink_ctx, frame, len)) {
 		srnic__drop(nic, src, SRNIC_DROP_LINK_DOWN);
@@ -153,7 +153,7 @@ static void forward(struct srnic *nic, int src_vport, struct srnic_fn *src, cons
 				copies++;
 			}
 		if (src_vport >= 0)
-			uplink_tx(nic, src, frame, len);
+			srnic__uplink_tx(nic, src, frame, len);
 		else if (!copies)
 			srnic__drop(nic, NULL, SRNIC_DROP_NO_FILTER);
 		return;
@@ -164,7 +164,7 @@ static void forward(struct srnic *nic, int src_vport, struct srnic_fn *src, cons
 		return;
 	}
 	if (src_vport >= 0)
-		uplink_tx(nic, src, frame, len);	/* unknown unicast leaves by the uplink */
+		srnic__uplink_tx(nic, src, frame, len);	/* unknown unicast leaves by the uplink */
 	else
 		srnic__drop(nic, NULL, SRNIC_DROP_NO_FILTER);
 }
@@ -178,6 +178,8 @@ int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame)
 	    (frame[12] == 0x81 && frame[13] == 0x00))
 		return -1;
 	dst = lookup(nic, frame, false, 0);
+	if (dst < 0)
+		return SRNIC_TO_UPLINK;	/* unknown unicast leaves by the uplink */
 	return dst != src->vport ? dst : -1;
 }
 
@@ -188,7 +190,7 @@ void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len)
 	if (!(nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE)) {
 		/* No switch: the PF is a plain NIC, VFs have no path out. */
 		if (src->index == 0)
-			uplink_tx(nic, src, frame, len);
+			srnic__uplink_tx(nic, src, frame, len);
 		else
 			srnic__drop(nic, src, SRNIC_DROP_LINK_DOWN);
 		return;

@@ -649,6 +649,54 @@ static void test_switch_disabled_pf_plain_nic(void **state)
 	assert_int_equal(srnic_peer_recv(e->peer, buf, 10), -EMSGSIZE);
 }
 
+
+/* One doorbell with several frames: hairpin runs keep their order with the
+ * frames around them, and a run that outgrows the posted buffers drops only
+ * the excess (ring full). */
+static void test_batch_order_and_partial_run(void **state)
+{
+	struct env *e = *state;
+	struct srnic_desc *d;
+	const uint8_t *dsts[6] = { e->mac[2], e->mac[2], bcast, e->mac[2], stranger, e->mac[2] };
+
+	switch_up(e);
+	for (unsigned i = 0; i < 6; i++) {
+		d = desc(e, 1, TXR, i);
+		make_frame(e->mem[1] + TXB + 2048 * i, dsts[i], e->mac[1], 64, (uint8_t)(0x10 + i));
+		d->addr = TXB + 2048 * i;
+		d->len = 64;
+		d->flags = SRNIC_DESC_F_EOP;
+		d->status = 0;
+	}
+	w(e, 1, SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL), 6);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(desc(e, 1, TXR, i)->status, SRNIC_DESC_S_DONE);
+	/* VF2 got frames 0,1,2(broadcast),3,5 in that order. */
+	const uint8_t order[5] = { 0x10, 0x11, 0x12, 0x13, 0x15 };
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(desc(e, 2, RXR, i)->status, SRNIC_DESC_S_DONE);
+		assert_int_equal(e->mem[2][RXB + 2048 * i + 20], order[i]);
+	}
+	assert_int_equal(srnic_peer_rx_frames(e->peer), 2);	/* broadcast + stranger */
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_TX_FRAMES), 6);
+	/* Restart VF2's RX queue with only 3 buffers posted, then send 5. */
+	w(e, 2, SRNIC_REG_QP(0, SRNIC_QP_RX_CTRL), 0);
+	w(e, 2, SRNIC_REG_QP(0, SRNIC_QP_RX_CTRL), SRNIC_QCTRL_ENABLE);
+	w(e, 2, SRNIC_REG_QP(0, SRNIC_QP_RX_TAIL), 3);
+	for (unsigned i = 6; i < 11; i++) {
+		d = desc(e, 1, TXR, i);
+		make_frame(e->mem[1] + TXB + 2048 * i, e->mac[2], e->mac[1], 64, (uint8_t)i);
+		d->addr = TXB + 2048 * i;
+		d->len = 64;
+		d->flags = SRNIC_DESC_F_EOP;
+	}
+	w(e, 1, SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL), 11);
+	assert_int_equal(r(e, 2, SRNIC_REG_QP(0, SRNIC_QP_RX_HEAD)), 3);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 5 + 3);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_DROP_RING_FULL), 2);
+	assert_int_equal(e->mem[2][RXB + 2048 * 2 + 20], 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_illegal_register_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_flr_resets_only_that_vf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_order_and_partial_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_disabled_pf_plain_nic, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,7 @@ static uint32_t rd(struct pcie_function *fn, unsigned off, unsigned len)
 	return v;
 }
 
-static void print_name(struct pcie_function *fn, bool numeric)
+static void print_name(struct pcie_function *fn, int numeric)
 {
 	uint16_t rid = pcie_fn_rid(fn);
 	bool vf = pcie_fn_is_vf(fn);
@@ -38,11 +38,16 @@ static void print_name(struct pcie_function *fn, bool numeric)
 			     : (uint16_t)rd(fn, PCI_DEVICE_ID, 2);
 
 	printf("%02x:%02x.%x ", PCIE_RID_BUS(rid), PCIE_RID_DEV(rid), PCIE_RID_FN(rid));
-	if (numeric)
+	/* lspci: -n numbers only, -nn names with [class] and [vendor:device]. */
+	if (numeric == 1)
 		printf("%04x: %04x:%04x", rd(fn, PCI_CLASS_DEVICE, 2), vendor, device);
+	else if (numeric >= 2)
+		printf("Ethernet controller [%04x]: Contoso (lab) srnic %s [%04x:%04x]",
+		       rd(fn, PCI_CLASS_DEVICE, 2), vf ? "Virtual Function" : "SR-IOV Ethernet Adapter",
+		       vendor, device);
 	else
-		printf("Ethernet controller: Contoso (lab) srnic %s [%04x:%04x]",
-		       vf ? "Virtual Function" : "SR-IOV Ethernet Adapter", vendor, device);
+		printf("Ethernet controller: Contoso (lab) srnic %s",
+		       vf ? "Virtual Function" : "SR-IOV Ethernet Adapter");
 	printf(" (rev %02x)\n", rd(fn, PCI_REVISION_ID, 1));
 }
 
@@ -122,14 +127,14 @@ static void hexdump(struct pcie_function *fn, unsigned n)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: iovlab lspci [-n] [-v|-vv|-vvv] [-x|-xxx|-xxxx] [--num-vfs N]\n");
+	fprintf(stderr, "usage: iovlab lspci [-n|-nn] [-v|-vv|-vvv] [-x|-xxx|-xxxx] [--num-vfs N]\n");
 	return 2;
 }
 
 int cmd_lspci(int argc, char **argv)
 {
 	int verbose = 0, hex = 0, rc = 0;
-	bool numeric = false;
+	int numeric = 0;
 	long num_vfs = 0;
 	struct pcie_host *host;
 	struct srnic *nic;
@@ -145,8 +150,8 @@ int cmd_lspci(int argc, char **argv)
 				fprintf(stderr, "iovlab lspci: --num-vfs takes 0..%u\n", SRNIC_TOTAL_VFS);
 				return 2;
 			}
-		} else if (strcmp(a, "-n") == 0) {
-			numeric = true;
+		} else if (strcmp(a, "-n") == 0 || strcmp(a, "-nn") == 0) {
+			numeric = (int)strlen(a) - 1;
 		} else if (a[0] == '-' && (a[1] == 'v' || a[1] == 'x')) {
 			size_t k = strspn(a + 1, a[1] == 'v' ? "v" : "x");
 			if (a[1 + k])

@@ -181,14 +181,25 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 
 /* ---- TX ---- */
 
+#define TX_BURST 32u
+
+/* Hairpin frames of one doorbell waiting to be delivered, in ring order. */
+struct tx_burst {
+	unsigned n;
+	int16_t dst[TX_BURST];
+	const uint8_t *frame[TX_BURST];
+	uint32_t len[TX_BURST];
+	struct srnic_desc *desc[TX_BURST];	/* TX descriptors to complete */
+};
+
 /*
- * Deliver n frames that all go to vPort v (unicast hairpin), with the RX
- * queue's state held in locals for the whole run. Any frame that needs more
- * than the plain case (no buffer, fault, short buffer, link down) goes
+ * Deliver frames [i, j) of the burst, which all go to vPort v, with the RX
+ * queue's state in locals for the whole run, and complete their TX
+ * descriptors (a TX buffer is free only once copied). A frame that needs
+ * more than the plain case (no buffer, fault, short buffer, link down) goes
  * through srnic__rx_deliver(), which counts and flags it.
  */
-static void rx_deliver_run(struct srnic *nic, unsigned v, const uint8_t *const *frames,
-			   const uint32_t *lens, unsigned n)
+static void rx_deliver_run(struct srnic *nic, unsigned v, struct tx_burst *b, unsigned i, unsigned j)
 {
 	uint32_t cfg = nic->vport_cfg[v];
 	unsigned qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
@@ -197,25 +208,25 @@ static void rx_deliver_run(struct srnic *nic, unsigned v, const uint8_t *const *
 	uint8_t *base = f->dma->base;
 	uint64_t size = f->dma->size, rbase = q->base;
 	uint32_t head = q->head, tail = q->tail, mask = q->size - 1, bytes = 0, got = 0;
-	unsigned i = 0;
 
-	if (likely(srnic__fn_up(f) && q->state == SRNIC_Q_ENABLED && base && size >= 16)) {
-		for (; i < n && head != tail; i++) {
-			uint64_t daddr = rbase + 16ull * head, baddr;
-			struct srnic_desc *d;
-			uint32_t len = lens[i];
+	/* The whole ring inside the domain: no per-descriptor ring check. */
+	if (likely(srnic__fn_up(f) && q->state == SRNIC_Q_ENABLED && base && rbase <= size &&
+		   16ull * q->size <= size - rbase)) {
+		struct srnic_desc *ring = (struct srnic_desc *)(base + rbase);
 
-			if (unlikely(daddr > size - 16))
-				break;
-			d = (struct srnic_desc *)(base + daddr);
-			baddr = d->addr;
+		for (; i < j && head != tail; i++) {
+			struct srnic_desc *d = &ring[head];
+			uint64_t baddr = d->addr;
+			uint32_t len = b->len[i];
+
 			if (unlikely(d->len < len || len > size || baddr > size - len))
 				break;
-			memmove(base + baddr, frames[i], len);	/* domains may be shared */
+			memmove(base + baddr, b->frame[i], len);	/* domains may be shared */
 			atomic_thread_fence(memory_order_release);	/* frame before DONE */
 			d->len = (uint16_t)len;
 			d->vport = (uint16_t)v;
 			d->status = SRNIC_DESC_S_DONE;
+			b->desc[i]->status = SRNIC_DESC_S_DONE;
 			head = (head + 1) & mask;
 			bytes += len;
 			got++;
@@ -226,22 +237,13 @@ static void rx_deliver_run(struct srnic *nic, unsigned v, const uint8_t *const *
 		if (got && unlikely(!(f->int_cause & SRNIC_INT_RX(qi))))
 			srnic__raise(f, SRNIC_INT_RX(qi));
 	}
-	for (; i < n; i++)
-		srnic__rx_deliver(nic, v, frames[i], lens[i]);
+	for (; i < j; i++) {
+		srnic__rx_deliver(nic, v, b->frame[i], b->len[i]);
+		b->desc[i]->status = SRNIC_DESC_S_DONE;
+	}
 }
 
-#define TX_BURST 32u
-
-struct tx_burst {
-	unsigned n;
-	int16_t dst[TX_BURST];
-	const uint8_t *frame[TX_BURST];
-	uint32_t len[TX_BURST];
-	struct srnic_desc *desc[TX_BURST];
-};
-
-/* Deliver the pending hairpin frames in order, a run per destination, then
- * complete their TX descriptors (the buffers are free only now). */
+/* Deliver the pending hairpin frames in order, one run per destination. */
 static void burst_flush(struct srnic *nic, struct tx_burst *b)
 {
 	unsigned i = 0;
@@ -251,12 +253,16 @@ static void burst_flush(struct srnic *nic, struct tx_burst *b)
 
 		while (j < b->n && b->dst[j] == b->dst[i])
 			j++;
-		rx_deliver_run(nic, (unsigned)b->dst[i], b->frame + i, b->len + i, j - i);
+		rx_deliver_run(nic, (unsigned)b->dst[i], b, i, j);
 		i = j;
 	}
-	for (i = 0; i < b->n; i++)
-		b->desc[i]->status = SRNIC_DESC_S_DONE;
 	b->n = 0;
+}
+
+/* The plain unicast case: switch on, untagged, not a group address. */
+static inline bool plain_unicast(const uint8_t *frame)
+{
+	return !(frame[0] & 1) && !(frame[12] == 0x81 && frame[13] == 0x00);
 }
 
 unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
@@ -265,11 +271,14 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 	struct srnic *nic = f->nic;
 	struct srnic_desc *ring;
 	struct tx_burst b;
-	uint32_t head = q->head, mask = q->size - 1, bytes = 0, sent = 0;
+	uint32_t head = q->head, tail = q->tail, mask = q->size - 1, bytes = 0, sent = 0;
 	unsigned done = 0;
+	/* Nothing below changes these during one doorbell (single-threaded). */
+	bool up = f->ctrl & SRNIC_CTRL_ENABLE;
+	bool fast = up && (nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) && f->vport >= 0;
 
 	q->pending = false;
-	if (q->state != SRNIC_Q_ENABLED || head == q->tail)
+	if (q->state != SRNIC_Q_ENABLED || head == tail)
 		return 0;
 	/* One translation for the whole ring per doorbell (the batch). */
 	ring = pcie_dma_map_fast(f->pci, f->dma, q->base, 16ull * q->size);
@@ -280,17 +289,18 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 		return 0;
 	}
 	b.n = 0;
-	while (head != q->tail) {
+	while (head != tail) {
 		struct srnic_desc *d = &ring[head];
 		uint32_t len = d->len;
 		uint16_t flags = d->flags;
 		const uint8_t *buf;
-		int dst;
+		int dst = -1;
 
 		head = (head + 1) & mask;
 		done++;
-		if (unlikely((flags & ~SRNIC_DESC_F_MASK) || !(flags & SRNIC_DESC_F_EOP) ||
-			     len < SRNIC_FRAME_MIN || len > SRNIC_FRAME_MAX)) {
+		/* flags exactly EOP (the rest is reserved), len 14..9018 */
+		if (unlikely(flags != SRNIC_DESC_F_EOP ||
+			     len - SRNIC_FRAME_MIN > SRNIC_FRAME_MAX - SRNIC_FRAME_MIN)) {
 			log_warn(SRNIC_TOPIC, "fn %u tx queue %u: bad descriptor (flags 0x%x, len %u)",
 				 f->index, qi, flags, len);
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
@@ -309,22 +319,24 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 		}
 		sent++;
 		bytes += len;
-		dst = (f->ctrl & SRNIC_CTRL_ENABLE) ? srnic__switch_classify(f, buf) : -1;
-		if (likely(dst >= 0)) {
-			b.dst[b.n] = (int16_t)dst;
-			b.frame[b.n] = buf;
-			b.len[b.n] = len;
-			b.desc[b.n] = d;
-			if (++b.n == TX_BURST)
-				burst_flush(nic, &b);
-			continue;
+		if (fast && plain_unicast(buf)) {
+			dst = srnic__lookup(nic, buf, false, 0);
+			if (dst >= 0 && dst != f->vport) {
+				b.dst[b.n] = (int16_t)dst;
+				b.frame[b.n] = buf;
+				b.len[b.n] = len;
+				b.desc[b.n] = d;
+				if (++b.n == TX_BURST)
+					burst_flush(nic, &b);
+				continue;
+			}
 		}
 		/* Anything but a plain hairpin keeps its place in the order. */
 		if (b.n)
 			burst_flush(nic, &b);
-		if (dst == SRNIC_TO_UPLINK)
-			srnic__uplink_tx(nic, f, buf, len);
-		else if (!(f->ctrl & SRNIC_CTRL_ENABLE))
+		if (fast && plain_unicast(buf) && dst < 0)
+			srnic__uplink_tx(nic, f, buf, len);	/* unknown unicast */
+		else if (!up)
 			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
 		else
 			srnic__switch_tx(f, buf, len);

@@ -6,6 +6,8 @@
 #ifndef IOVLAB_HW_SRNIC_SRNIC_INT_H
 #define IOVLAB_HW_SRNIC_SRNIC_INT_H
 
+#include <string.h>
+
 #include "hw/srnic/srnic.h"
 #include "wire/srnic_regs.h"
 
@@ -91,11 +93,37 @@ static inline bool srnic__fn_up(const struct srnic_fn *f)
 /* switch.c */
 void srnic__switch_reset(struct srnic *nic);
 void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len);
-/* Fast path for an untagged unicast frame from src with the switch on: the
- * vPort it hairpins to, SRNIC_TO_UPLINK if no filter matches, else -1 (take
- * srnic__switch_tx). */
-#define SRNIC_TO_UPLINK (-2)
-int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame);
+
+
+/* Filter table key of a MAC and VLAN (VLAN_EN << 60 | VLAN << 48 | MAC). */
+static inline uint64_t srnic__fkey(const uint8_t *mac, bool vlan_en, unsigned vlan)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);	/* little-endian host: byte i in bits 8i+7..8i */
+	if (vlan_en)
+		k |= (1ull << 60) | ((uint64_t)(vlan & 0xfff) << 48);
+	return k;
+}
+
+static inline unsigned srnic__fhash_slot(uint64_t k)
+{
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 55) & (SRNIC_FHASH - 1);
+}
+
+/* vPort whose filter matches (mac, VLAN), or -1. Inline: it runs per frame.
+ * 256 filters in 512 slots: the table is never full, probing ends. */
+static inline int srnic__lookup(const struct srnic *nic, const uint8_t *mac, bool vlan_en, unsigned vlan)
+{
+	uint64_t k = srnic__fkey(mac, vlan_en, vlan);
+
+	for (unsigned s = srnic__fhash_slot(k);; s = (s + 1) & (SRNIC_FHASH - 1)) {
+		if (nic->fhash[s].vport < 0)
+			return -1;
+		if (nic->fhash[s].key == k)
+			return nic->fhash[s].vport;
+	}
+}
 void srnic__uplink_tx(struct srnic *nic, struct srnic_fn *src, const uint8_t *frame, uint32_t len);
 void srnic__switch_from_uplink(struct srnic *nic, const uint8_t *frame, uint32_t len);
 int srnic__switch_read(struct srnic *nic, uint32_t off, uint32_t *val);

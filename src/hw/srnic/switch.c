@@ -16,23 +16,6 @@
 #include "base/log.h"
 #include "hw/srnic/srnic_int.h"
 
-#define NO_VLAN 0xffffu
-
-static uint64_t fkey(const uint8_t *mac, bool vlan_en, unsigned vlan)
-{
-	uint64_t k = 0;
-
-	memcpy(&k, mac, 6);	/* little-endian host: byte i in bits 8i+7..8i */
-	if (vlan_en)
-		k |= (1ull << 60) | ((uint64_t)(vlan & 0xfff) << 48);
-	return k;
-}
-
-static unsigned fhash_slot(uint64_t k)
-{
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 55) & (SRNIC_FHASH - 1);
-}
-
 static bool vport_valid(const struct srnic *nic, unsigned v)
 {
 	return v < SRNIC_NUM_VPORTS && (nic->vport_cfg[v] & SRNIC_VPORT_CFG_VALID);
@@ -49,9 +32,9 @@ static void rebuild(struct srnic *nic)
 		if (!(fl->cfg & SRNIC_FILTER_CFG_VALID) ||
 		    !vport_valid(nic, SRNIC_FILTER_CFG_GET_VPORT(fl->cfg)))
 			continue;
-		uint64_t k = fkey(fl->mac, fl->cfg & SRNIC_FILTER_CFG_VLAN_EN,
+		uint64_t k = srnic__fkey(fl->mac, fl->cfg & SRNIC_FILTER_CFG_VLAN_EN,
 				  SRNIC_FILTER_CFG_GET_VLAN(fl->cfg));
-		s = fhash_slot(k);
+		s = srnic__fhash_slot(k);
 		while (nic->fhash[s].vport >= 0)
 			s = (s + 1) & (SRNIC_FHASH - 1);
 		nic->fhash[s].key = k;
@@ -62,19 +45,6 @@ static void rebuild(struct srnic *nic)
 	for (unsigned v = SRNIC_NUM_VPORTS; v-- > 0;)
 		if (vport_valid(nic, v))
 			nic->fns[SRNIC_VPORT_CFG_GET_FUNC(nic->vport_cfg[v])].vport = (int)v;
-}
-
-static int lookup(const struct srnic *nic, const uint8_t *mac, bool vlan_en, unsigned vlan)
-{
-	uint64_t k = fkey(mac, vlan_en, vlan);
-
-	/* 256 filters in 512 slots: the table is never full, probing ends. */
-	for (unsigned s = fhash_slot(k);; s = (s + 1) & (SRNIC_FHASH - 1)) {
-		if (nic->fhash[s].vport < 0)
-			return -1;
-		if (nic->fhash[s].key == k)
-			return nic->fhash[s].vport;
-	}
 }
 
 void srnic__switch_reset(struct srnic *nic)
@@ -158,7 +128,7 @@ static void forward(struct srnic *nic, int src_vport, struct srnic_fn *src, cons
 			srnic__drop(nic, NULL, SRNIC_DROP_NO_FILTER);
 		return;
 	}
-	dst = lookup(nic, frame, tagged, vlan);
+	dst = srnic__lookup(nic, frame, tagged, vlan);
 	if (dst >= 0 && dst != src_vport) {
 		srnic__rx_deliver(nic, (unsigned)dst, frame, len);
 		return;
@@ -167,20 +137,6 @@ static void forward(struct srnic *nic, int src_vport, struct srnic_fn *src, cons
 		srnic__uplink_tx(nic, src, frame, len);	/* unknown unicast leaves by the uplink */
 	else
 		srnic__drop(nic, NULL, SRNIC_DROP_NO_FILTER);
-}
-
-int srnic__switch_classify(const struct srnic_fn *src, const uint8_t *frame)
-{
-	const struct srnic *nic = src->nic;
-	int dst;
-
-	if (!(nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) || src->vport < 0 || (frame[0] & 1) ||
-	    (frame[12] == 0x81 && frame[13] == 0x00))
-		return -1;
-	dst = lookup(nic, frame, false, 0);
-	if (dst < 0)
-		return SRNIC_TO_UPLINK;	/* unknown unicast leaves by the uplink */
-	return dst != src->vport ? dst : -1;
 }
 
 void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len)

@@ -18,12 +18,14 @@ static const char *const built[] = {
 	"logger with WPP/tracefmt-style prefixes and topics (IOVLAB_LOG)",
 	"lab files: format, validation with file:line errors (man iovlab.lab)",
 	"partitions as processes, guest memory, VMBus channels",
+	"srnic: the emulated SR-IOV NIC with its PCIe SR-IOV capability (iovlab lspci)",
+	"vPCI: the host VSP and guest VSC protocol over VMBus",
 };
 
 static const char *const not_built[] = {
 	"the NDIS framework's adapters and the reference PF/VF miniports and VBD",
 	"the virtualization stack, vSwitch and the Windows views",
-	"vPCI and NetVsc's VF binding, the data-path switch",
+	"NetVsc's VF binding through vPCI, the data-path switch",
 	"diagnose, traces, captures; lwIP guests and the benchmark",
 };
 

@@ -10,6 +10,7 @@
 static const struct iovlab_command commands[] = {
 	{ "run", "LAB", "bring a lab up, run its script, print views, tear down", cmd_run },
 	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
+	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
 };
 
 static void usage(FILE *out)

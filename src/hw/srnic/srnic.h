@@ -1,0 +1,94 @@
+/*
+ * srnic, the lab's emulated SR-IOV NIC: public API for the layers above
+ * (the NDIS framework maps NdisRead/WriteRegisterUlong onto
+ * srnic_mmio_read32/write32, the vPCI model forwards guest config accesses to
+ * srnic_cfg_read/write, the Hyper-V model attaches each function to a guest's
+ * memory with srnic_set_dma_domain, lab files pick an uplink backend). The
+ * device is one PF with up to 64 VFs on the PCIe model (src/pcie), a NIC
+ * switch with vPorts and MAC/VLAN filters, queue pairs with descriptor rings
+ * in guest memory and an uplink. Everything a driver does goes through
+ * config space and the register map in include/wire/srnic_regs.h, documented
+ * in docs/hw/srnic.md. Single-threaded: the caller serialises calls.
+ */
+#ifndef IOVLAB_HW_SRNIC_SRNIC_H
+#define IOVLAB_HW_SRNIC_SRNIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pcie/pcie.h"
+
+struct srnic;
+struct srnic_peer;
+
+/*
+ * An uplink backend (built-in peer, TAP, veth, pcapng tap ...). transmit is
+ * called for every frame the NIC switch sends out of the uplink; frame is
+ * valid only during the call and stays owned by the NIC. Return 0, or
+ * -errno to count the frame as dropped (link down). link_up may be NULL
+ * (always up).
+ */
+struct srnic_uplink_ops {
+	int (*transmit)(void *ctx, const void *frame, size_t len);
+	bool (*link_up)(void *ctx);
+};
+
+/* Create the NIC's PF at bus/devfn on host (PF 0000:03:00.0 is bus 3,
+ * devfn 0). The host owns the PCIe functions; srnic_destroy() frees the NIC
+ * model only, so destroy the NIC before the host. NULL with errno on error. */
+struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn);
+void srnic_destroy(struct srnic *nic);
+
+/* Function fn: 0 = PF, n = VF n (1-based). NULL if out of range. */
+struct pcie_function *srnic_function(struct srnic *nic, unsigned fn);
+
+/* Driver-side register access on BAR bar of function fn (BAR0 registers,
+ * BAR2 MSI-X). 0 or -errno; refused accesses are logged and read all ones. */
+int srnic_mmio_read32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t *val);
+int srnic_mmio_write32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t val);
+/* Config space of function fn (pcie_cfg_read/write semantics). */
+int srnic_cfg_read(struct srnic *nic, unsigned fn, unsigned off, unsigned len, uint32_t *val);
+int srnic_cfg_write(struct srnic *nic, unsigned fn, unsigned off, unsigned len, uint32_t val);
+
+/* IOMMU: assign function fn to guest memory [base, base+size) addressed by
+ * guest-physical 0..size-1 (caller owns the memory; NULL detaches). */
+int srnic_set_dma_domain(struct srnic *nic, unsigned fn, void *base, uint64_t size);
+
+/* Reset VF vf's NIC state (queues, registers, statistics), as the PF's
+ * SRNIC_REG_VF_RESET register does; switch state the PF programmed stays. */
+int srnic_vf_reset(struct srnic *nic, unsigned vf);
+
+/* Doorbells process rings at once (default). In deferred mode a doorbell
+ * only records the tail and srnic_poll() processes every pending ring;
+ * returns the number of descriptors processed. */
+void srnic_set_deferred(struct srnic *nic, bool deferred);
+unsigned srnic_poll(struct srnic *nic);
+
+/* Uplink: attach a backend (replaces any other; ops must outlive it), and
+ * deliver a frame received from the wire into the NIC switch (copied). */
+int srnic_uplink_attach(struct srnic *nic, const struct srnic_uplink_ops *ops, void *ctx);
+void srnic_uplink_detach(struct srnic *nic);
+int srnic_uplink_receive(struct srnic *nic, const void *frame, size_t len);
+/* Tell the NIC the uplink's link state changed (raises a link interrupt). */
+void srnic_uplink_link_changed(struct srnic *nic);
+
+/*
+ * The built-in peer: a link partner on the uplink that tests and the
+ * default lab use. Creating one attaches it as the uplink. It queues up to
+ * depth frames the NIC sent (oldest kept; overflow counted) unless in
+ * count-only mode. destroy detaches it; destroy(NULL) is a no-op.
+ */
+struct srnic_peer *srnic_peer_create(struct srnic *nic, unsigned depth);
+void srnic_peer_destroy(struct srnic_peer *peer);
+int srnic_peer_send(struct srnic_peer *peer, const void *frame, size_t len);
+/* Next frame the NIC sent: its length, or -EAGAIN if none, -EMSGSIZE if it
+ * does not fit in cap (the frame is then consumed). */
+ssize_t srnic_peer_recv(struct srnic_peer *peer, void *buf, size_t cap);
+void srnic_peer_set_link(struct srnic_peer *peer, bool up);
+void srnic_peer_set_count_only(struct srnic_peer *peer, bool count_only);
+uint64_t srnic_peer_rx_frames(const struct srnic_peer *peer);
+uint64_t srnic_peer_rx_overflows(const struct srnic_peer *peer);
+
+#endif /* IOVLAB_HW_SRNIC_SRNIC_H */

@@ -40,7 +40,7 @@ static char *read_file(const char *path, size_t *len)
 static char *good_text(void)
 {
 	size_t len;
-	return read_file(TEST_DRIVERS_SRCDIR "/fake_pf.inf", &len);
+	return read_file(TEST_DRIVERS_BUILDDIR "/fake_pf.inf", &len);
 }
 
 /* Replace the first occurrence of from by to; the test fails if from is absent. */
@@ -81,7 +81,7 @@ static void test_good_pf_package(void **state)
 	int rc;
 
 	(void)state;
-	rc = ndis_inf_load(TEST_DRIVERS_SRCDIR "/fake_pf.inf", &inf, err, sizeof(err));
+	rc = ndis_inf_load(TEST_DRIVERS_BUILDDIR "/fake_pf.inf", &inf, err, sizeof(err));
 	if (rc)
 		fail_msg("%s", err);
 	assert_int_equal(ndis_inf_class(inf), NDIS_INF_CLASS_NET);
@@ -114,7 +114,7 @@ static void test_apply_builds_driver_key(void **state)
 	uint32_t u;
 
 	(void)state;
-	assert_int_equal(ndis_inf_load(TEST_DRIVERS_SRCDIR "/fake_pf.inf", &inf, err, sizeof(err)), 0);
+	assert_int_equal(ndis_inf_load(TEST_DRIVERS_BUILDDIR "/fake_pf.inf", &inf, err, sizeof(err)), 0);
 	m = ndis_inf_model_at(inf, 0);
 	assert_int_equal(ndis_inf_apply(m->install, root), 0);
 	/* Keyword values come from Ndi\params\<kw>\default, stored as REG_SZ. */

@@ -1,0 +1,57 @@
+/*
+ * What every api_*.c adapter shares: turning a MiniportAdapterHandle into the
+ * adapter (a wrong handle is reported as an NDIS-HANDLE finding against the
+ * driver whose code is running, never dereferenced) and the one mapping from
+ * the framework's -errno results to the NDIS_STATUS an export returns.
+ */
+#include <errno.h>
+
+#include "ndis/internal.h"
+
+struct ndis_adapter *ndis__api_adapter(NDIS_HANDLE h, const char *fn)
+{
+	enum ndis_handle_kind k = ndis__handle_kind(h);
+	struct ndis_call *c;
+
+	if (k == NDIS_H_ADAPTER)
+		return h;
+	c = ndis__call_current();
+	if (c && c->fw)
+		ndis__finding(c->fw, NDIS_RULE_HANDLE, c->drv ? c->drv->name : "", c->ad ? c->ad->name : "",
+			      "%s was given %p, which is %s, not a MiniportAdapterHandle", fn, h,
+			      ndis__handle_kind_name(k));
+	else
+		log_error(NDIS_LOG_VERIFIER, "%s was given %p, which is %s, not a MiniportAdapterHandle", fn, h,
+			  ndis__handle_kind_name(k));
+	return NULL;
+}
+
+NDIS_STATUS ndis__status_from_errno(int rc)
+{
+	switch (rc) {
+	case 0:
+		return NDIS_STATUS_SUCCESS;
+	case -EINPROGRESS:
+		return NDIS_STATUS_PENDING;
+	case -ENOMEM:
+		return NDIS_STATUS_RESOURCES;
+	case -EINVAL:
+		return NDIS_STATUS_INVALID_PARAMETER;
+	case -EPROTO:
+		return NDIS_STATUS_BAD_VERSION;
+	case -ENOEXEC:
+		return NDIS_STATUS_BAD_CHARACTERISTICS;
+	case -ENOTSUP:
+		return NDIS_STATUS_NOT_SUPPORTED;
+	case -ENOENT:
+		return NDIS_STATUS_FILE_NOT_FOUND;
+	case -EMSGSIZE:
+		return NDIS_STATUS_INVALID_LENGTH;
+	case -ENOBUFS:
+		return NDIS_STATUS_BUFFER_TOO_SHORT;
+	case -ENODEV:
+		return NDIS_STATUS_ADAPTER_NOT_READY;
+	default:
+		return NDIS_STATUS_FAILURE;
+	}
+}

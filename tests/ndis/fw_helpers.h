@@ -14,6 +14,9 @@
 #include "../drivers/fake_control.h"
 #include "bus_double.h"
 
+/* An NDIS_STATUS (a signed int) as the uint32_t the lab API carries. */
+#define ST(x) ((uint32_t)(x))
+
 /* Hardware IDs of the test packages (tests/drivers/meson.build). */
 #define HWID(dev) "PCI\\VEN_1AB4&DEV_" dev
 

@@ -369,7 +369,7 @@ void ndis__adapter_check_initialized(struct ndis_adapter *ad)
 		ndis__adapter_finding(ad, NDIS_RULE_VF_IN_PARENT,
 				      "miniport registered VF_MINIPORT capabilities in the %s partition%s", ndis_partition_name(part),
 				      ad->hypervisor_info_called ? "" : " without calling NdisGetHypervisorInfo");
-	if (pf_caps && part == NDIS_PARTITION_CHILD)
+	if (pf_caps && !vf_expected && part == NDIS_PARTITION_CHILD)
 		ndis__adapter_finding(ad, NDIS_RULE_PF_IN_CHILD,
 				      "miniport registered PF_MINIPORT capabilities in a child partition%s",
 				      ad->hypervisor_info_called ? "" : " without calling NdisGetHypervisorInfo");

@@ -528,9 +528,11 @@ static NDIS_STATUS MPMethod(PMP_ADAPTER Adapter, PNDIS_OID_REQUEST Req)
 	case OID_SRIOV_VF_INVALIDATE_CONFIG_BLOCK: {
 		PNDIS_SRIOV_VF_INVALIDATE_CONFIG_BLOCK_INFO p = Buf;
 		FakeControl.invalidated_mask = p->BlockMask;
+#if !defined(FAKE_NDIS_WDM) || defined(MUTANT_VBD_CONFIG_BLOCK)
 		if (p->BlockMask & 1)
 			FakeControl.config_block_status = NdisMReadConfigBlock(Adapter->AdapterHandle, 0, FakeControl.config_block,
 									       sizeof(FakeControl.config_block));
+#endif
 		Req->DATA.METHOD_INFORMATION.BytesRead = In;
 		return NDIS_STATUS_SUCCESS;
 	}

@@ -124,6 +124,43 @@ NDIS_EXPORT VOID NdisWriteRegisterUchar(volatile UCHAR *Register, UCHAR Data);
 NDIS_EXPORT VOID NdisWriteRegisterUshort(volatile USHORT *Register, USHORT Data);
 NDIS_EXPORT VOID NdisWriteRegisterUlong(volatile ULONG *Register, ULONG Data);
 
+/* ---- NET_BUFFER_LISTs (ndis_nbl.h) -------------------------------------- */
+NDIS_EXPORT NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle,
+						      PNET_BUFFER_LIST_POOL_PARAMETERS Parameters);
+NDIS_EXPORT VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
+NDIS_EXPORT PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+								  USHORT ContextBackFill, PMDL MdlChain,
+								  ULONG DataOffset, SIZE_T DataLength);
+NDIS_EXPORT PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+						      USHORT ContextBackFill);
+NDIS_EXPORT VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
+NDIS_EXPORT PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length);
+NDIS_EXPORT VOID NdisFreeMdl(PMDL Mdl);
+NDIS_EXPORT PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
+				    UINT AlignOffset);
+NDIS_EXPORT VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferList,
+						 ULONG SendCompleteFlags);
+NDIS_EXPORT VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferList,
+						    NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+						    ULONG ReceiveFlags);
+NDIS_EXPORT VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
+					NDIS_PORT_NUMBER PortNumber, ULONG SendFlags);
+NDIS_EXPORT VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
+					  ULONG ReturnFlags);
+
+/* ---- protocol drivers (ndis_protocol.h) ----------------------------------- */
+NDIS_EXPORT NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext,
+						   PNDIS_PROTOCOL_DRIVER_CHARACTERISTICS ProtocolCharacteristics,
+						   PNDIS_HANDLE NdisProtocolHandle);
+NDIS_EXPORT VOID NdisDeregisterProtocolDriver(NDIS_HANDLE NdisProtocolHandle);
+NDIS_EXPORT NDIS_STATUS NdisOpenAdapterEx(NDIS_HANDLE NdisProtocolHandle, NDIS_HANDLE ProtocolBindingContext,
+					  PNDIS_OPEN_PARAMETERS OpenParameters, NDIS_HANDLE BindContext,
+					  PNDIS_HANDLE NdisBindingHandle);
+NDIS_EXPORT VOID NdisCompleteBindAdapterEx(NDIS_HANDLE BindAdapterContext, NDIS_STATUS Status);
+NDIS_EXPORT NDIS_STATUS NdisCloseAdapterEx(NDIS_HANDLE NdisBindingHandle);
+NDIS_EXPORT VOID NdisCompleteUnbindAdapterEx(NDIS_HANDLE UnbindContext);
+NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
+
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))

@@ -137,6 +137,10 @@ void ndis__driver_unload(struct ndis_driver *drv)
 		log_warn(NDIS_LOG, "driver %s unloaded without NdisMDeregisterMiniportDriver", drv->name);
 		ndis__driver_deregister_miniport(drv);
 	}
+	if (drv->role == NDIS_DRIVER_PROTOCOL && drv->protocol) {
+		log_warn(NDIS_LOG, "driver %s unloaded without NdisDeregisterProtocolDriver", drv->name);
+		ndis__protocol_deregister(drv->protocol);
+	}
 	if (drv->mem_blocks > 0)
 		log_warn(NDIS_LOG, "driver %s unloaded with %ld NdisAllocateMemory block(s) not freed",
 			 drv->name, drv->mem_blocks);

@@ -302,6 +302,8 @@ void ndis__nicswitch_create(struct ndis_adapter *ad);
 /* Before halt: NDIS deletes it (spec 2.18). 0 done, -EINPROGRESS pending. */
 int ndis__nicswitch_delete(struct ndis_adapter *ad);
 void ndis__nicswitch_clear(struct ndis_adapter *ad);
+/* NDIS_NIC_SWITCH_INFO_ARRAY with the default switch (bind parameters); bytes or -ENOSPC. */
+int ndis__nicswitch_info_array(struct ndis_adapter *ad, void *buf, size_t len);
 /* The SR-IOV OIDs a PF must list in SupportedOidList ("P", spec 3.2). */
 extern const uint32_t ndis__pf_mandatory_oids[];
 extern const size_t ndis__pf_mandatory_oid_count;
@@ -337,6 +339,76 @@ struct ndis_framework {
 struct ndis_framework *ndis__framework_for_call(void);
 
 /* ---- protocols, bindings and NBLs (protocol.c, nbl.c) ------------------- */
+struct ndis_protocol {
+	struct ndis_framework *fw;
+	struct ndis_protocol *next;
+	struct ndis_driver *drv;
+	char name[64];			/* NDIS_PROTOCOL_DRIVER_CHARACTERISTICS.Name */
+	char lower_range[128];		/* Ndi\Interfaces LowerRange of its INF */
+	NDIS_PROTOCOL_DRIVER_CHARACTERISTICS chars;
+	NDIS_HANDLE ctx;		/* ProtocolDriverContext */
+	bool loaded;			/* ndis_protocol_load finished */
+};
+
+struct ndis_binding {
+	struct ndis_binding *next;	/* in the adapter's list */
+	struct ndis_protocol *proto;
+	struct ndis_adapter *ad;
+	enum ndis_binding_state state;
+	uint32_t status;		/* decline status */
+	bool opened;			/* NdisOpenAdapterEx succeeded, not closed */
+	bool in_bind, bind_pended;
+	bool in_unbind, unbind_pended, unbind_done;
+	NDIS_HANDLE proto_ctx;		/* ProtocolBindingContext */
+	char bind_token, unbind_token;	/* addresses used as BindContext / UnbindContext */
+	NDIS_BIND_PARAMETERS bp;
+	NDIS_STRING adapter_name;
+	WCHAR adapter_name_buf[80];
+	uint8_t switch_array[NDIS_SIZEOF_NIC_SWITCH_INFO_ARRAY_REVISION_1 + NDIS_SIZEOF_NIC_SWITCH_INFO_REVISION_1];
+};
+
+/* Where an NBL is, as NDIS tracks ownership (nbl.c). */
+enum ndis_nbl_where {
+	NDIS_NBL_OWNED,		/* with the driver that allocated it */
+	NDIS_NBL_AT_MINIPORT,	/* sent, until NdisMSendNetBufferListsComplete */
+	NDIS_NBL_INDICATED,	/* indicated, until every binding returned it */
+};
+
+#define NDIS_NBL_MAX_HOLDERS 8
+
+struct ndis_nbl_track {
+	enum ndis_nbl_where where;
+	struct ndis_adapter *ad;
+	struct ndis_binding *sender;
+	struct ndis_binding *holders[NDIS_NBL_MAX_HOLDERS];
+	unsigned n_holders;
+	bool resources;			/* indicated with NDIS_RECEIVE_FLAGS_RESOURCES */
+	struct ndis_nbl_track *prev, *next;	/* in the adapter's sends/receives */
+};
+
+void ndis__binding_close(struct ndis_binding *b, bool report);
+struct ndis_binding *ndis__api_binding(NDIS_HANDLE h, const char *fn);
+int ndis__protocol_register(struct ndis_driver *drv, NDIS_HANDLE ctx,
+			    const NDIS_PROTOCOL_DRIVER_CHARACTERISTICS *ch, struct ndis_protocol **out);
+void ndis__protocol_deregister(struct ndis_protocol *p);
+int ndis__binding_open(struct ndis_binding *b, struct ndis_protocol *p, NDIS_HANDLE ctx,
+		       const NDIS_OPEN_PARAMETERS *op);
+void ndis__binding_bind_complete(struct ndis_binding *b, uint32_t status);
+void ndis__binding_unbind_complete(struct ndis_binding *b);
+/* Sends, receives and returns (nbl.c), after the api layer checked handles. */
+void ndis__nbl_send(struct ndis_binding *b, PNET_BUFFER_LIST nbls, NDIS_PORT_NUMBER port, ULONG flags);
+void ndis__nbl_send_complete(struct ndis_adapter *ad, PNET_BUFFER_LIST nbls, ULONG flags);
+void ndis__nbl_indicate(struct ndis_adapter *ad, PNET_BUFFER_LIST nbls, NDIS_PORT_NUMBER port, ULONG n, ULONG flags);
+void ndis__nbl_return(struct ndis_binding *b, PNET_BUFFER_LIST nbls, ULONG flags);
+/* Release what a closing binding still holds (reported when report is set). */
+void ndis__nbl_binding_closed(struct ndis_binding *b, bool report);
+struct ndis_nbl_track *ndis__nbl_track(PNET_BUFFER_LIST nbl);
+/* Pools and allocation; owner is the handle the pool was allocated with. */
+void *ndis__nbl_pool_create(NDIS_HANDLE owner, const NET_BUFFER_LIST_POOL_PARAMETERS *p);
+void ndis__nbl_pool_destroy(void *pool);
+PNET_BUFFER_LIST ndis__nbl_alloc(void *pool, bool with_nb, PMDL chain, ULONG offset, SIZE_T length);
+void ndis__nbl_free(PNET_BUFFER_LIST nbl);
+
 void ndis__adapter_bind_all(struct ndis_adapter *ad);
 /* 0 when every binding is closed, -EINPROGRESS while a protocol pends. */
 int ndis__adapter_unbind_all(struct ndis_adapter *ad);

@@ -251,6 +251,28 @@ static void fill_switch_info(struct ndis_adapter *ad, NDIS_NIC_SWITCH_INFO *info
 	}
 }
 
+int ndis__nicswitch_info_array(struct ndis_adapter *ad, void *buf, size_t len)
+{
+	const size_t need = NDIS_SIZEOF_NIC_SWITCH_INFO_ARRAY_REVISION_1 + NDIS_SIZEOF_NIC_SWITCH_INFO_REVISION_1;
+	NDIS_NIC_SWITCH_INFO_ARRAY *arr = buf;
+	NDIS_NIC_SWITCH_INFO info;
+
+	if (len < need)
+		return -ENOSPC;
+	memset(buf, 0, need);
+	arr->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+	arr->Header.Revision = NDIS_NIC_SWITCH_INFO_ARRAY_REVISION_1;
+	arr->Header.Size = NDIS_SIZEOF_NIC_SWITCH_INFO_ARRAY_REVISION_1;
+	arr->FirstElementOffset = NDIS_SIZEOF_NIC_SWITCH_INFO_ARRAY_REVISION_1;
+	arr->NumElements = ad->switch_created ? 1 : 0;
+	arr->ElementSize = NDIS_SIZEOF_NIC_SWITCH_INFO_REVISION_1;
+	if (ad->switch_created) {
+		fill_switch_info(ad, &info);
+		memcpy((uint8_t *)buf + arr->FirstElementOffset, &info, NDIS_SIZEOF_NIC_SWITCH_INFO_REVISION_1);
+	}
+	return (int)need;
+}
+
 static enum ndis_oid_route enum_switches(struct ndis_adapter *ad, NDIS_OID_REQUEST *r, uint32_t *status)
 {
 	uint32_t n = ad->switch_created ? 1 : 0;

@@ -20,6 +20,7 @@ struct fake_control {
 	int pend_restart;		/* MPRestart returns NDIS_STATUS_PENDING */
 	NDIS_STATUS init_status;	/* nonzero: MPInitializeEx fails with it */
 	NDIS_STATUS restart_status;	/* nonzero: MPRestart fails with it */
+	int hold_sends;			/* MPSendNetBufferLists keeps the NBLs (FakeCompleteSends) */
 	PVOID extra_attr;		/* set with NdisMSetMiniportAttributes after registration */
 	NDIS_STATUS extra_attr_status;
 
@@ -50,6 +51,7 @@ struct fake_control {
 	NDIS_HANDLE adapter;		/* MiniportAdapterHandle of the last adapter */
 	unsigned sends, returns;	/* NBLs sent to / returned to the driver */
 	PNET_BUFFER_LIST held_sends;	/* sends not yet completed (chain) */
+	NDIS_HANDLE rx_pool;
 };
 
 /* Exported by every fake miniport. */
@@ -57,5 +59,9 @@ extern struct fake_control FakeControl;
 void FakeReset(void);
 /* Complete the pended OID with status (the mutants complete twice / never). */
 void FakeCompletePending(NDIS_STATUS status);
+/* Indicate n receive NBLs (64 bytes each) with this vPort id in the OOB. */
+void FakeIndicateReceive(unsigned n, USHORT vport, ULONG flags);
+/* Send-complete the NBLs the driver holds. */
+void FakeCompleteSends(void);
 
 #endif /* IOVLAB_TESTS_FAKE_CONTROL_H */

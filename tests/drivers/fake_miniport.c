@@ -27,6 +27,7 @@ typedef struct _MP_ADAPTER {
 	BOOLEAN SriovEnabled;
 	USHORT NextVfId;
 	PNDIS_OID_REQUEST PendingRequest;
+	NDIS_HANDLE RxPool;
 } MP_ADAPTER, *PMP_ADAPTER;
 
 static NDIS_HANDLE MiniportDriverHandle;
@@ -241,6 +242,23 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	Status = MPSetRegistrationAttributes(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_config;
+	{
+		NET_BUFFER_LIST_POOL_PARAMETERS pp;
+
+		NdisZeroMemory(&pp, sizeof(pp));
+		pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+		pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+		pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+		pp.fAllocateNetBuffer = TRUE;
+		pp.PoolTag = FAKE_TAG;
+		pp.DataSize = 256;
+		Adapter->RxPool = NdisAllocateNetBufferListPool(MiniportAdapterHandle, &pp);
+		FakeControl.rx_pool = Adapter->RxPool;
+		if (!Adapter->RxPool) {
+			Status = NDIS_STATUS_RESOURCES;
+			goto fail_config;
+		}
+	}
 	if (FakeControl.extra_attr)
 		FakeControl.extra_attr_status = NdisMSetMiniportAttributes(MiniportAdapterHandle, FakeControl.extra_attr);
 
@@ -330,6 +348,8 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	return NDIS_STATUS_SUCCESS;
 
 fail_config:
+	if (Adapter->RxPool)
+		NdisFreeNetBufferListPool(Adapter->RxPool);
 	NdisCloseConfiguration(Config);
 fail:
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
@@ -345,6 +365,9 @@ static VOID MPHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 	FakeControl.last_halt_action = HaltAction;
 	if (Adapter->Bar0)
 		NdisMUnmapIoSpace(Adapter->AdapterHandle, Adapter->Bar0, 0x1000);
+	if (Adapter->RxPool)
+		NdisFreeNetBufferListPool(Adapter->RxPool);
+	FakeControl.rx_pool = NULL;
 	if (LastAdapter == Adapter)
 		LastAdapter = NULL;
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
@@ -615,24 +638,87 @@ static VOID MPCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID Request
 #endif
 }
 
-/* ---- data path (completed by later tests) ------------------------------------ */
+/* ---- data path --------------------------------------------------------------- */
 static VOID MPSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferList,
 				 NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
 {
-	UNREFERENCED_PARAMETER(MiniportAdapterContext);
-	UNREFERENCED_PARAMETER(NetBufferList);
+	PMP_ADAPTER Adapter = MiniportAdapterContext;
+	PNET_BUFFER_LIST Nbl, Last = NULL;
+
 	UNREFERENCED_PARAMETER(PortNumber);
 	UNREFERENCED_PARAMETER(SendFlags);
-	FakeControl.sends++;
+	for (Nbl = NetBufferList; Nbl; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+		FakeControl.sends++;
+		NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
+		Last = Nbl;
+	}
+#ifdef MUTANT_NBL_KEEP_SENDS
+	FakeControl.hold_sends = 1;	/* never completes them */
+#endif
+	if (FakeControl.hold_sends) {
+		NET_BUFFER_LIST_NEXT_NBL(Last) = FakeControl.held_sends;
+		FakeControl.held_sends = NetBufferList;
+		return;
+	}
+	NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, NetBufferList, 0);
+#ifdef MUTANT_NBL_SEND_TWICE
+	NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, NetBufferList, 0);
+#endif
+}
+
+__attribute__((visibility("default"))) void FakeCompleteSends(void)
+{
+	PNET_BUFFER_LIST Nbl = FakeControl.held_sends;
+
+	if (!Nbl || !LastAdapter)
+		return;
+	FakeControl.held_sends = NULL;
+	NdisMSendNetBufferListsComplete(LastAdapter->AdapterHandle, Nbl, 0);
+}
+
+__attribute__((visibility("default"))) void FakeIndicateReceive(unsigned n, USHORT vport, ULONG flags)
+{
+	PNET_BUFFER_LIST Head = NULL, *Tail = &Head, Nbl, Next;
+	unsigned i;
+
+	if (!LastAdapter)
+		return;
+	for (i = 0; i < n; i++) {
+		PUCHAR Data;
+
+		Nbl = NdisAllocateNetBufferAndNetBufferList(LastAdapter->RxPool, 0, 0, NULL, 0, 64);
+		if (!Nbl)
+			break;
+		Data = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(NET_BUFFER_LIST_FIRST_NB(Nbl)), NormalPagePriority);
+		NdisZeroMemory(Data, 64);
+		Data[0] = (UCHAR)i;
+		NET_BUFFER_LIST_RECEIVE_FILTER_VPORT_ID(Nbl) = vport;
+		*Tail = Nbl;
+		Tail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+	}
+	if (!Head)
+		return;
+	NdisMIndicateReceiveNetBufferLists(LastAdapter->AdapterHandle, Head, NDIS_DEFAULT_PORT_NUMBER, i, flags);
+	if (flags & NDIS_RECEIVE_FLAGS_RESOURCES)
+		/* The NBLs are ours again as soon as the call returns. */
+		for (Nbl = Head; Nbl; Nbl = Next) {
+			Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+			NdisFreeNetBufferList(Nbl);
+		}
 }
 
 static VOID MPReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
 				   ULONG ReturnFlags)
 {
+	PNET_BUFFER_LIST Nbl, Next;
+
 	UNREFERENCED_PARAMETER(MiniportAdapterContext);
-	UNREFERENCED_PARAMETER(NetBufferLists);
 	UNREFERENCED_PARAMETER(ReturnFlags);
-	FakeControl.returns++;
+	for (Nbl = NetBufferLists; Nbl; Nbl = Next) {
+		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		FakeControl.returns++;
+		NdisFreeNetBufferList(Nbl);
+	}
 }
 
 static __attribute__((unused)) VOID MPCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)

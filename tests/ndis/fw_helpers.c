@@ -97,6 +97,25 @@ struct fake_control *fake_control(const char *name)
 	return c;
 }
 
+void *fake_symbol(const char *name, const char *symbol)
+{
+	void *p = dlsym(driver_handle(name), symbol);
+
+	if (!p)
+		fail_msg("%s has no %s", name, symbol);
+	return p;
+}
+
+struct fake_proto_control *fake_proto(const char *name)
+{
+	struct fake_proto_control *c = fake_symbol(name, "FakeProtoControl");
+	void (*reset)(void);
+
+	*(void **)&reset = fake_symbol(name, "FakeProtoReset");
+	reset();
+	return c;
+}
+
 void fake_complete_pending(const char *name, NDIS_STATUS status)
 {
 	void (*complete)(NDIS_STATUS);

@@ -12,6 +12,7 @@
 #include "ndis/framework.h"
 #include "ndis/protocol.h"
 #include "../drivers/fake_control.h"
+#include "../drivers/fake_proto_control.h"
 #include "bus_double.h"
 
 /* An NDIS_STATUS (a signed int) as the uint32_t the lab API carries. */
@@ -23,6 +24,10 @@
 struct ndis_framework *test_framework(enum ndis_partition partition);
 /* The FakeControl of driver name (loaded with dlopen), reset. */
 struct fake_control *fake_control(const char *name);
+/* A symbol of test driver name (.so loaded with dlopen). */
+void *fake_symbol(const char *name, const char *symbol);
+/* The FakeProtoControl of protocol driver name, reset. */
+struct fake_proto_control *fake_proto(const char *name);
 /* Run FakeCompletePending in driver name. */
 void fake_complete_pending(const char *name, NDIS_STATUS status);
 /* Create an adapter on a bus double (and a vPCI double if vpci != NULL). */

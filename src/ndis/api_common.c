@@ -12,12 +12,15 @@ struct ndis_adapter *ndis__api_adapter(NDIS_HANDLE h, const char *fn)
 {
 	enum ndis_handle_kind k = ndis__handle_kind(h);
 	struct ndis_call *c;
+	struct ndis_framework *fw;
 
 	if (k == NDIS_H_ADAPTER)
 		return h;
+	/* The call's instance, or the only one in the process (design.md). */
 	c = ndis__call_current();
-	if (c && c->fw)
-		ndis__finding(c->fw, NDIS_RULE_HANDLE, c->drv ? c->drv->name : "", c->ad ? c->ad->name : "",
+	fw = ndis__framework_for_call();
+	if (fw)
+		ndis__finding(fw, NDIS_RULE_HANDLE, c && c->drv ? c->drv->name : "", c && c->ad ? c->ad->name : "",
 			      "%s was given %p, which is %s, not a MiniportAdapterHandle", fn, h,
 			      ndis__handle_kind_name(k));
 	else

@@ -58,13 +58,13 @@ static void set_binding_state(struct ndis_binding *b, enum ndis_binding_state to
 struct ndis_binding *ndis__api_binding(NDIS_HANDLE h, const char *fn)
 {
 	enum ndis_handle_kind k = ndis__handle_kind(h);
-	struct ndis_call *c;
+	struct ndis_call *c = ndis__call_current();
+	struct ndis_framework *fw = ndis__framework_for_call();
 
 	if (k == NDIS_H_BINDING)
 		return h;
-	c = ndis__call_current();
-	if (c && c->fw)
-		ndis__finding(c->fw, NDIS_RULE_HANDLE, c->drv ? c->drv->name : "", "",
+	if (fw)
+		ndis__finding(fw, NDIS_RULE_HANDLE, c && c->drv ? c->drv->name : "", "",
 			      "%s was given %p, which is %s, not an NdisBindingHandle", fn, h, ndis__handle_kind_name(k));
 	else
 		log_error(NDIS_LOG_VERIFIER, "%s was given %p, which is %s, not an NdisBindingHandle", fn, h,

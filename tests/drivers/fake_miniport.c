@@ -417,6 +417,9 @@ static NDIS_STATUS MPQuery(PNDIS_OID_REQUEST Req)
 		}
 		*(PULONG)Buf = 1500;
 		Req->DATA.QUERY_INFORMATION.BytesWritten = sizeof(ULONG);
+#ifdef MUTANT_OID_BYTE_COUNTS
+		Req->DATA.QUERY_INFORMATION.BytesWritten = Len + 4;	/* more than the buffer */
+#endif
 		return NDIS_STATUS_SUCCESS;
 #ifdef FAKE_ROLE_PF
 	case OID_SRIOV_PROBED_BARS: {

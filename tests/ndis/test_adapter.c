@@ -558,9 +558,11 @@ static void test_attributes_outside_initialize(void **state)
 	assert_int_equal(NdisMSetMiniportAttributes(c->adapter, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&ra),
 			 NDIS_STATUS_FAILURE);
 	assert_int_equal(ndis_framework_findings_of(fw, NDIS_RULE_ATTR_ORDER), 1);
-	/* Not an adapter handle: refused, nothing touched. */
+	/* Not an adapter handle: refused, nothing touched, reported. */
 	assert_int_equal(NdisMSetMiniportAttributes(&not_a_handle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&ra),
 			 NDIS_STATUS_INVALID_PARAMETER);
+	assert_int_equal(ndis_framework_findings_of(fw, NDIS_RULE_HANDLE), 1);
+	assert_non_null(strstr(ndis_framework_finding_at(fw, 1)->evidence, "not a MiniportAdapterHandle"));
 	ndis_framework_destroy(fw);
 }
 

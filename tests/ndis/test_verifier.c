@@ -39,6 +39,16 @@ static void read_vf_config(struct ndis_adapter *ad)
 	assert_int_equal(ndis_oid_request(ad, &vmsp, &req, NULL, NULL, &st), 0);
 }
 
+static void query_frame_size(struct ndis_adapter *ad)
+{
+	NDIS_OID_REQUEST req;
+	ULONG size;
+	uint32_t st;
+
+	ndis_oid_init(&req, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE, &size, sizeof(size));
+	assert_int_equal(ndis_oid_request(ad, &vmsp, &req, NULL, NULL, &st), 0);
+}
+
 struct mutant {
 	const char *driver, *dev;
 	enum ndis_partition partition;
@@ -72,6 +82,8 @@ static const struct mutant mutants[] = {
 	  "VF_MINIPORT capabilities in the parent partition without calling NdisGetHypervisorInfo" },
 	{ "mut_vf_bad_inf", "2016", NDIS_PARTITION_CHILD, true, false, NULL, NULL, NULL, NDIS_RULE_VF_INF_BINDING,
 	  "sets UpperRange \"ndis5\", LowerRange \"ethernet\"" },
+	{ "mut_oid_counts", "2037", NDIS_PARTITION_PARENT, false, false, NULL, NULL, query_frame_size,
+	  NDIS_RULE_OID_BYTE_COUNTS, "query: BytesWritten 8 beyond InformationBufferLength 4" },
 	{ "mut_vbd_vf_bus", "2021", NDIS_PARTITION_PARENT, false, true, NULL, NULL, read_vf_config,
 	  NDIS_RULE_VBD_PCI_VIRT, "NdisMGetVirtualFunctionBusData called by a miniport that sits on an IHV virtual bus driver" },
 	{ "mut_vbd_block", "2022", NDIS_PARTITION_CHILD, true, true, NULL, NULL, NULL, NDIS_RULE_VBD_CONFIG_BLOCK,

@@ -48,11 +48,32 @@ char *ndis_binding_describe(const struct ndis_binding_info *b, char *buf, size_t
 	return buf;
 }
 
-static void set_binding_state(struct ndis_binding *b, enum ndis_binding_state to)
+/* allowed[from][to]; the direct -> Unbound edges are NDIS closing a binding
+ * whose protocol deregistered or whose adapter is torn down. */
+static const bool binding_allowed[NDIS_BINDING_STATE_COUNT][NDIS_BINDING_STATE_COUNT] = {
+	[NDIS_BINDING_BINDING] = { [NDIS_BINDING_BOUND] = true, [NDIS_BINDING_DECLINED] = true,
+				   [NDIS_BINDING_UNBOUND] = true },
+	[NDIS_BINDING_BOUND] = { [NDIS_BINDING_UNBINDING] = true, [NDIS_BINDING_UNBOUND] = true },
+	[NDIS_BINDING_UNBINDING] = { [NDIS_BINDING_UNBOUND] = true },
+};
+
+bool ndis_binding_state_transition_allowed(enum ndis_binding_state from, enum ndis_binding_state to)
 {
+	return (unsigned)from < NDIS_BINDING_STATE_COUNT && (unsigned)to < NDIS_BINDING_STATE_COUNT &&
+	       binding_allowed[from][to];
+}
+
+static int set_binding_state(struct ndis_binding *b, enum ndis_binding_state to)
+{
+	if (!ndis_binding_state_transition_allowed(b->state, to)) {
+		log_error(NDIS_LOG, "binding %s -> '%s': transition %s -> %s refused", b->proto->name, b->ad->name,
+			  ndis_binding_state_name(b->state), ndis_binding_state_name(to));
+		return -EPERM;
+	}
 	log_info(NDIS_LOG, "binding %s -> '%s': %s -> %s", b->proto->name, b->ad->name,
 		 ndis_binding_state_name(b->state), ndis_binding_state_name(to));
 	b->state = to;
+	return 0;
 }
 
 struct ndis_binding *ndis__api_binding(NDIS_HANDLE h, const char *fn)

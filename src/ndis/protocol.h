@@ -12,6 +12,7 @@
 #ifndef IOVLAB_NDIS_PROTOCOL_LAB_H
 #define IOVLAB_NDIS_PROTOCOL_LAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ enum ndis_binding_state {
 };
 #define NDIS_BINDING_STATE_COUNT 5
 const char *ndis_binding_state_name(enum ndis_binding_state s);
+/* The transition table (docs/ndis/adapter-states.md, "Binding states"). */
+bool ndis_binding_state_transition_allowed(enum ndis_binding_state from, enum ndis_binding_state to);
 
 struct ndis_binding_info {
 	const char *protocol;	/* registered protocol name (NDIS_PROTOCOL_DRIVER_CHARACTERISTICS.Name) */

@@ -246,6 +246,33 @@ static void test_pnp_status_and_oids_reach_the_binding(void **state)
 	ndis_framework_destroy(fw);
 }
 
+static void test_binding_transition_table(void **state)
+{
+	static const struct {
+		enum ndis_binding_state from, to;
+	} legal[] = {
+		{ NDIS_BINDING_BINDING, NDIS_BINDING_BOUND },
+		{ NDIS_BINDING_BINDING, NDIS_BINDING_DECLINED },
+		{ NDIS_BINDING_BINDING, NDIS_BINDING_UNBOUND },
+		{ NDIS_BINDING_BOUND, NDIS_BINDING_UNBINDING },
+		{ NDIS_BINDING_BOUND, NDIS_BINDING_UNBOUND },
+		{ NDIS_BINDING_UNBINDING, NDIS_BINDING_UNBOUND },
+	};
+
+	(void)state;
+	for (int f = 0; f < NDIS_BINDING_STATE_COUNT; f++)
+		for (int t = 0; t < NDIS_BINDING_STATE_COUNT; t++) {
+			bool want = false;
+			for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++)
+				if (legal[i].from == (enum ndis_binding_state)f && legal[i].to == (enum ndis_binding_state)t)
+					want = true;
+			if (ndis_binding_state_transition_allowed(f, t) != want)
+				fail_msg("%s -> %s", ndis_binding_state_name(f), ndis_binding_state_name(t));
+		}
+	assert_string_equal(ndis_binding_state_name(NDIS_BINDING_DECLINED), "Declined");
+	assert_string_equal(ndis_binding_state_name(42), "?");
+}
+
 static void test_load_errors(void **state)
 {
 	struct ndis_framework *fw = test_framework(NDIS_PARTITION_CHILD);
@@ -265,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_loaded_first_binds_at_initialization),
 		cmocka_unit_test(test_pending_bind_and_unbind),
 		cmocka_unit_test(test_pnp_status_and_oids_reach_the_binding),
+		cmocka_unit_test(test_binding_transition_table),
 		cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

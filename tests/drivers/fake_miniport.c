@@ -526,7 +526,7 @@ static NDIS_STATUS MPMethod(PMP_ADAPTER Adapter, PNDIS_OID_REQUEST Req)
 	}
 	case OID_SRIOV_READ_VF_CONFIG_SPACE: {
 		PNDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS p = Buf;
-		if (In < sizeof(*p) || p->BufferOffset + p->Length > In) {
+		if (In < sizeof(*p) || (ULONG64)p->BufferOffset + p->Length > In || p->BufferOffset < sizeof(*p)) {
 			Req->DATA.METHOD_INFORMATION.BytesNeeded = In < sizeof(*p) ? sizeof(*p) : p->BufferOffset + p->Length;
 			return NDIS_STATUS_INVALID_LENGTH;
 		}
@@ -553,6 +553,10 @@ static NDIS_STATUS MPMethod(PMP_ADAPTER Adapter, PNDIS_OID_REQUEST Req)
 #ifdef FAKE_ROLE_VF
 	case OID_SRIOV_VF_INVALIDATE_CONFIG_BLOCK: {
 		PNDIS_SRIOV_VF_INVALIDATE_CONFIG_BLOCK_INFO p = Buf;
+		if (In < NDIS_SIZEOF_SRIOV_VF_INVALIDATE_CONFIG_BLOCK_INFO_REVISION_1) {
+			Req->DATA.METHOD_INFORMATION.BytesNeeded = NDIS_SIZEOF_SRIOV_VF_INVALIDATE_CONFIG_BLOCK_INFO_REVISION_1;
+			return NDIS_STATUS_INVALID_LENGTH;
+		}
 		FakeControl.invalidated_mask = p->BlockMask;
 #if !defined(FAKE_NDIS_WDM) || defined(MUTANT_VBD_CONFIG_BLOCK)
 		if (p->BlockMask & 1)

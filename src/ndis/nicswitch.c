@@ -229,11 +229,13 @@ static void fill_switch_info(struct ndis_adapter *ad, NDIS_NIC_SWITCH_INFO *info
 		const NDIS_RECEIVE_FILTER_PARAMETERS *p = (const void *)f->params;
 
 		for (uint32_t k = 0; k < f->n_fields; k++) {
-			const NDIS_RECEIVE_FILTER_FIELD_PARAMETERS *fp =
-				(const void *)(f->params + p->FieldParametersArrayOffset +
-					       k * p->FieldParametersArrayElementSize);
+			NDIS_RECEIVE_FILTER_FIELD_PARAMETERS field;
+			const NDIS_RECEIVE_FILTER_FIELD_PARAMETERS *fp = &field;
 			bool def = f->vport == NDIS_DEFAULT_VPORT_ID;
 
+			/* The issuer chose the array's offset: copy, do not cast. */
+			memcpy(&field, f->params + p->FieldParametersArrayOffset + k * p->FieldParametersArrayElementSize,
+			       sizeof(field));
 			if (fp->FrameHeader != NdisFrameHeaderMac)
 				continue;
 			if (fp->HeaderField.MacHeaderField == NdisMacHeaderFieldDestinationAddress) {

@@ -337,7 +337,7 @@ static void test_vf_vport_filter_lifecycle(void **state)
 	assert_int_equal(vp.VPortId, 2);
 	{
 		NDIS_NIC_SWITCH_VPORT_INFO_ARRAY *a = (void *)buf;
-		NDIS_NIC_SWITCH_VPORT_INFO *i = (void *)(buf + 28);
+		NDIS_NIC_SWITCH_VPORT_INFO i;	/* at offset 28: not 8-byte aligned, so copied out */
 		memset(buf, 0, 8192);
 		hdr(a, 1, NDIS_SIZEOF_NIC_SWITCH_VPORT_INFO_ARRAY_REVISION_1);
 		a->Flags = NDIS_NIC_SWITCH_VPORT_INFO_ARRAY_ENUM_ON_SPECIFIC_FUNCTION;
@@ -345,12 +345,14 @@ static void test_vf_vport_filter_lifecycle(void **state)
 		assert_int_equal(oid(e.ad, &vmsp, NdisRequestMethod, OID_NIC_SWITCH_ENUM_VPORTS, buf, 8192, NULL),
 				 ST(NDIS_STATUS_SUCCESS));
 		assert_int_equal(a->NumElements, 1);
-		assert_int_equal(i->VPortId, 1);
+		memcpy(&i, buf + a->FirstElementOffset, sizeof(i));
+		assert_int_equal(i.VPortId, 1);
 		a->Flags = 0;
 		assert_int_equal(oid(e.ad, &vmsp, NdisRequestMethod, OID_NIC_SWITCH_ENUM_VPORTS, buf, 8192, NULL),
 				 ST(NDIS_STATUS_SUCCESS));
 		assert_int_equal(a->NumElements, 3);	/* default, VF's, PF's */
-		assert_int_equal(i->VPortId, NDIS_DEFAULT_VPORT_ID);
+		memcpy(&i, buf + a->FirstElementOffset, sizeof(i));
+		assert_int_equal(i.VPortId, NDIS_DEFAULT_VPORT_ID);
 	}
 	/* Filters: NDIS assigns ids; only the creator filters its vPort. */
 	filter_params(&fb, 1);

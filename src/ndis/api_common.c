@@ -1,31 +1,32 @@
 /*
- * What every api_*.c adapter shares: turning a MiniportAdapterHandle into the
- * adapter (a wrong handle is reported as an NDIS-HANDLE finding against the
- * driver whose code is running, never dereferenced) and the one mapping from
- * the framework's -errno results to the NDIS_STATUS an export returns.
+ * What every api_*.c adapter shares: turning a handle into the framework
+ * object it stands for (a wrong handle is reported as an NDIS-HANDLE finding
+ * against the driver whose code is running, never dereferenced) and the one
+ * mapping from the framework's -errno results to the NDIS_STATUS an export
+ * returns.
  */
 #include <errno.h>
 
 #include "ndis/internal.h"
 
-struct ndis_adapter *ndis__api_adapter(NDIS_HANDLE h, const char *fn)
+void *ndis__api_handle(NDIS_HANDLE h, enum ndis_handle_kind want, const char *fn)
 {
 	enum ndis_handle_kind k = ndis__handle_kind(h);
 	struct ndis_call *c;
 	struct ndis_framework *fw;
 
-	if (k == NDIS_H_ADAPTER)
+	if (k == want)
 		return h;
 	/* The call's instance, or the only one in the process (design.md). */
 	c = ndis__call_current();
 	fw = ndis__framework_for_call();
 	if (fw)
 		ndis__finding(fw, NDIS_RULE_HANDLE, c && c->drv ? c->drv->name : "", c && c->ad ? c->ad->name : "",
-			      "%s was given %p, which is %s, not a MiniportAdapterHandle", fn, h,
-			      ndis__handle_kind_name(k));
+			      "%s was given %p, which is %s, not a %s", fn, h, ndis__handle_kind_name(k),
+			      ndis__handle_kind_name(want));
 	else
-		log_error(NDIS_LOG_VERIFIER, "%s was given %p, which is %s, not a MiniportAdapterHandle", fn, h,
-			  ndis__handle_kind_name(k));
+		log_error(NDIS_LOG_VERIFIER, "%s was given %p, which is %s, not a %s", fn, h, ndis__handle_kind_name(k),
+			  ndis__handle_kind_name(want));
 	return NULL;
 }
 

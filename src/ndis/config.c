@@ -142,8 +142,7 @@ static int to_utf16(struct ndis_config_param *p, const char *s, size_t n_bytes, 
 	p->buf = calloc(n, sizeof(WCHAR));
 	if (!p->buf)
 		return -ENOMEM;
-	for (size_t i = 0; i < n_bytes; i++)
-		p->buf[i] = (WCHAR)(unsigned char)s[i];
+	ndis__ascii_to_utf16(p->buf, n, s, n_bytes);	/* MULTI_SZ's inner NULs included */
 	p->p.ParameterData.StringData.Buffer = p->buf;
 	p->p.ParameterData.StringData.Length = (USHORT)((multi ? n_bytes + 1 : n_bytes) * sizeof(WCHAR));
 	p->p.ParameterData.StringData.MaximumLength = (USHORT)(n * sizeof(WCHAR));

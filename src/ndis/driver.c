@@ -19,20 +19,6 @@
 
 #include "ndis/internal.h"
 
-static void ascii_to_ustr(UNICODE_STRING *u, WCHAR *buf, size_t cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= cap)
-		n = cap - 1;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (WCHAR)(unsigned char)s[i];
-	buf[n] = 0;
-	u->Buffer = buf;
-	u->Length = (USHORT)(n * sizeof(WCHAR));
-	u->MaximumLength = (USHORT)(cap * sizeof(WCHAR));
-}
-
 static int binary_path(const struct ndis_package *pkg, const char *sys, char *out, size_t len)
 {
 	size_t n = strlen(sys);
@@ -83,7 +69,7 @@ int ndis__driver_get(struct ndis_framework *fw, const struct ndis_package *pkg,
 	drv->drvobj.DriverExtension = &drv->drvext;
 	drv->drvext.DriverObject = &drv->drvobj;
 	snprintf(name, sizeof(name), "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s", drv->name);
-	ascii_to_ustr(&drv->regpath, drv->regpath_buf, sizeof(drv->regpath_buf) / sizeof(WCHAR), name);
+	ndis__ustr_set(&drv->regpath, drv->regpath_buf, sizeof(drv->regpath_buf) / sizeof(WCHAR), name);
 	if (ndis__handle_add(drv, NDIS_H_DRIVER) || ndis__handle_add(&drv->drvobj, NDIS_H_DRIVER_OBJECT)) {
 		ndis__handle_remove(drv);
 		dlclose(drv->dl);

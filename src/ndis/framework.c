@@ -206,6 +206,27 @@ size_t ndis__strlcpy(char *dst, const char *src, size_t len)
 	return n;
 }
 
+size_t ndis__ascii_to_utf16(WCHAR *dst, size_t cap, const char *src, size_t n)
+{
+	if (!cap)
+		return 0;
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (WCHAR)(unsigned char)src[i];
+	dst[n] = 0;
+	return n;
+}
+
+void ndis__ustr_set(UNICODE_STRING *u, WCHAR *buf, size_t cap, const char *s)
+{
+	size_t n = ndis__ascii_to_utf16(buf, cap, s, strlen(s));
+
+	u->Buffer = buf;
+	u->Length = (USHORT)(n * sizeof(WCHAR));
+	u->MaximumLength = (USHORT)(cap * sizeof(WCHAR));
+}
+
 const char *ndis__oid_str(uint32_t oid)
 {
 	static __thread char buf[4][80];

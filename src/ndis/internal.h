@@ -387,7 +387,6 @@ struct ndis_nbl_track {
 };
 
 void ndis__binding_close(struct ndis_binding *b, bool report);
-struct ndis_binding *ndis__api_binding(NDIS_HANDLE h, const char *fn);
 int ndis__protocol_register(struct ndis_driver *drv, NDIS_HANDLE ctx,
 			    const NDIS_PROTOCOL_DRIVER_CHARACTERISTICS *ch, struct ndis_protocol **out);
 void ndis__protocol_deregister(struct ndis_protocol *p);
@@ -422,8 +421,11 @@ void ndis__nbl_check_quiesced(struct ndis_adapter *ad, const char *when);
 void ndis__nbl_adapter_fini(struct ndis_adapter *ad);
 
 /* ---- api_*.c helpers ----------------------------------------------------- */
-/* The adapter behind a MiniportAdapterHandle, or NULL with an NDIS-HANDLE finding. */
-struct ndis_adapter *ndis__api_adapter(NDIS_HANDLE h, const char *fn);
+/* The object behind handle h if it is of kind want, or NULL with an
+ * NDIS-HANDLE finding naming fn and what h really is. */
+void *ndis__api_handle(NDIS_HANDLE h, enum ndis_handle_kind want, const char *fn);
+#define ndis__api_adapter(h, fn) ((struct ndis_adapter *)ndis__api_handle((h), NDIS_H_ADAPTER, (fn)))
+#define ndis__api_binding(h, fn) ((struct ndis_binding *)ndis__api_handle((h), NDIS_H_BINDING, (fn)))
 /* Map a lab -errno to the NDIS_STATUS an export returns (0 -> SUCCESS). */
 NDIS_STATUS ndis__status_from_errno(int rc);
 /* Unmap what a halted adapter left mapped. */
@@ -431,6 +433,10 @@ void ndis__io_unmap_all(struct ndis_adapter *ad);
 
 /* ---- misc ---------------------------------------------------------------- */
 size_t ndis__strlcpy(char *dst, const char *src, size_t len);
+/* n ASCII bytes (NULs included) to UTF-16 in dst[cap], truncated, terminated; returns units copied. */
+size_t ndis__ascii_to_utf16(WCHAR *dst, size_t cap, const char *src, size_t n);
+/* A UNICODE_STRING over buf[cap] holding s. */
+void ndis__ustr_set(UNICODE_STRING *u, WCHAR *buf, size_t cap, const char *s);
 /* "OID_X (0x...)" into a static-per-thread buffer for log lines. */
 const char *ndis__oid_str(uint32_t oid);
 const char *ndis__status_str(uint32_t status);

@@ -109,14 +109,8 @@ static uint32_t caps_size(const NDIS_OBJECT_HEADER *h, size_t stored)
 
 static void counted_string(NDIS_IF_COUNTED_STRING *s, const char *text)
 {
-	size_t n = strlen(text);
-
 	memset(s, 0, sizeof(*s));
-	if (n > IF_MAX_STRING_SIZE)
-		n = IF_MAX_STRING_SIZE;
-	for (size_t i = 0; i < n; i++)
-		s->String[i] = (WCHAR)(unsigned char)text[i];
-	s->Length = (USHORT)(n * sizeof(WCHAR));
+	s->Length = (USHORT)(ndis__ascii_to_utf16(s->String, IF_MAX_STRING_SIZE + 1, text, strlen(text)) * sizeof(WCHAR));
 }
 
 static void counted_to_ascii(const NDIS_IF_COUNTED_STRING *s, char *out, size_t len)

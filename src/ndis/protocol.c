@@ -76,23 +76,6 @@ static int set_binding_state(struct ndis_binding *b, enum ndis_binding_state to)
 	return 0;
 }
 
-struct ndis_binding *ndis__api_binding(NDIS_HANDLE h, const char *fn)
-{
-	enum ndis_handle_kind k = ndis__handle_kind(h);
-	struct ndis_call *c = ndis__call_current();
-	struct ndis_framework *fw = ndis__framework_for_call();
-
-	if (k == NDIS_H_BINDING)
-		return h;
-	if (fw)
-		ndis__finding(fw, NDIS_RULE_HANDLE, c && c->drv ? c->drv->name : "", "",
-			      "%s was given %p, which is %s, not an NdisBindingHandle", fn, h, ndis__handle_kind_name(k));
-	else
-		log_error(NDIS_LOG_VERIFIER, "%s was given %p, which is %s, not an NdisBindingHandle", fn, h,
-			  ndis__handle_kind_name(k));
-	return NULL;
-}
-
 /* ---- registration ------------------------------------------------------------- */
 int ndis__protocol_register(struct ndis_driver *drv, NDIS_HANDLE ctx,
 			    const NDIS_PROTOCOL_DRIVER_CHARACTERISTICS *ch, struct ndis_protocol **out)
@@ -211,15 +194,9 @@ static void fill_bind_params(struct ndis_binding *b)
 	NDIS_BIND_PARAMETERS *bp = &b->bp;
 	const NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES *ga = &ad->gen_attrs;
 	char name[80];
-	size_t n;
 
 	snprintf(name, sizeof(name), "\\DEVICE\\%s", ad->name);
-	n = strlen(name);
-	for (size_t i = 0; i < n; i++)
-		b->adapter_name_buf[i] = (WCHAR)(unsigned char)name[i];
-	b->adapter_name.Buffer = b->adapter_name_buf;
-	b->adapter_name.Length = (USHORT)(n * sizeof(WCHAR));
-	b->adapter_name.MaximumLength = sizeof(b->adapter_name_buf);
+	ndis__ustr_set(&b->adapter_name, b->adapter_name_buf, sizeof(b->adapter_name_buf) / sizeof(WCHAR), name);
 	memset(bp, 0, sizeof(*bp));
 	bp->Header.Type = NDIS_OBJECT_TYPE_BIND_PARAMETERS;
 	bp->Header.Revision = NDIS_BIND_PARAMETERS_REVISION_3;

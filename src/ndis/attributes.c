@@ -347,13 +347,17 @@ void ndis__adapter_check_initialized(struct ndis_adapter *ad)
 					      "VF miniport SR-IOV capabilities: hardware %s0x%x, current %s0x%x; both must be "
 					      "SRIOV_SUPPORTED|VF_MINIPORT (0x5)", ad->has_hw_sriov ? "" : "(none) ", hw,
 					      ad->has_cur_sriov ? "" : "(none) ", cur);
-		if (ad->has_hw_switch || ad->has_cur_switch || ad->has_hw_rcv || ad->has_cur_rcv)
-			ndis__adapter_finding(ad, NDIS_RULE_VF_VMQ,
-					      "VF miniport reports %s%s%s", ad->has_hw_switch || ad->has_cur_switch ?
-					      "NIC-switch capabilities " : "",
-					      (ad->has_cur_rcv && (ad->cur_rcv.EnabledFilterTypes & NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED)) ?
-					      "VMQ (VMQ_FILTERS_ENABLED) " : "",
-					      ad->has_hw_rcv || ad->has_cur_rcv ? "receive-filter capabilities" : "");
+		if (ad->has_hw_switch || ad->has_cur_switch || ad->has_hw_rcv || ad->has_cur_rcv) {
+			char what[160] = "";
+
+			if (ad->has_hw_switch || ad->has_cur_switch)
+				strcat(what, "NIC-switch capabilities");
+			if (ad->has_hw_rcv || ad->has_cur_rcv)
+				strcat(strcat(what, what[0] ? ", " : ""), "receive-filter capabilities");
+			if (ad->has_cur_rcv && (ad->cur_rcv.EnabledFilterTypes & NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED))
+				strcat(what, " with VMQ_FILTERS_ENABLED");
+			ndis__adapter_finding(ad, NDIS_RULE_VF_VMQ, "VF miniport reports %s", what);
+		}
 		for (size_t i = 0; i < ad->n_reads; i++)
 			if (is_sriov_keyword(ad->reads[i].keyword))
 				ndis__adapter_finding(ad, NDIS_RULE_VF_KEYWORD, "VF miniport read SR-IOV keyword %s%s%s",

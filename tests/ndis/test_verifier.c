@@ -75,7 +75,7 @@ static const struct mutant mutants[] = {
 	{ "mut_vf_no_caps", "2012", NDIS_PARTITION_CHILD, true, false, NULL, NULL, NULL, NDIS_RULE_VF_CAPS,
 	  "hardware (none) 0x0, current (none) 0x0; both must be SRIOV_SUPPORTED|VF_MINIPORT (0x5)" },
 	{ "mut_vf_vmq", "2013", NDIS_PARTITION_CHILD, true, false, NULL, NULL, NULL, NDIS_RULE_VF_VMQ,
-	  "VF miniport reports NIC-switch capabilities VMQ (VMQ_FILTERS_ENABLED) receive-filter capabilities" },
+	  "VF miniport reports NIC-switch capabilities, receive-filter capabilities with VMQ_FILTERS_ENABLED" },
 	{ "mut_vf_keyword", "2014", NDIS_PARTITION_CHILD, true, false, NULL, NULL, NULL, NDIS_RULE_VF_KEYWORD,
 	  "VF miniport read SR-IOV keyword *SRIOV (absent)" },
 	{ "mut_vf_no_hv", "2015", NDIS_PARTITION_PARENT, false, false, NULL, NULL, NULL, NDIS_RULE_VF_IN_PARENT,

@@ -147,6 +147,7 @@ NDIS_EXPORT VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFF
 					NDIS_PORT_NUMBER PortNumber, ULONG SendFlags);
 NDIS_EXPORT VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
 					  ULONG ReturnFlags);
+NDIS_EXPORT VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PVOID CancelId);
 
 /* ---- protocol drivers (ndis_protocol.h) ----------------------------------- */
 NDIS_EXPORT NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext,

@@ -155,6 +155,10 @@ struct _NET_BUFFER_LIST {
 #define NET_BUFFER_LIST_PROTOCOL_RESERVED(Nbl) ((Nbl)->ProtocolReserved)
 #define NET_BUFFER_LIST_MINIPORT_RESERVED(Nbl) ((Nbl)->MiniportReserved)
 
+/* Send cancellation ids (NdisCancelSendNetBufferLists). */
+#define NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(Nbl, Id) (NET_BUFFER_LIST_INFO((Nbl), NetBufferListCancelId) = (PVOID)(Id))
+#define NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(Nbl) (NET_BUFFER_LIST_INFO((Nbl), NetBufferListCancelId))
+
 /* The receive-filter OOB slot (spec 8.3): FilterId + QueueId/VPortId. */
 typedef struct _NDIS_NET_BUFFER_LIST_FILTERING_INFO {
 	union {

@@ -142,3 +142,16 @@ NDIS_EXPORT VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BU
 	if (b)
 		ndis__nbl_return(b, NetBufferLists, ReturnFlags);
 }
+
+NDIS_EXPORT VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PVOID CancelId)
+{
+	struct ndis_binding *b = ndis__api_binding(NdisBindingHandle, "NdisCancelSendNetBufferLists");
+	struct ndis_call call;
+
+	if (!b || !b->opened || !b->ad->drv)
+		return;
+	/* MiniportCancelSend completes what it still holds with that id. */
+	ndis__call_enter(&call, b->ad->fw, b->ad->drv, b->ad);
+	b->ad->drv->mchars.CancelSendHandler(b->ad->ctx, CancelId);
+	ndis__call_leave(&call);
+}

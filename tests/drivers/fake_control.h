@@ -27,7 +27,7 @@ struct fake_control {
 	/* what the driver saw */
 	unsigned driver_entry_calls, unload_calls;
 	unsigned init_calls, halt_calls, pause_calls, restart_calls, shutdown_calls;
-	unsigned pnp_calls, cancel_oid_calls, oid_calls;
+	unsigned pnp_calls, cancel_oid_calls, cancel_send_calls, oid_calls;
 	NDIS_HALT_ACTION last_halt_action;
 	NDIS_DEVICE_PNP_EVENT last_pnp_event;
 	ULONG last_pause_reason;

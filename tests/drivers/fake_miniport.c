@@ -730,8 +730,26 @@ static VOID MPReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFF
 
 static __attribute__((unused)) VOID MPCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
 {
-	UNREFERENCED_PARAMETER(MiniportAdapterContext);
-	UNREFERENCED_PARAMETER(CancelId);
+	PMP_ADAPTER Adapter = MiniportAdapterContext;
+	PNET_BUFFER_LIST Keep = NULL, *KeepTail = &Keep, Cancel = NULL, *CancelTail = &Cancel, Nbl, Next;
+
+	FakeControl.cancel_send_calls++;
+	/* Complete the held sends carrying this id with NDIS_STATUS_SEND_ABORTED. */
+	for (Nbl = FakeControl.held_sends; Nbl; Nbl = Next) {
+		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+		if (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(Nbl) == CancelId) {
+			NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SEND_ABORTED;
+			*CancelTail = Nbl;
+			CancelTail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		} else {
+			*KeepTail = Nbl;
+			KeepTail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		}
+	}
+	FakeControl.held_sends = Keep;
+	if (Cancel)
+		NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, Cancel, 0);
 }
 
 static VOID MPDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext, PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)

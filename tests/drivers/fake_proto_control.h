@@ -42,6 +42,9 @@ extern struct fake_proto_control FakeProtoControl;
 void FakeProtoReset(void);
 /* Send n NBLs (from the protocol's own pool) on the binding. */
 void FakeProtoSend(unsigned n);
+/* Send n NBLs tagged with a cancel id, then NdisCancelSendNetBufferLists(id). */
+void FakeProtoSendTagged(unsigned n, PVOID CancelId);
+void FakeProtoCancel(PVOID CancelId);
 /* Return the receives it held. */
 void FakeProtoReturnHeld(void);
 /* Issue an OID request on the binding; the NdisOidRequest status. */

@@ -241,6 +241,27 @@ __attribute__((visibility("default"))) void FakeProtoSend(unsigned n)
 		NdisSendNetBufferLists(Binding.BindingHandle, Head, NDIS_DEFAULT_PORT_NUMBER, 0);
 }
 
+__attribute__((visibility("default"))) void FakeProtoSendTagged(unsigned n, PVOID CancelId)
+{
+	PNET_BUFFER_LIST Head = NULL, *Tail = &Head, Nbl;
+
+	for (unsigned i = 0; i < n; i++) {
+		Nbl = NdisAllocateNetBufferAndNetBufferList(TxPool, 0, 0, NULL, 0, 60);
+		if (!Nbl)
+			break;
+		NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(Nbl, CancelId);
+		*Tail = Nbl;
+		Tail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+	}
+	if (Head)
+		NdisSendNetBufferLists(Binding.BindingHandle, Head, NDIS_DEFAULT_PORT_NUMBER, 0);
+}
+
+__attribute__((visibility("default"))) void FakeProtoCancel(PVOID CancelId)
+{
+	NdisCancelSendNetBufferLists(Binding.BindingHandle, CancelId);
+}
+
 static VOID PtUnload(PDRIVER_OBJECT DriverObject)
 {
 	UNREFERENCED_PARAMETER(DriverObject);

@@ -126,6 +126,30 @@ static void test_send_and_complete(void **state)
 	ndis_framework_destroy(e.fw);
 }
 
+static void test_cancel_send(void **state)
+{
+	struct env e;
+	void (*send_tagged)(unsigned, PVOID);
+	void (*cancel)(PVOID);
+
+	(void)state;
+	env_up(&e, "fake_basic", "1000", "fake_proto", "IOVLAB_FAKEPROTO");
+	*(void **)&send_tagged = fake_symbol("fake_proto", "FakeProtoSendTagged");
+	*(void **)&cancel = fake_symbol("fake_proto", "FakeProtoCancel");
+	e.mp->hold_sends = 1;
+	send_tagged(2, (PVOID)0x11);
+	send_tagged(1, (PVOID)0x22);
+	cancel((PVOID)0x11);
+	assert_int_equal(e.mp->cancel_send_calls, 1);
+	assert_int_equal(e.proto->sends_completed, 2);
+	assert_int_equal(e.proto->last_send_status, NDIS_STATUS_SEND_ABORTED);
+	e.complete_sends();
+	assert_int_equal(e.proto->sends_completed, 3);
+	assert_int_equal(e.proto->last_send_status, NDIS_STATUS_SUCCESS);
+	assert_int_equal(ndis_framework_finding_count(e.fw), 0);
+	ndis_framework_destroy(e.fw);
+}
+
 static void test_send_completed_twice(void **state)
 {
 	struct env e;
@@ -256,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_receive_and_return),
 		cmocka_unit_test(test_receive_without_bindings),
 		cmocka_unit_test(test_send_and_complete),
+		cmocka_unit_test(test_cancel_send),
 		cmocka_unit_test(test_send_completed_twice),
 		cmocka_unit_test(test_sends_never_completed),
 		cmocka_unit_test(test_protocol_returns_twice),

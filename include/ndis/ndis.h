@@ -17,6 +17,8 @@
 #include "wdm.h"
 #include "vpci.h"
 #include "ndis_miniport.h"
+#include "ndis_nbl.h"
+#include "ndis_protocol.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +40,127 @@ DRIVER_INITIALIZE DriverEntry;
 #define NDIS_MAKE_RID(Segment, Bus, Function) \
 	((NDIS_VF_RID)((((ULONG)(Segment) & 0xffff) << 16) | \
 		       (((ULONG)(Bus) & 0xff) << 8) | ((ULONG)(Function) & 0xff)))
+
+/* Counted UTF-16 string constants: NDIS_STRING kw = NDIS_STRING_CONST("*SRIOV"). */
+#define NDIS_STRING_CONST(x) \
+	{ (USHORT)(sizeof(u"" x) - sizeof(WCHAR)), (USHORT)sizeof(u"" x), (PWCHAR)u"" x }
+
+typedef enum _EX_POOL_PRIORITY {
+	LowPoolPriority,
+	NormalPoolPriority = 16,
+	HighPoolPriority = 32
+} EX_POOL_PRIORITY;
+
+/* ---- driver and adapter lifecycle --------------------------------------- */
+NDIS_EXPORT NDIS_STATUS NdisMRegisterMiniportDriver(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath,
+						    NDIS_HANDLE MiniportDriverContext,
+						    PNDIS_MINIPORT_DRIVER_CHARACTERISTICS MiniportDriverCharacteristics,
+						    PNDIS_HANDLE NdisMiniportDriverHandle);
+NDIS_EXPORT VOID NdisMDeregisterMiniportDriver(NDIS_HANDLE NdisMiniportDriverHandle);
+NDIS_EXPORT NDIS_STATUS NdisMSetMiniportAttributes(NDIS_HANDLE MiniportAdapterHandle,
+						   PNDIS_MINIPORT_ADAPTER_ATTRIBUTES MiniportAttributes);
+NDIS_EXPORT VOID NdisMPauseComplete(NDIS_HANDLE MiniportAdapterHandle);
+NDIS_EXPORT VOID NdisMRestartComplete(NDIS_HANDLE MiniportAdapterHandle, NDIS_STATUS Status);
+NDIS_EXPORT VOID NdisMGetDeviceProperty(NDIS_HANDLE MiniportAdapterHandle, PDEVICE_OBJECT *PhysicalDeviceObject,
+					PDEVICE_OBJECT *FunctionalDeviceObject, PDEVICE_OBJECT *NextDeviceObject,
+					PVOID AllocatedResources, PVOID AllocatedResourcesTranslated);
+NDIS_EXPORT NDIS_STATUS NdisGetHypervisorInfo(PNDIS_HYPERVISOR_INFO HypervisorInfo);
+NDIS_EXPORT VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle, PNDIS_STATUS_INDICATION StatusIndication);
+NDIS_EXPORT VOID NdisMOidRequestComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_OID_REQUEST OidRequest,
+					 NDIS_STATUS Status);
+
+/* ---- memory -------------------------------------------------------------- */
+NDIS_EXPORT PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, UINT Length, ULONG Tag,
+						    EX_POOL_PRIORITY Priority);
+NDIS_EXPORT VOID NdisFreeMemory(PVOID VirtualAddress, UINT Length, UINT MemoryFlags);
+
+/* ---- configuration (the adapter's registry keywords) -------------------- */
+NDIS_EXPORT NDIS_STATUS NdisOpenConfigurationEx(PNDIS_CONFIGURATION_OBJECT ConfigObject,
+						PNDIS_HANDLE ConfigurationHandle);
+NDIS_EXPORT VOID NdisOpenConfigurationKeyByName(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle,
+						PNDIS_STRING SubKeyName, PNDIS_HANDLE SubKeyHandle);
+NDIS_EXPORT VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER *ParameterValue,
+				       NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
+				       NDIS_PARAMETER_TYPE ParameterType);
+NDIS_EXPORT VOID NdisWriteConfiguration(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle,
+					PNDIS_STRING Keyword, PNDIS_CONFIGURATION_PARAMETER ParameterValue);
+NDIS_EXPORT VOID NdisCloseConfiguration(NDIS_HANDLE ConfigurationHandle);
+
+/* ---- bus, SR-IOV and config blocks (spec 5.1) ---------------------------- */
+NDIS_EXPORT ULONG NdisMGetBusData(NDIS_HANDLE NdisMiniportHandle, ULONG WhichSpace, ULONG Offset,
+				  PVOID Buffer, ULONG Length);
+NDIS_EXPORT ULONG NdisMSetBusData(NDIS_HANDLE NdisMiniportHandle, ULONG WhichSpace, ULONG Offset,
+				  PVOID Buffer, ULONG Length);
+NDIS_EXPORT ULONG NdisMGetVirtualFunctionBusData(NDIS_HANDLE MiniportAdapterHandle, NDIS_SRIOV_FUNCTION_ID VFId,
+						 PVOID Buffer, ULONG Offset, ULONG Length);
+NDIS_EXPORT ULONG NdisMSetVirtualFunctionBusData(NDIS_HANDLE MiniportAdapterHandle, NDIS_SRIOV_FUNCTION_ID VFId,
+						 PVOID Buffer, ULONG Offset, ULONG Length);
+NDIS_EXPORT VOID NdisMGetVirtualFunctionLocation(NDIS_HANDLE MiniportAdapterHandle, NDIS_SRIOV_FUNCTION_ID VFId,
+						 PUSHORT SegmentNumber, PUCHAR BusNumber, PUCHAR FunctionNumber);
+NDIS_EXPORT NDIS_STATUS NdisMEnableVirtualization(NDIS_HANDLE NdisMiniportHandle, USHORT NumVFs,
+						  BOOLEAN EnableVFMigration, BOOLEAN EnableMigrationInterrupt,
+						  BOOLEAN EnableVirtualization);
+NDIS_EXPORT NDIS_STATUS NdisMQueryProbedBars(NDIS_HANDLE MiniportAdapterHandle, PULONG BaseRegisterValues);
+NDIS_EXPORT VOID NdisMInvalidateConfigBlock(NDIS_HANDLE MiniportAdapterHandle, NDIS_SRIOV_FUNCTION_ID VFId,
+					    ULONGLONG BlockMask);
+NDIS_EXPORT NDIS_STATUS NdisMReadConfigBlock(NDIS_HANDLE MiniportAdapterHandle, ULONG BlockId, PVOID Buffer,
+					     ULONG Length);
+NDIS_EXPORT NDIS_STATUS NdisMWriteConfigBlock(NDIS_HANDLE MiniportAdapterHandle, ULONG BlockId, PVOID Buffer,
+					      ULONG Length);
+
+/*
+ * ---- register access ------------------------------------------------------
+ * Functions here (macros in the WDK): an access to a range mapped with
+ * NdisMMapIoSpace reaches the bus model (doorbells, read side effects);
+ * architecture.md section 2.
+ */
+NDIS_EXPORT NDIS_STATUS NdisMMapIoSpace(PVOID *VirtualAddress, NDIS_HANDLE MiniportAdapterHandle,
+					NDIS_PHYSICAL_ADDRESS PhysicalAddress, UINT Length);
+NDIS_EXPORT VOID NdisMUnmapIoSpace(NDIS_HANDLE MiniportAdapterHandle, PVOID VirtualAddress, UINT Length);
+NDIS_EXPORT VOID NdisReadRegisterUchar(volatile UCHAR *Register, PUCHAR Data);
+NDIS_EXPORT VOID NdisReadRegisterUshort(volatile USHORT *Register, PUSHORT Data);
+NDIS_EXPORT VOID NdisReadRegisterUlong(volatile ULONG *Register, PULONG Data);
+NDIS_EXPORT VOID NdisWriteRegisterUchar(volatile UCHAR *Register, UCHAR Data);
+NDIS_EXPORT VOID NdisWriteRegisterUshort(volatile USHORT *Register, USHORT Data);
+NDIS_EXPORT VOID NdisWriteRegisterUlong(volatile ULONG *Register, ULONG Data);
+
+/* ---- NET_BUFFER_LISTs (ndis_nbl.h) -------------------------------------- */
+NDIS_EXPORT NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle,
+						      PNET_BUFFER_LIST_POOL_PARAMETERS Parameters);
+NDIS_EXPORT VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
+NDIS_EXPORT PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+								  USHORT ContextBackFill, PMDL MdlChain,
+								  ULONG DataOffset, SIZE_T DataLength);
+NDIS_EXPORT PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+						      USHORT ContextBackFill);
+NDIS_EXPORT VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
+NDIS_EXPORT PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length);
+NDIS_EXPORT VOID NdisFreeMdl(PMDL Mdl);
+NDIS_EXPORT PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
+				    UINT AlignOffset);
+NDIS_EXPORT VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferList,
+						 ULONG SendCompleteFlags);
+NDIS_EXPORT VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_BUFFER_LIST NetBufferList,
+						    NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+						    ULONG ReceiveFlags);
+NDIS_EXPORT VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
+					NDIS_PORT_NUMBER PortNumber, ULONG SendFlags);
+NDIS_EXPORT VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
+					  ULONG ReturnFlags);
+NDIS_EXPORT VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PVOID CancelId);
+
+/* ---- protocol drivers (ndis_protocol.h) ----------------------------------- */
+NDIS_EXPORT NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext,
+						   PNDIS_PROTOCOL_DRIVER_CHARACTERISTICS ProtocolCharacteristics,
+						   PNDIS_HANDLE NdisProtocolHandle);
+NDIS_EXPORT VOID NdisDeregisterProtocolDriver(NDIS_HANDLE NdisProtocolHandle);
+NDIS_EXPORT NDIS_STATUS NdisOpenAdapterEx(NDIS_HANDLE NdisProtocolHandle, NDIS_HANDLE ProtocolBindingContext,
+					  PNDIS_OPEN_PARAMETERS OpenParameters, NDIS_HANDLE BindContext,
+					  PNDIS_HANDLE NdisBindingHandle);
+NDIS_EXPORT VOID NdisCompleteBindAdapterEx(NDIS_HANDLE BindAdapterContext, NDIS_STATUS Status);
+NDIS_EXPORT NDIS_STATUS NdisCloseAdapterEx(NDIS_HANDLE NdisBindingHandle);
+NDIS_EXPORT VOID NdisCompleteUnbindAdapterEx(NDIS_HANDLE UnbindContext);
+NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
 
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))

@@ -3,11 +3,11 @@
  * driver registers (NDIS_MINIPORT_DRIVER_CHARACTERISTICS and the MINIPORT_*
  * handler types), the adapter attribute structures it passes to
  * NdisMSetMiniportAttributes (registration, general, hardware assist), the
- * OID request and status indication structures, and the Ndis* / NdisM*
+ * OID request and status indication structures. The Ndis* / NdisM*
  * functions the framework (src/ndis) exports -- including the SR-IOV ones of
- * ndis-sriov-spec.md section 5.1. Pointer-carrying structures use the
- * Windows x64 field order; sizes for header Revision/Size checks are the
- * NDIS_SIZEOF_*_REVISION_n macros below.
+ * ndis-sriov-spec.md section 5.1 -- are declared in ndis.h. Pointer-carrying
+ * structures use the Windows x64 field order; sizes for header Revision/Size
+ * checks are the NDIS_SIZEOF_*_REVISION_n macros below.
  */
 #ifndef IOVLAB_NDIS_MINIPORT_H
 #define IOVLAB_NDIS_MINIPORT_H

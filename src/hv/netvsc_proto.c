@@ -330,6 +330,11 @@ static int nc_begin_switch(struct netvsc_proto *nc, uint32_t datapath, int64_t d
 	return err;
 }
 
+int netvsc_proto__begin_switch(struct netvsc_proto *nc, uint32_t datapath)
+{
+	return nc_begin_switch(nc, datapath, now_ms() + nc->cfg.timeout_ms);
+}
+
 /*
  * After any change of data path or association: leave a withdrawn VF, and
  * acknowledge a settled association (a withdrawal only once off the VF,

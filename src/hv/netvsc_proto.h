@@ -218,5 +218,11 @@ void netvsc_proto__dispatch(struct netvsc_proto *nc, const struct vmbus_pkt_in *
 			    unsigned n);
 /* The one checked state setter (tests walk its table). 0 or -EINVAL. */
 int netvsc_proto__set_state(struct netvsc_proto *nc, enum netvsc_dp_state to);
+/*
+ * Start a switch without waiting for the acknowledgement (what the revoke
+ * path does); feed the acknowledgement with netvsc_proto__dispatch().
+ * datapath is NVSP_DATAPATH_*. 0 or -errno.
+ */
+int netvsc_proto__begin_switch(struct netvsc_proto *nc, uint32_t datapath);
 
 #endif /* IOVLAB_HV_NETVSC_PROTO_H */

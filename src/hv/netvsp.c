@@ -1103,7 +1103,6 @@ int netvsp__create_detached(const struct netvsp_config *cfg, struct netvsp **out
 	if (err)
 		return err;
 	(*out)->detached = true;
-	(*out)->state = NETVSP_NEGOTIATING;
 	return 0;
 }
 

@@ -188,8 +188,9 @@ struct vmbus_channel *netvsp_channel(const struct netvsp *nsp);
 /* ---- for tests and fuzzing (src/hv, tests/) ----------------------------- */
 
 /*
- * A netvsp with no channel, as if the guest had just opened it: messages
- * are fed with netvsp__dispatch(), and whatever it would send is dropped.
+ * A netvsp with no channel, in state offered (netvsp__set_state() to
+ * negotiating acts as the guest's open): messages are fed with
+ * netvsp__dispatch(), and whatever it would send is dropped.
  */
 int netvsp__create_detached(const struct netvsp_config *cfg, struct netvsp **out);
 /* Handle received packets as if vmbus_chan_recv() had returned them. */

@@ -303,6 +303,8 @@ static int nc_begin_switch(struct netvsc_proto *nc, uint32_t datapath, int64_t d
 	bool leaving_vf = nc->state == NETVSC_DP_VF;
 	int err;
 
+	if (to_vf && !nc->vf)
+		return -ENXIO;	/* nothing to send through once there */
 	err = nc_set_state(nc, to_vf ? NETVSC_DP_SWITCHING_TO_VF
 				     : NETVSC_DP_SWITCHING_TO_SYNTHETIC);
 	if (err)
@@ -373,7 +375,10 @@ static void nc_check_deadline(struct netvsc_proto *nc)
 
 /* ---- host messages ------------------------------------------------------ */
 
-/* Hand the frames of this batch up, then owe the host their sections. */
+/*
+ * Hand the frames of this batch up. Their sections are already marked owed;
+ * the completions go out after this (nc_flush_owed), never before.
+ */
 static void nc_deliver_rx(struct netvsc_proto *nc)
 {
 	if (!nc->nrx)

@@ -242,32 +242,20 @@ static bool nc_want_space(struct netvsc_proto *nc, uint32_t len)
 /* Send owed completions of receive sections and an owed association ack. */
 static void nc_flush_owed(struct netvsc_proto *nc)
 {
-	static const struct nvsp_msg_rndis_pkt_complete ok = {
-		.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE },
-		.status = NVSP_STATUS_SUCCESS,
-	};
-
 	while (nc->rbuf_owed.used && nc->state != NETVSC_DP_RESCINDED) {
 		struct vmbus_pkt p[NC_BATCH];
 		uint32_t idx[NC_BATCH];
-		unsigned k = 0;
-		int s;
+		unsigned k = nvsp_sections_completions(&nc->rbuf_owed, NULL, p, idx, NC_BATCH);
+		int s = nc_send(nc, p, k);
 
-		for (int64_t i = nvsp_secmap_next(&nc->rbuf_owed, 0); i >= 0 && k < NC_BATCH;
-		     i = nvsp_secmap_next(&nc->rbuf_owed, (uint32_t)i + 1)) {
-			idx[k] = (uint32_t)i;
-			p[k++] = (struct vmbus_pkt){ .type = VMBUS_PKT_COMP,
-						     .trans_id = NVSP_TID(NVSP_TID_DATA, i),
-						     .data = &ok, .len = sizeof(ok) };
-		}
-		s = nc_send(nc, p, k);
 		if (s < 0)
 			break;
 		for (int i = 0; i < s; i++)
 			nvsp_secmap_clear(&nc->rbuf_owed, idx[i]);
 		/* Ring full: ask the host to signal once there is room (the next
 		 * poll then flushes), unless there is room already. */
-		if ((unsigned)s < k && !nc_want_space(nc, sizeof(ok)))
+		if ((unsigned)s < k &&
+		    !nc_want_space(nc, sizeof(struct nvsp_msg_rndis_pkt_complete)))
 			break;
 	}
 	if (nc->assoc_ack_owed) {
@@ -707,36 +695,14 @@ static int nc_send_synthetic(struct netvsc_proto *nc, const struct nvsp_frame *f
 	while (done < n) {
 		struct nvsp_msg_rndis_pkt msgs[NC_BATCH];
 		struct vmbus_pkt pkts[NC_BATCH];
-		unsigned k = 0;
+		unsigned k = nvsp_sections_put(&nc->sbuf_busy, nc->sbuf, frames + done,
+					       n - done < NC_BATCH ? n - done : NC_BATCH, msgs, pkts);
 		int s;
 
-		for (; k < NC_BATCH && done + k < n; k++) {
-			int64_t idx = nvsp_secmap_alloc(&nc->sbuf_busy);
-
-			if (idx < 0)
-				break;
-			/* The ring's release store of write_index publishes these bytes
-			 * before the packet that names the section. */
-			msgs[k] = (struct nvsp_msg_rndis_pkt){
-				.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT },
-				.channel_type = NVSP_RNDIS_CHANNEL_DATA,
-				.section_index = (uint32_t)idx,
-				.section_size = nvsp_rndis_put_packet(
-					nc->sbuf + (size_t)idx * NVSP_SECTION_SIZE, &frames[done + k]),
-			};
-			pkts[k] = (struct vmbus_pkt){
-				.type = VMBUS_PKT_DATA_INBAND,
-				.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
-				.trans_id = NVSP_TID(NVSP_TID_DATA, idx),
-				.data = &msgs[k],
-				.len = sizeof(msgs[k]),
-			};
-		}
 		if (!k)
 			break;
 		s = nc_send(nc, pkts, k);
-		for (unsigned i = s < 0 ? 0 : (unsigned)s; i < k; i++)
-			nvsp_secmap_clear(&nc->sbuf_busy, msgs[i].section_index);
+		nvsp_sections_unsent(&nc->sbuf_busy, msgs, s < 0 ? 0 : (unsigned)s, k);
 		if (s < 0)
 			return done ? (int)done : s;
 		for (int i = 0; i < s; i++)

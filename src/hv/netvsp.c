@@ -325,40 +325,22 @@ static void netvsp_ctl(struct netvsp *nsp, uint16_t type, uint8_t flags, uint64_
 /* Send owed completions of send-buffer sections. True when none is left. */
 static bool netvsp_flush_completions(struct netvsp *nsp)
 {
-	static const struct nvsp_msg_rndis_pkt_complete ok = {
-		.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE },
-		.status = NVSP_STATUS_SUCCESS,
-	};
-	static const struct nvsp_msg_rndis_pkt_complete bad = {
-		.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE },
-		.status = NVSP_STATUS_INVALID_RNDIS_PKT,
-	};
 	struct netvsp_buf *b = &nsp->sbuf;
 
 	while (b->map.used) {
 		struct vmbus_pkt p[NETVSP_BATCH];
 		uint32_t idx[NETVSP_BATCH];
-		unsigned k = 0;
-		int s;
+		unsigned k = nvsp_sections_completions(&b->map, &b->bad, p, idx, NETVSP_BATCH);
+		int s = netvsp_send(nsp, p, k);
 
-		for (int64_t i = nvsp_secmap_next(&b->map, 0); i >= 0 && k < NETVSP_BATCH;
-		     i = nvsp_secmap_next(&b->map, (uint32_t)i + 1)) {
-			idx[k] = (uint32_t)i;
-			p[k++] = (struct vmbus_pkt){
-				.type = VMBUS_PKT_COMP,
-				.trans_id = NVSP_TID(NVSP_TID_DATA, i),
-				.data = nvsp_secmap_test(&b->bad, (uint32_t)i) ? &bad : &ok,
-				.len = sizeof(ok),
-			};
-		}
-		s = netvsp_send(nsp, p, k);
 		if (s < 0)
 			return true;
 		for (int i = 0; i < s; i++) {
 			nvsp_secmap_clear(&b->map, idx[i]);
 			nvsp_secmap_clear(&b->bad, idx[i]);
 		}
-		if ((unsigned)s < k && !netvsp_want_space(nsp, sizeof(ok)))
+		if ((unsigned)s < k &&
+		    !netvsp_want_space(nsp, sizeof(struct nvsp_msg_rndis_pkt_complete)))
 			return false;
 	}
 	return true;
@@ -968,38 +950,17 @@ int netvsp_rx_frames(struct netvsp *nsp, const struct nvsp_frame *frames, unsign
 	while (done < n) {
 		struct nvsp_msg_rndis_pkt msgs[NETVSP_BATCH];
 		struct vmbus_pkt pkts[NETVSP_BATCH];
-		unsigned k = 0;
+		unsigned k = nvsp_sections_put(&b->map, b->base, frames + done,
+					       n - done < NETVSP_BATCH ? n - done : NETVSP_BATCH,
+					       msgs, pkts);
 		int s;
 
-		for (; k < NETVSP_BATCH && done + k < n; k++) {
-			int64_t idx = nvsp_secmap_alloc(&b->map);
-
-			if (idx < 0)
-				break;
-			/* Section bytes before the packet that names them: the ring's
-			 * release store of write_index orders these writes first. */
-			msgs[k] = (struct nvsp_msg_rndis_pkt){
-				.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT },
-				.channel_type = NVSP_RNDIS_CHANNEL_DATA,
-				.section_index = (uint32_t)idx,
-				.section_size = nvsp_rndis_put_packet(
-					b->base + (size_t)idx * NVSP_SECTION_SIZE, &frames[done + k]),
-			};
-			pkts[k] = (struct vmbus_pkt){
-				.type = VMBUS_PKT_DATA_INBAND,
-				.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
-				.trans_id = NVSP_TID(NVSP_TID_DATA, idx),
-				.data = &msgs[k],
-				.len = sizeof(msgs[k]),
-			};
-		}
 		if (!k)
 			break;
 		s = netvsp_send(nsp, pkts, k);
 		if (s < 0)
 			s = 0;
-		for (unsigned i = (unsigned)s; i < k; i++)
-			nvsp_secmap_clear(&b->map, msgs[i].section_index);
+		nvsp_sections_unsent(&b->map, msgs, (unsigned)s, k);
 		for (int i = 0; i < s; i++)
 			nsp->stats.rx_bytes += frames[done + (unsigned)i].len;
 		nsp->stats.rx_frames += (unsigned)s;

@@ -296,3 +296,69 @@ int64_t nvsp_secmap_next(const struct nvsp_secmap *m, uint32_t from)
 	}
 	return -1;
 }
+
+/* ---- section buffers ---------------------------------------------------- */
+
+unsigned nvsp_sections_put(struct nvsp_secmap *busy, uint8_t *base,
+			   const struct nvsp_frame *frames, unsigned n,
+			   struct nvsp_msg_rndis_pkt *msgs, struct vmbus_pkt *pkts)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		int64_t idx = nvsp_secmap_alloc(busy);
+
+		if (idx < 0)
+			break;
+		msgs[k] = (struct nvsp_msg_rndis_pkt){
+			.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT },
+			.channel_type = NVSP_RNDIS_CHANNEL_DATA,
+			.section_index = (uint32_t)idx,
+			.section_size = nvsp_rndis_put_packet(base + (size_t)idx * NVSP_SECTION_SIZE,
+							      &frames[k]),
+		};
+		pkts[k] = (struct vmbus_pkt){
+			.type = VMBUS_PKT_DATA_INBAND,
+			.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+			.trans_id = NVSP_TID(NVSP_TID_DATA, idx),
+			.data = &msgs[k],
+			.len = sizeof(msgs[k]),
+		};
+	}
+	return k;
+}
+
+void nvsp_sections_unsent(struct nvsp_secmap *busy, const struct nvsp_msg_rndis_pkt *msgs,
+			  unsigned sent, unsigned k)
+{
+	for (unsigned i = sent; i < k; i++)
+		nvsp_secmap_clear(busy, msgs[i].section_index);
+}
+
+unsigned nvsp_sections_completions(const struct nvsp_secmap *owed, const struct nvsp_secmap *bad,
+				   struct vmbus_pkt *pkts, uint32_t *idx, unsigned max)
+{
+	static const struct nvsp_msg_rndis_pkt_complete ok = {
+		.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE },
+		.status = NVSP_STATUS_SUCCESS,
+	};
+	static const struct nvsp_msg_rndis_pkt_complete invalid = {
+		.hdr = { .type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE },
+		.status = NVSP_STATUS_INVALID_RNDIS_PKT,
+	};
+	unsigned k = 0;
+
+	for (int64_t i = nvsp_secmap_next(owed, 0); i >= 0 && k < max;
+	     i = nvsp_secmap_next(owed, (uint32_t)i + 1)) {
+		bool is_bad = bad && nvsp_secmap_test(bad, (uint32_t)i);
+
+		idx[k] = (uint32_t)i;
+		pkts[k++] = (struct vmbus_pkt){
+			.type = VMBUS_PKT_COMP,
+			.trans_id = NVSP_TID(NVSP_TID_DATA, i),
+			.data = is_bad ? &invalid : &ok,
+			.len = sizeof(ok),
+		};
+	}
+	return k;
+}

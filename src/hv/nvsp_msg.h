@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/ring.h"
 #include "wire/nvsp.h"
 #include "wire/rndis.h"
 
@@ -93,5 +94,33 @@ void nvsp_secmap_clear(struct nvsp_secmap *m, uint32_t i);
 int64_t nvsp_secmap_alloc(struct nvsp_secmap *m);
 /* Index of the first set bit at or after from, or -1. */
 int64_t nvsp_secmap_next(const struct nvsp_secmap *m, uint32_t from);
+
+/* ---- section buffers: the writer's half and the reader's half ---------- */
+
+/*
+ * Writer: copy frames[0..n) into free sections of the buffer at base (busy
+ * marks the sections the reader has not completed yet) and describe each
+ * as a SEND_RNDIS_PKT in msgs[i] / pkts[i], ready for one vmbus_chan_send().
+ * Stops at the first frame with no free section. Returns how many it
+ * prepared; nvsp_sections_unsent() gives back the sections of those the
+ * send did not take. The section bytes are written before the packets are
+ * published: the ring's release store of write_index orders them.
+ */
+unsigned nvsp_sections_put(struct nvsp_secmap *busy, uint8_t *base,
+			   const struct nvsp_frame *frames, unsigned n,
+			   struct nvsp_msg_rndis_pkt *msgs, struct vmbus_pkt *pkts);
+/* Free the sections of msgs[sent..k). */
+void nvsp_sections_unsent(struct nvsp_secmap *busy, const struct nvsp_msg_rndis_pkt *msgs,
+			  unsigned sent, unsigned k);
+
+/*
+ * Reader: describe up to max owed completions (set bits of owed, lowest
+ * first) as VMBUS_PKT_COMP packets in pkts[] with their section in idx[];
+ * a section also set in bad (may be NULL) completes with
+ * NVSP_STATUS_INVALID_RNDIS_PKT. Returns how many; the caller clears those
+ * the send took.
+ */
+unsigned nvsp_sections_completions(const struct nvsp_secmap *owed, const struct nvsp_secmap *bad,
+				   struct vmbus_pkt *pkts, uint32_t *idx, unsigned max);
 
 #endif /* IOVLAB_HV_NVSP_MSG_H */

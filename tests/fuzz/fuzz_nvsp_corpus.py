@@ -2,7 +2,7 @@
 """Write the seed corpora of fuzz_nvsp_host and fuzz_nvsp_guest.
 
 Each seed is a sequence of records "u8 kind | u8 tid kind | u16 tid low |
-u16 len | len bytes" (see the comment at the top of each target). The seeds
+u16 len | len bytes" (see fuzz_nvsp_records.h). The seeds
 walk the real message sequences of wire/nvsp.h and wire/rndis.h -- the
 handshake, frames inline and in sections, VF association, switch and
 revoke -- plus malformed variants, so the fuzzer starts from inputs that

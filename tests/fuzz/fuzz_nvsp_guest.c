@@ -9,13 +9,10 @@
  * edge only frames of a legal length lying inside the receive buffer or
  * its own copy, and must stay in a legal data-path state.
  *
- * Input: records "u8 kind | u8 tid kind | u16 tid low | u16 len | len bytes"
- * (little endian). kind % 4: 0 inband packet, 1 completion packet, 2 write
- * the bytes into receive-buffer section (tid low % 64) at GPA 0x10000, 3
- * call (tid kind % 4: send a frame of tid low % 1600 bytes, begin a switch
- * to the VF, begin a switch to synthetic, plug (tid low & 1) or unplug the
- * VF). Consecutive packets form one batch (16 at most).
- * tests/fuzz/fuzz_nvsp_corpus.py writes the seeds.
+ * Input: the records of fuzz_nvsp_records.h. Writes go to receive-buffer
+ * section (tid low % 64) at GPA 0x10000; calls (tid kind % 4) send a frame
+ * of tid low % 1600 bytes, begin a switch to the VF, begin a switch to
+ * synthetic, plug (tid low & 1) or unplug the VF.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,11 +22,12 @@
 #include "base/shm.h"
 #include "hv/netvsc_proto.h"
 
+#include "fuzz_nvsp_records.h"
+
 #define MEM_SIZE (1u << 20)
 #define RECV_GPA 0x10000u
 #define SEND_GPA 0x40000u
 #define BUF_LEN (64u * NVSP_SECTION_SIZE)
-#define BATCH 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -107,15 +105,28 @@ static void call(struct netvsc_proto *nc, uint8_t which, uint16_t arg)
 		abort();
 }
 
-static void dispatch(struct netvsc_proto *nc, struct vmbus_pkt_in *batch, uint8_t **bufs,
-		     unsigned *n)
+static void dispatch(void *ctx, const struct vmbus_pkt_in *pkts, unsigned n)
 {
-	netvsc_proto__dispatch(nc, batch, *n);
-	if ((unsigned)netvsc_proto_state(nc) >= NETVSC_DP_STATE_COUNT)
+	netvsc_proto__dispatch(ctx, pkts, n);
+	if ((unsigned)netvsc_proto_state(ctx) >= NETVSC_DP_STATE_COUNT)
 		abort();
-	while (*n)
-		free(bufs[--*n]);
 }
+
+static void write_section(void *ctx, uint16_t section, const uint8_t *data, uint16_t len)
+{
+	(void)ctx;
+	if (len)
+		memcpy(gmem_ptr(gm, RECV_GPA + (section % 64u) * NVSP_SECTION_SIZE,
+				NVSP_SECTION_SIZE),
+		       data, len < NVSP_SECTION_SIZE ? len : NVSP_SECTION_SIZE);
+}
+
+static void call_any(void *ctx, uint8_t which, uint16_t arg)
+{
+	call(ctx, which, arg);
+}
+
+static const struct nvsp_fuzz_ops walk = { dispatch, write_section, call_any };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -123,9 +134,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.name = "fuzz", .recv_buf_gpa = RECV_GPA, .recv_buf_len = BUF_LEN,
 		.send_buf_gpa = SEND_GPA, .send_buf_len = BUF_LEN, .ops = &ops,
 	};
-	struct vmbus_pkt_in batch[BATCH];
-	uint8_t *bufs[BATCH] = { NULL };
-	unsigned n = 0;
 	struct netvsc_proto *nc;
 
 	if (!gm) {
@@ -136,40 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.mem = gm;
 	if (netvsc_proto__create_detached(&cfg, &nc) || netvsc_proto_set_vf(nc, &vf_ops, NULL))
 		abort();
-	while (size >= 6) {
-		uint8_t kind = data[0] % 4, tk = data[1];
-		uint16_t low, len;
-
-		memcpy(&low, data + 2, 2);
-		memcpy(&len, data + 4, 2);
-		data += 6;
-		size -= 6;
-		if (len > size)
-			len = (uint16_t)size;
-		if (kind <= 1) {
-			bufs[n] = malloc(len ? len : 1);
-			if (!bufs[n])
-				abort();
-			memcpy(bufs[n], data, len);
-			batch[n] = (struct vmbus_pkt_in){
-				.type = kind ? VMBUS_PKT_COMP : VMBUS_PKT_DATA_INBAND,
-				.trans_id = NVSP_TID(tk, low), .data = bufs[n], .len = len,
-			};
-			n++;
-		}
-		if (n && (kind > 1 || n == BATCH || size == len))
-			dispatch(nc, batch, bufs, &n);
-		if (kind == 2 && len)
-			memcpy(gmem_ptr(gm, RECV_GPA + (low % 64u) * NVSP_SECTION_SIZE,
-					NVSP_SECTION_SIZE),
-			       data, len < NVSP_SECTION_SIZE ? len : NVSP_SECTION_SIZE);
-		if (kind == 3)
-			call(nc, tk, low);
-		data += len;
-		size -= len;
-	}
-	if (n)
-		dispatch(nc, batch, bufs, &n);
+	nvsp_fuzz_walk(data, size, &walk, nc);
 	netvsc_proto_destroy(nc);
 	return 0;
 }

@@ -8,12 +8,10 @@
  * Whatever arrives, NetVSP must not crash, must hand its port only frames
  * of a legal length, and VFDataPathActive must always equal its VF state.
  *
- * Input: records "u8 kind | u8 tid kind | u16 tid low | u16 len | len bytes"
- * (little endian). kind % 4: 0 inband packet, 1 completion packet, 2 write
- * the bytes into send-buffer section (tid low % 64) at GPA 0x40000, 3 call
- * (tid kind % 4: vf_offer(tid low), vf_revoke, rx_frames of tid low % 1600
- * bytes, link_set(tid low & 1)). Consecutive packets form one batch (16 at
- * most). tests/fuzz/fuzz_nvsp_corpus.py writes the seeds.
+ * Input: the records of fuzz_nvsp_records.h. Writes go to send-buffer
+ * section (tid low % 64) at GPA 0x40000; calls (tid kind % 4) are
+ * vf_offer(tid low), vf_revoke, rx_frames of tid low % 1600 bytes,
+ * link_set(tid low & 1).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,9 +21,10 @@
 #include "base/shm.h"
 #include "hv/netvsp.h"
 
+#include "fuzz_nvsp_records.h"
+
 #define MEM_SIZE (1u << 20)
 #define SEND_GPA 0x40000u
-#define BATCH 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -90,14 +89,33 @@ static void call(struct netvsp *nsp, uint8_t which, uint16_t arg)
 	}
 }
 
+static void dispatch(void *ctx, const struct vmbus_pkt_in *pkts, unsigned n)
+{
+	netvsp__dispatch(ctx, pkts, n);
+	check(ctx);
+}
+
+static void write_section(void *ctx, uint16_t section, const uint8_t *data, uint16_t len)
+{
+	(void)ctx;
+	if (len)
+		memcpy(gmem_ptr(gm, SEND_GPA + (section % 64u) * NVSP_SECTION_SIZE,
+				NVSP_SECTION_SIZE),
+		       data, len < NVSP_SECTION_SIZE ? len : NVSP_SECTION_SIZE);
+}
+
+static void call_checked(void *ctx, uint8_t which, uint16_t arg)
+{
+	call(ctx, which, arg);
+	check(ctx);
+}
+
+static const struct nvsp_fuzz_ops walk = { dispatch, write_section, call_checked };
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct netvsp_config cfg = { .name = "fuzz", .port = &ops,
 				     .mac = { 0, 0x15, 0x5d, 1, 2, 3 } };
-	struct vmbus_pkt_in batch[BATCH];
-	/* each packet's own copy: exact size, so ASan sees any over-read */
-	uint8_t *bufs[BATCH] = { NULL };
-	unsigned n = 0;
 	struct netvsp *nsp;
 
 	if (!gm) {
@@ -108,50 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.mem = gm;
 	if (netvsp__create_detached(&cfg, &nsp) || netvsp__set_state(nsp, NETVSP_NEGOTIATING))
 		abort();
-	while (size >= 6) {
-		uint8_t kind = data[0] % 4, tk = data[1];
-		uint16_t low, len;
-
-		memcpy(&low, data + 2, 2);
-		memcpy(&len, data + 4, 2);
-		data += 6;
-		size -= 6;
-		if (len > size)
-			len = (uint16_t)size;
-		if (kind <= 1) {
-			bufs[n] = malloc(len ? len : 1);
-			if (!bufs[n])
-				abort();
-			memcpy(bufs[n], data, len);
-			batch[n] = (struct vmbus_pkt_in){
-				.type = kind ? VMBUS_PKT_COMP : VMBUS_PKT_DATA_INBAND,
-				.trans_id = NVSP_TID(tk, low), .data = bufs[n], .len = len,
-			};
-			n++;
-		}
-		if (n && (kind > 1 || n == BATCH || size == len)) {
-			netvsp__dispatch(nsp, batch, n);
-			check(nsp);
-			while (n)
-				free(bufs[--n]);
-		}
-		if (kind == 2 && len)
-			memcpy(gmem_ptr(gm, SEND_GPA + (low % 64u) * NVSP_SECTION_SIZE,
-					NVSP_SECTION_SIZE),
-			       data, len < NVSP_SECTION_SIZE ? len : NVSP_SECTION_SIZE);
-		if (kind == 3) {
-			call(nsp, tk, low);
-			check(nsp);
-		}
-		data += len;
-		size -= len;
-	}
-	if (n) {
-		netvsp__dispatch(nsp, batch, n);
-		check(nsp);
-		while (n)
-			free(bufs[--n]);
-	}
+	nvsp_fuzz_walk(data, size, &walk, nsp);
 	netvsp_destroy(nsp);
 	return 0;
 }

@@ -92,6 +92,7 @@ struct vstack {
 	struct vstack_vmnic **nics;
 	size_t nnics, cap_nics;
 	struct vswitch *halting;	/* a switch whose PF is about to halt */
+	bool platform_ok;
 	bool reconciling, again;
 };
 
@@ -236,7 +237,7 @@ static bool in_flight(const struct vstack_vmnic *n)
 /* Should the adapter hold a VF now (capacity aside)? */
 static bool wants_vf(const struct vstack_vmnic *n)
 {
-	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port &&
+	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port && n->vs->platform_ok &&
 	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked;
 }
 
@@ -747,8 +748,15 @@ int vstack_create(const struct vstack_config *cfg, struct vstack **out)
 	vs->guest = cfg && cfg->guest ? cfg->guest : &vstack_no_guest_ops;
 	vs->guest_ctx = cfg ? cfg->guest_ctx : NULL;
 	vs->next_serial = cfg && cfg->first_serial ? cfg->first_serial : 1;
+	vs->platform_ok = true;
 	*out = vs;
 	return 0;
+}
+
+void vstack_set_platform_support(struct vstack *vs, bool supported)
+{
+	vs->platform_ok = supported;
+	reconcile(vs);
 }
 
 bool vstack_busy(const struct vstack *vs)
@@ -1144,6 +1152,8 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 		return VSTACK_IOV_VM_OFF;
 	if (!n->sw)
 		return VSTACK_IOV_NOT_CONNECTED;
+	if (!n->vs->platform_ok)
+		return VSTACK_IOV_HOST_UNSUPPORTED;
 	if (!vswitch_iov_enabled(n->sw))
 		return VSTACK_IOV_SWITCH_NO_IOV;
 	if (!vswitch_pf(n->sw))
@@ -1176,6 +1186,10 @@ enum vstack_op_status vstack_vmnic_status(const struct vstack_vmnic *n, char *bu
 		break;
 	case VSTACK_IOV_NOT_CONNECTED:
 		snprintf(buf, len, "SR-IOV not operational: the adapter is not connected to a virtual switch");
+		break;
+	case VSTACK_IOV_HOST_UNSUPPORTED:
+		snprintf(buf, len, "SR-IOV not operational: the host does not support SR-IOV (see Get-VMHost "
+			 "IovSupportReasons)");
 		break;
 	case VSTACK_IOV_SWITCH_NO_IOV:
 		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' was created without -EnableIov "

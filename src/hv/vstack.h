@@ -100,6 +100,12 @@ int vstack_create(const struct vstack_config *cfg, struct vstack **out);
  */
 void vstack_destroy(struct vstack *vs);
 
+/*
+ * Whether the host platform supports SR-IOV (Get-VMHost IovSupport). While
+ * it does not, no adapter gets a VF (HOST_UNSUPPORTED). Default: true.
+ */
+void vstack_set_platform_support(struct vstack *vs, bool supported);
+
 /* True while an OID or a guest revoke of some adapter has not completed. */
 bool vstack_busy(const struct vstack *vs);
 
@@ -218,6 +224,7 @@ enum vstack_iov_reason {
 	VSTACK_IOV_NOT_REQUESTED,	/* IovWeight 0 (F17) */
 	VSTACK_IOV_VM_OFF,
 	VSTACK_IOV_NOT_CONNECTED,
+	VSTACK_IOV_HOST_UNSUPPORTED,	/* the platform does not support SR-IOV (F01-F09) */
 	VSTACK_IOV_SWITCH_NO_IOV,	/* the switch was created without -EnableIov (F15) */
 	VSTACK_IOV_NO_ADAPTER,		/* the switch's adapter did not come up */
 	VSTACK_IOV_NO_NIC_SWITCH,	/* the adapter has no NIC switch with VFs (F12-F14) */

@@ -80,7 +80,7 @@ __attribute__((format(printf, 2, 3))) static void note(struct hv_host *h, const 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_warn(HOST_LOG, "%s", buf);
+	log_info(HOST_LOG, "%s", buf);
 	n = realloc(h->notes, (h->nnotes + 1) * sizeof(*n));
 	if (!n)
 		return;

@@ -188,6 +188,10 @@ static void guid_from(const char *kind, const char *name, char *out, size_t len)
 			h[k] = (h[k] ^ (uint8_t)*p) * 0x100000001b3ull;
 		for (const char *p = name; *p; p++)
 			h[k] = (h[k] ^ (uint8_t)(*p | 0x20)) * 0x100000001b3ull;	/* names are case-insensitive */
+		/* splitmix64's finalizer, so that vm1 and vm2 do not look alike. */
+		h[k] = (h[k] ^ (h[k] >> 30)) * 0xbf58476d1ce4e5b9ull;
+		h[k] = (h[k] ^ (h[k] >> 27)) * 0x94d049bb133111ebull;
+		h[k] ^= h[k] >> 31;
 	}
 	snprintf(out, len, "%08X-%04X-4%03X-%04X-%012llX", (unsigned)(h[0] >> 32), (unsigned)(h[0] >> 16) & 0xffffu,
 		 (unsigned)h[0] & 0xfffu, (unsigned)((h[1] >> 48) & 0x3fffu) | 0x8000u,

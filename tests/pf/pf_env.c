@@ -68,7 +68,7 @@ void pf_env_down(struct pf_env *e)
 		print_error("finding: %s: %s\n", f->id, f->evidence);
 	}
 	assert_int_equal(n, 0);
-	if (e->ad)
+	if (e->ad && ndis_adapter_state(e->ad) != NDIS_ADAPTER_HALTED)
 		assert_int_equal(ndis_adapter_halt(e->ad, NdisHaltDeviceDisabled), 0);
 	assert_int_equal(ndis_framework_finding_count(e->fw), 0);
 	ndis_framework_destroy(e->fw);

@@ -204,15 +204,21 @@ static NDIS_STATUS MPSriovFixed(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQU
 	return NDIS_STATUS_SUCCESS;
 }
 
-static NDIS_STATUS MPParseStatus(_Inout_ PNDIS_OID_REQUEST Request, MP_PARSE_RESULT r, ULONG Needed)
+/*
+ * The variable part of a request (mp_parse.c), mapped to statuses: too
+ * short is NDIS_STATUS_INVALID_LENGTH with the BytesNeeded the area needs,
+ * anything malformed NDIS_STATUS_INVALID_PARAMETER.
+ */
+static NDIS_STATUS MPCheckDataArea(_Inout_ PNDIS_OID_REQUEST Request, ULONG FixedSize, ULONG BufferLength,
+				   ULONG BufferOffset, ULONG Length, ULONG MaxLength, ULONG Offset, ULONG SpaceSize)
 {
-	switch (r) {
+	ULONG Needed;
+
+	switch (MPParseDataArea(FixedSize, BufferLength, BufferOffset, Length, MaxLength, Offset, SpaceSize, &Needed)) {
 	case MpParseOk:
 		return NDIS_STATUS_SUCCESS;
 	case MpParseTooShort:
 		return MPOidTooShort(Request, Needed);
-	case MpParseUnsupported:
-		return NDIS_STATUS_NOT_SUPPORTED;
 	default:
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
@@ -235,15 +241,15 @@ static NDIS_STATUS MPReadVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 	NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS p;
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS_REVISION_1;
 	PUCHAR Buf = MPOidBuffer(Request);
-	ULONG Needed, n;
+	ULONG n;
 	NDIS_STATUS Status;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "READ_VF_CONFIG_SPACE")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	Status = MPParseStatus(Request, MPParseDataArea(fixed, MPOidOutLength(Request), p.BufferOffset, p.Length,
-						       PCI_CFG_SPACE, p.Offset, PCI_CFG_SPACE, &Needed), Needed);
+	Status = MPCheckDataArea(Request, fixed, MPOidOutLength(Request), p.BufferOffset, p.Length, PCI_CFG_SPACE,
+				 p.Offset, PCI_CFG_SPACE);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	n = NdisMGetVirtualFunctionBusData(Adapter->AdapterHandle, p.VFId, Buf + p.BufferOffset, p.Offset, p.Length);
@@ -262,15 +268,15 @@ static NDIS_STATUS MPWriteVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 	NDIS_SRIOV_WRITE_VF_CONFIG_SPACE_PARAMETERS p;
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_SPACE_PARAMETERS_REVISION_1;
 	UCHAR Data[PCI_CFG_SPACE];
-	ULONG Needed, n, exp, flr_byte;
+	ULONG n, exp, flr_byte;
 	NDIS_STATUS Status;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "WRITE_VF_CONFIG_SPACE")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	Status = MPParseStatus(Request, MPParseDataArea(fixed, MPOidInLength(Request), p.BufferOffset, p.Length,
-						       PCI_CFG_SPACE, p.Offset, PCI_CFG_SPACE, &Needed), Needed);
+	Status = MPCheckDataArea(Request, fixed, MPOidInLength(Request), p.BufferOffset, p.Length, PCI_CFG_SPACE,
+				 p.Offset, PCI_CFG_SPACE);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	NdisMoveMemory(Data, (PUCHAR)MPOidBuffer(Request) + p.BufferOffset, p.Length);
@@ -303,7 +309,6 @@ static NDIS_STATUS MPReadVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1;
 	UCHAR Block[SRNIC_VF_BLOCK_MAX];
 	NDIS_STATUS Status;
-	ULONG Needed;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
@@ -313,8 +318,8 @@ static NDIS_STATUS MPReadVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: no config block %u", p.VFId, p.BlockId);
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
-	Status = MPParseStatus(Request, MPParseDataArea(fixed, MPOidOutLength(Request), p.BufferOffset, p.Length,
-						       SRNIC_VF_BLOCK_MAX, 0, 0, &Needed), Needed);
+	Status = MPCheckDataArea(Request, fixed, MPOidOutLength(Request), p.BufferOffset, p.Length, SRNIC_VF_BLOCK_MAX,
+				 0, 0);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	NdisZeroMemory(Block, sizeof(Block));
@@ -337,7 +342,6 @@ static NDIS_STATUS MPWriteVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1;
 	struct srnic_vf_block_driver d;
 	NDIS_STATUS Status;
-	ULONG Needed;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
@@ -348,8 +352,8 @@ static NDIS_STATUS MPWriteVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 			    p.BlockId == SRNIC_VF_BLOCK_INFO ? "read-only" : "unknown");
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
-	Status = MPParseStatus(Request, MPParseDataArea(fixed, MPOidInLength(Request), p.BufferOffset, p.Length,
-						       SRNIC_VF_BLOCK_MAX, 0, 0, &Needed), Needed);
+	Status = MPCheckDataArea(Request, fixed, MPOidInLength(Request), p.BufferOffset, p.Length, SRNIC_VF_BLOCK_MAX,
+				 0, 0);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
@@ -515,7 +519,7 @@ static NDIS_STATUS MPBarResources(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_RE
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_BAR_RESOURCES_INFO_REVISION_1;
 	const ULONG desc = sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR);
 	CM_PARTIAL_RESOURCE_DESCRIPTOR d;
-	ULONG bars[PCI_TYPE0_ADDRESSES], Needed, reg, pg;
+	ULONG bars[PCI_TYPE0_ADDRESSES], reg, pg;
 	ULONG64 mask, size, base, aperture;
 	BOOLEAN mem64;
 	NDIS_STATUS Status;
@@ -531,8 +535,7 @@ static NDIS_STATUS MPBarResources(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_RE
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: BAR%u is not a memory BAR", p.VFId, p.BarIndex);
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
-	Status = MPParseStatus(Request, MPParseDataArea(fixed, MPOidOutLength(Request), p.BarResourcesOffset, desc, desc,
-						       0, 0, &Needed), Needed);
+	Status = MPCheckDataArea(Request, fixed, MPOidOutLength(Request), p.BarResourcesOffset, desc, desc, 0, 0);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	mem64 = (bars[p.BarIndex] & PCI_BAR_MEM64) != 0 && p.BarIndex + 1 < PCI_TYPE0_ADDRESSES;

@@ -442,6 +442,17 @@ static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 }
 
 /* ---- the host ------------------------------------------------------------------------ */
+/* NDIS's upcall to the virtualization stack (src/ndis/bus.h, spec 2.13 step 3). */
+static void invalidate_config_block(void *ctx, struct ndis_adapter *pf, uint16_t vf, uint64_t mask)
+{
+	struct hv_host *h = ctx;
+
+	if (h->vs)
+		vstack_vf_config_invalidated(h->vs, pf, vf, mask);
+}
+
+static const struct ndis_virt_ops host_virt_ops = { .invalidate_config_block = invalidate_config_block };
+
 static void platform_from_lab(struct hv_platform *p, const struct lab_host *l)
 {
 	p->osc = l->osc;
@@ -579,6 +590,7 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 		hv_host_destroy(h);
 		return -EIO;
 	}
+	ndis_framework_set_virt_ops(h->fw, &host_virt_ops, h);
 	for (size_t i = 0; i < h->nnics; i++)
 		nic_driver_up(h, &h->nics[i], opt);
 

@@ -292,7 +292,8 @@ static void do_allocate(struct vstack_vmnic *n)
 	memcpy(p->CurrentMacAddress, n->mac, 6);
 	p->VFId = NDIS_INVALID_VF_FUNCTION_ID;
 	p->RequestorId = NDIS_INVALID_RID;
-	ndis_oid_init(&n->req, NdisRequestMethod, OID_NIC_SWITCH_ALLOCATE_VF, p, NDIS_SIZEOF_NIC_SWITCH_VF_PARAMETERS_REVISION_1);
+	ndis_oid_init(&n->req, NdisRequestMethod, OID_NIC_SWITCH_ALLOCATE_VF, p,
+		      NDIS_SIZEOF_NIC_SWITCH_VF_PARAMETERS_REVISION_1);
 	set_state(n, VSTACK_VF_ALLOCATING);
 	issue(n);
 }
@@ -691,6 +692,15 @@ static void reconcile_once(struct vstack *vs)
 			n->waiting = c.why;
 			continue;
 		}
+		if (!vswitch_port_filter_id(n->port)) {
+			/* Nothing to move to a VF's vPort: do not take a VF for it. */
+			if (n->waiting != VSTACK_IOV_NO_FILTER)
+				log_warn(VS_LOG, "'%s' (VM %s): no VF: the switch has no MAC filter for it", n->name,
+					 n->vm->name);
+			n->waiting = VSTACK_IOV_NO_FILTER;
+			n->failed_status = vswitch_port_filter_status(n->port);
+			continue;
+		}
 		n->waiting = VSTACK_IOV_IN_USE;
 		n->qps = c.qps;
 		do_allocate(n);
@@ -735,10 +745,18 @@ static const char *no_guest_describe(void *ctx, const struct vstack_vmnic *n)
 	return "the VM's guest is not running (the guest side is not built yet)";
 }
 
+static void no_guest_invalidated(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask)
+{
+	(void)ctx;
+	log_info(VS_LOG, "'%s': config blocks 0x%llx of VF %u invalidated; no guest runs to read them again", n->name,
+		 (unsigned long long)mask, vf_id);
+}
+
 const struct vstack_guest_ops vstack_no_guest_ops = {
 	.offer_vf = no_guest_offer,
 	.revoke_vf = no_guest_revoke,
 	.describe = no_guest_describe,
+	.vf_config_invalidated = no_guest_invalidated,
 };
 
 /* ---- the stack ------------------------------------------------------------------- */
@@ -761,6 +779,24 @@ void vstack_set_platform_support(struct vstack *vs, bool supported)
 {
 	vs->platform_ok = supported;
 	reconcile(vs);
+}
+
+void vstack_vf_config_invalidated(struct vstack *vs, struct ndis_adapter *pf, uint16_t vf, uint64_t mask)
+{
+	for (size_t i = 0; i < vs->nnics; i++) {
+		struct vstack_vmnic *n = vs->nics[i];
+
+		if (!n->sw || vswitch_pf(n->sw) != pf || n->vf_id != vf ||
+		    (n->state != VSTACK_VF_OFFERED && n->state != VSTACK_VF_ACTIVE))
+			continue;
+		log_info(VS_LOG, "'%s': the PF invalidated config blocks 0x%llx of VF %u; telling the guest", n->name,
+			 (unsigned long long)mask, vf);
+		if (vs->guest->vf_config_invalidated)
+			vs->guest->vf_config_invalidated(vs->guest_ctx, n, vf, mask);
+		return;
+	}
+	log_debug(VS_LOG, "VF %u: config blocks 0x%llx invalidated before any guest has the VF; its driver reads them "
+		  "when it starts", vf, (unsigned long long)mask);
 }
 
 bool vstack_busy(const struct vstack *vs)

@@ -77,6 +77,12 @@ struct vstack_guest_ops {
 	 * (e.g. "the VM's guest is not running"); NULL: nothing to say.
 	 */
 	const char *(*describe)(void *ctx, const struct vstack_vmnic *n);
+	/*
+	 * The PF invalidated config blocks of the VF offered to n
+	 * (NdisMInvalidateConfigBlock, spec 2.13 step 3): carry the mask to the
+	 * guest's vPCI bus, which coalesces it per function. May be NULL.
+	 */
+	void (*vf_config_invalidated)(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask);
 };
 
 /*
@@ -105,6 +111,15 @@ void vstack_destroy(struct vstack *vs);
  * it does not, no adapter gets a VF (HOST_UNSUPPORTED). Default: true.
  */
 void vstack_set_platform_support(struct vstack *vs, bool supported);
+
+/*
+ * NdisMInvalidateConfigBlock(pf, vf, mask) reached the virtualization stack
+ * (the framework's struct ndis_virt_ops): handed to the guest side of the
+ * adapter that has VF vf of pf offered. Before the VF is offered there is no
+ * guest to tell -- its VF driver reads every block when it starts -- and the
+ * mask is dropped with a trace line.
+ */
+void vstack_vf_config_invalidated(struct vstack *vs, struct ndis_adapter *pf, uint16_t vf, uint64_t mask);
 
 /* True while an OID or a guest revoke of some adapter has not completed. */
 bool vstack_busy(const struct vstack *vs);

@@ -11,10 +11,12 @@
  * A port's filter has a small state machine (style rule 6):
  *
  *     UNFILTERED --SET_FILTER--> FILTERING --success--> FILTERED
- *          ^                         |                     |
- *          +------- refused ---------+                     |
- *          +---------- unbind (adapter halted) ------------+
- *     FILTERED --disconnect: CLEAR_FILTER--> CLEARING --> (freed)
+ *          |                         |                     |
+ *          +-- no NIC switch --> REFUSED <-- failed -------+
+ *     FILTERED --CLEAR_FILTER (disconnect, unbind)--> CLEARING --> UNFILTERED / freed
+ *     REFUSED --unbind--> UNFILTERED (tried again on rebind)
+ *
+ * UNFILTERED is "not tried yet"; REFUSED is "tried, no filter".
  *
  * A port asked to disconnect while its SET_FILTER is still at the miniport
  * is freed once that request completes (clearing the filter first if it was
@@ -33,27 +35,27 @@
 
 const struct ndis_issuer vswitch_issuer = { NDIS_ISSUER_OVERLYING, "VMSP" };
 
-enum port_state {
-	PORT_UNFILTERED,	/* connected, no filter on the NIC switch */
-	PORT_FILTERING,		/* SET_FILTER at the miniport */
-	PORT_FILTERED,		/* the MAC filter is set (on the default or a VF vPort) */
-	PORT_CLEARING,		/* CLEAR_FILTER at the miniport; the port is leaving */
-	PORT_STATE_COUNT
-};
-
-static const char *port_state_name(enum port_state s)
+const char *vswitch_port_state_name(enum vswitch_port_state s)
 {
-	static const char *const names[PORT_STATE_COUNT] = { "Unfiltered", "Filtering", "Filtered", "Clearing" };
-	return s < PORT_STATE_COUNT ? names[s] : "?";
+	static const char *const names[VSWITCH_PORT_STATE_COUNT] = { "Unfiltered", "Filtering", "Filtered", "Clearing",
+							     "Refused" };
+	return (unsigned)s < VSWITCH_PORT_STATE_COUNT ? names[s] : "?";
 }
 
 /* [from][to]: the legal transitions of a port's filter. */
-static const bool port_transitions[PORT_STATE_COUNT][PORT_STATE_COUNT] = {
-	[PORT_UNFILTERED] = { [PORT_FILTERING] = true },
-	[PORT_FILTERING] = { [PORT_FILTERED] = true, [PORT_UNFILTERED] = true },
-	[PORT_FILTERED] = { [PORT_CLEARING] = true, [PORT_UNFILTERED] = true },
-	[PORT_CLEARING] = { [PORT_UNFILTERED] = true },
+static const bool port_transitions[VSWITCH_PORT_STATE_COUNT][VSWITCH_PORT_STATE_COUNT] = {
+	[VSWITCH_PORT_UNFILTERED] = { [VSWITCH_PORT_FILTERING] = true, [VSWITCH_PORT_REFUSED] = true },
+	[VSWITCH_PORT_FILTERING] = { [VSWITCH_PORT_FILTERED] = true, [VSWITCH_PORT_REFUSED] = true },
+	[VSWITCH_PORT_FILTERED] = { [VSWITCH_PORT_CLEARING] = true, [VSWITCH_PORT_UNFILTERED] = true },
+	[VSWITCH_PORT_CLEARING] = { [VSWITCH_PORT_UNFILTERED] = true },
+	[VSWITCH_PORT_REFUSED] = { [VSWITCH_PORT_UNFILTERED] = true },
 };
+
+bool vswitch_port_state_transition_allowed(enum vswitch_port_state from, enum vswitch_port_state to)
+{
+	return (unsigned)from < VSWITCH_PORT_STATE_COUNT && (unsigned)to < VSWITCH_PORT_STATE_COUNT &&
+	       port_transitions[from][to];
+}
 
 /* SET_FILTER's buffer: the parameters, then the MAC and VLAN field tests. */
 struct set_filter_buf {
@@ -67,7 +69,7 @@ struct vswitch_port {
 	char name[64];
 	uint8_t mac[6];
 	uint16_t vlan;
-	enum port_state state;
+	enum vswitch_port_state state;
 	bool closing;			/* disconnect asked; free when the request completes */
 	uint32_t filter_id;
 	uint32_t filter_vport;
@@ -101,15 +103,17 @@ const char *vswitch_type_name(enum vswitch_type t)
 	return "?";
 }
 
-static void port_set_state(struct vswitch_port *p, enum port_state to)
+static void port_set_state(struct vswitch_port *p, enum vswitch_port_state to)
 {
-	if (!port_transitions[p->state][to]) {
-		log_error(VSW_LOG, "switch '%s' port '%s': illegal filter transition %s -> %s", p->sw->name, p->name,
-			  port_state_name(p->state), port_state_name(to));
+	const char *sw = p->sw ? p->sw->name : "(removed)";	/* a port orphaned by vswitch_destroy */
+
+	if (!vswitch_port_state_transition_allowed(p->state, to)) {
+		log_error(VSW_LOG, "switch '%s' port '%s': illegal filter transition %s -> %s", sw, p->name,
+			  vswitch_port_state_name(p->state), vswitch_port_state_name(to));
 		return;
 	}
-	log_debug(VSW_LOG, "switch '%s' port '%s': filter %s -> %s", p->sw->name, p->name, port_state_name(p->state),
-		  port_state_name(to));
+	log_debug(VSW_LOG, "switch '%s' port '%s': filter %s -> %s", sw, p->name, vswitch_port_state_name(p->state),
+		  vswitch_port_state_name(to));
 	p->state = to;
 }
 
@@ -245,17 +249,17 @@ static void set_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 	if (status == (uint32_t)NDIS_STATUS_SUCCESS) {
 		p->filter_id = p->u.set.params.FilterId;
 		p->filter_vport = NDIS_DEFAULT_VPORT_ID;
-		port_set_state(p, PORT_FILTERED);
+		port_set_state(p, VSWITCH_PORT_FILTERED);
 		log_info(VSW_LOG, "switch '%s' port '%s': MAC filter %u on the default vPort", p->sw ? p->sw->name : "?",
 			 p->name, p->filter_id);
 	} else {
-		port_set_state(p, PORT_UNFILTERED);
+		port_set_state(p, VSWITCH_PORT_REFUSED);
 		log_warn(VSW_LOG, "switch '%s' port '%s': OID_RECEIVE_FILTER_SET_FILTER failed with %s; the adapter's "
 			 "MAC has no filter on the NIC switch", p->sw ? p->sw->name : "?", p->name,
 			 ndis_status_format(st, sizeof(st), status));
 	}
 	if (p->closing) {
-		if (p->state == PORT_FILTERED && p->sw && p->sw->pf)
+		if (p->state == VSWITCH_PORT_FILTERED && p->sw && p->sw->pf)
 			clear_filter(p);
 		else
 			port_free(p);
@@ -265,12 +269,38 @@ static void set_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		p->notify(p->notify_ctx, p);
 }
 
+/* Does the adapter have a NIC switch (and so a default vPort)? ENUM_SWITCHES, answered by NDIS. */
+static bool has_nic_switch(struct vswitch *sw)
+{
+	struct {
+		NDIS_NIC_SWITCH_INFO_ARRAY a;
+		NDIS_NIC_SWITCH_INFO i;
+	} b;
+	NDIS_OID_REQUEST r;
+	uint32_t st;
+
+	memset(&b, 0, sizeof(b));
+	ndis_oid_init(&r, NdisRequestQueryInformation, OID_NIC_SWITCH_ENUM_SWITCHES, &b, sizeof(b));
+	return vswitch_oid_sync(sw, &r, &st) == 0 && st == (uint32_t)NDIS_STATUS_SUCCESS && b.a.NumElements > 0;
+}
+
 static void set_filter(struct vswitch_port *p)
 {
 	struct set_filter_buf *b = &p->u.set;
 	NDIS_RECEIVE_FILTER_FIELD_PARAMETERS *f;
 	uint32_t n = 1, status;
 	int rc;
+
+	if (!has_nic_switch(p->sw)) {
+		/* No NIC switch, no default vPort to filter on: the PF's own receive path serves the port. */
+		p->filter_status = (uint32_t)NDIS_STATUS_NOT_SUPPORTED;
+		port_set_state(p, VSWITCH_PORT_REFUSED);
+		log_info(VSW_LOG, "switch '%s' port '%s': the adapter has no NIC switch; no vPort filter is set",
+			 p->sw->name, p->name);
+		if (p->notify)
+			p->notify(p->notify_ctx, p);
+		return;
+	}
 
 	memset(b, 0, sizeof(*b));
 	b->params.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
@@ -304,7 +334,7 @@ static void set_filter(struct vswitch_port *p)
 	b->params.FieldParametersArrayNumElements = n;
 	ndis_oid_init(&p->req, NdisRequestMethod, OID_RECEIVE_FILTER_SET_FILTER, b,
 		      (uint32_t)(offsetof(struct set_filter_buf, fields) + n * sizeof(b->fields[0])));
-	port_set_state(p, PORT_FILTERING);
+	port_set_state(p, VSWITCH_PORT_FILTERING);
 	rc = vswitch_oid(p->sw, &p->req, set_done, p, &status);
 	if (rc == 0)
 		set_done(p, &p->req, status);
@@ -322,7 +352,7 @@ static void clear_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		log_warn(VSW_LOG, "switch '%s' port '%s': OID_RECEIVE_FILTER_CLEAR_FILTER of filter %u failed with %s",
 			 p->sw ? p->sw->name : "?", p->name, p->filter_id, ndis_status_format(st, sizeof(st), status));
 	p->filter_id = 0;
-	port_set_state(p, PORT_UNFILTERED);
+	port_set_state(p, VSWITCH_PORT_UNFILTERED);
 	if (p->closing)
 		port_free(p);
 }
@@ -340,7 +370,7 @@ static void clear_filter(struct vswitch_port *p)
 	p->u.clear.FilterId = p->filter_id;
 	ndis_oid_init(&p->req, NdisRequestSetInformation, OID_RECEIVE_FILTER_CLEAR_FILTER, &p->u.clear,
 		      NDIS_SIZEOF_RECEIVE_FILTER_CLEAR_PARAMETERS_REVISION_1);
-	port_set_state(p, PORT_CLEARING);
+	port_set_state(p, VSWITCH_PORT_CLEARING);
 	rc = vswitch_oid(p->sw, &p->req, clear_done, p, &status);
 	if (rc == 0)
 		clear_done(p, &p->req, status);
@@ -362,7 +392,7 @@ int vswitch_port_connect(struct vswitch *sw, const char *name, const uint8_t mac
 	p->vlan = vlan;
 	p->notify = notify;
 	p->notify_ctx = ctx;
-	p->state = PORT_UNFILTERED;
+	p->state = VSWITCH_PORT_UNFILTERED;
 	p->filter_status = (uint32_t)NDIS_STATUS_SUCCESS;
 	p->next = sw->ports;
 	sw->ports = p;
@@ -381,16 +411,16 @@ void vswitch_port_disconnect(struct vswitch_port *p)
 		return;
 	p->closing = true;
 	switch (p->state) {
-	case PORT_FILTERING:
-	case PORT_CLEARING:
+	case VSWITCH_PORT_FILTERING:
+	case VSWITCH_PORT_CLEARING:
 		return;		/* freed when the request completes */
-	case PORT_FILTERED:
+	case VSWITCH_PORT_FILTERED:
 		if (p->sw && p->sw->pf) {
 			/* spec 2.18 1a: a driver clears its default-vPort filters before it leaves. */
 			clear_filter(p);
 			return;
 		}
-		port_set_state(p, PORT_UNFILTERED);
+		port_set_state(p, VSWITCH_PORT_UNFILTERED);
 		break;
 	default:
 		break;
@@ -402,9 +432,11 @@ void vswitch_unbind(struct vswitch *sw)
 {
 	/* spec 2.18 step 1a: an overlying driver clears its filters while it unbinds. */
 	for (struct vswitch_port *p = sw->ports; p; p = p->next)
-		if (p->state == PORT_FILTERED && sw->pf)
+		if (p->state == VSWITCH_PORT_FILTERED && sw->pf)
 			clear_filter(p);
 	for (struct vswitch_port *p = sw->ports; p; p = p->next) {
+		if (p->state == VSWITCH_PORT_REFUSED)
+			port_set_state(p, VSWITCH_PORT_UNFILTERED);
 		p->filter_id = 0;
 		p->filter_vport = NDIS_DEFAULT_VPORT_ID;
 	}
@@ -423,7 +455,7 @@ void vswitch_rebind(struct vswitch *sw, struct ndis_adapter *pf)
 		return;
 	log_info(VSW_LOG, "switch '%s': bound to adapter '%s' again", sw->name, sw->adapter_name);
 	for (struct vswitch_port *p = sw->ports; p; p = p->next)
-		if (p->state == PORT_UNFILTERED && !p->closing)
+		if (p->state == VSWITCH_PORT_UNFILTERED && !p->closing)
 			set_filter(p);
 }
 
@@ -434,12 +466,19 @@ struct vswitch *vswitch_port_switch(const struct vswitch_port *p)
 
 uint32_t vswitch_port_filter_id(const struct vswitch_port *p)
 {
-	return p->state == PORT_FILTERED ? p->filter_id : 0;
+	return p->state == VSWITCH_PORT_FILTERED ? p->filter_id : 0;
+}
+
+enum vswitch_port_state vswitch_port_state(const struct vswitch_port *p)
+{
+	return p->state;
 }
 
 bool vswitch_port_filter_settled(const struct vswitch_port *p)
 {
-	return p->state != PORT_FILTERING;
+	/* Not yet tried on a bound adapter counts as not settled: the SET_FILTER is on its way. */
+	return p->state == VSWITCH_PORT_FILTERED || p->state == VSWITCH_PORT_REFUSED ||
+	       (p->state == VSWITCH_PORT_UNFILTERED && p->sw && !p->sw->pf);
 }
 
 uint32_t vswitch_port_filter_status(const struct vswitch_port *p)

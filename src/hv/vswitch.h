@@ -86,6 +86,19 @@ int vswitch_oid(struct vswitch *sw, NDIS_OID_REQUEST *req, ndis_oid_done_fn *don
 int vswitch_oid_sync(struct vswitch *sw, NDIS_OID_REQUEST *req, uint32_t *status);
 
 /* ---- ports ---------------------------------------------------------------- */
+/* A port's receive filter (vswitch.c has the diagram). */
+enum vswitch_port_state {
+	VSWITCH_PORT_UNFILTERED,	/* no filter tried yet (or no adapter to try on) */
+	VSWITCH_PORT_FILTERING,		/* SET_FILTER at the miniport */
+	VSWITCH_PORT_FILTERED,		/* the MAC filter is set (default or a VF vPort) */
+	VSWITCH_PORT_CLEARING,		/* CLEAR_FILTER at the miniport */
+	VSWITCH_PORT_REFUSED,		/* tried: no NIC switch, or SET_FILTER failed */
+	VSWITCH_PORT_STATE_COUNT
+};
+const char *vswitch_port_state_name(enum vswitch_port_state s);
+bool vswitch_port_state_transition_allowed(enum vswitch_port_state from, enum vswitch_port_state to);
+enum vswitch_port_state vswitch_port_state(const struct vswitch_port *p);
+
 /*
  * Called when a port's SET_FILTER completes (also from inside
  * vswitch_port_connect when it completes at once), so the owner can act on
@@ -110,7 +123,11 @@ void vswitch_port_disconnect(struct vswitch_port *p);
 struct vswitch *vswitch_port_switch(const struct vswitch_port *p);
 /* The NDIS filter id of the port's MAC filter, 0 if none is set. */
 uint32_t vswitch_port_filter_id(const struct vswitch_port *p);
-/* False while SET_FILTER is at the miniport. */
+/*
+ * True once the port's filter is decided: set, or refused (no NIC switch,
+ * SET_FILTER failed), or there is no adapter to set it on. False while the
+ * SET_FILTER is at the miniport or still to be issued (a rebind).
+ */
 bool vswitch_port_filter_settled(const struct vswitch_port *p);
 /* The status of the last SET_FILTER (NDIS_STATUS_SUCCESS when set). */
 uint32_t vswitch_port_filter_status(const struct vswitch_port *p);

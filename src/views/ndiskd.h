@@ -10,7 +10,10 @@
 
 #include "views/views.h"
 
-/* argv: "ndiskd" "netadapter" [NIC | -handle NIC] [-iov] [-vfs] [-vports] [-nicswitch] [-bindings] (or "!ndiskd.netadapter" ...). */
+/*
+ * argv: "ndiskd" "netadapter" [NIC | -handle NIC] [-iov] [-vfs] [-vports]
+ * [-nicswitch] [-bindings], or "!ndiskd.netadapter" and the options.
+ */
 int ndiskd_show(struct hv_host *h, int argc, char *const argv[], enum views_output out, FILE *f, char *err,
 		size_t errlen);
 

@@ -573,7 +573,8 @@ static void test_pf_fails_delete_vport(void **state)
 
 /* ---- the guest-offer interface -------------------------------------------------- */
 struct guest_double {
-	unsigned offers, revokes;
+	unsigned offers, revokes, invalidations;
+	uint64_t mask;
 	uint16_t vf;
 	uint32_t serial;
 	int offer_rc;
@@ -608,7 +609,17 @@ static const char *gd_describe(void *ctx, const struct vstack_vmnic *n)
 	return "NetVsc has not bound the VF";
 }
 
-static const struct vstack_guest_ops gd_ops = { gd_offer, gd_revoke, gd_describe };
+static void gd_invalidated(void *ctx, struct vstack_vmnic *n, uint16_t vf, uint64_t mask)
+{
+	struct guest_double *g = ctx;
+
+	(void)n;
+	assert_int_equal(vf, g->vf);
+	g->invalidations++;
+	g->mask = mask;
+}
+
+static const struct vstack_guest_ops gd_ops = { gd_offer, gd_revoke, gd_describe, gd_invalidated };
 
 static void test_guest_removal_first(void **state)
 {
@@ -642,6 +653,30 @@ static void test_guest_removal_first(void **state)
 	vstack_vmnic_vf_revoked(n);
 	expect_sent(&e, teardown_oids, 4);
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	env_down(&e);
+}
+
+/* NdisMInvalidateConfigBlock reaches the guest of the adapter the VF is offered to, and only that one. */
+static void test_config_invalidation(void **state)
+{
+	struct env e;
+	struct guest_double g = { 0 };
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+
+	(void)state;
+	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	vstack_vf_config_invalidated(e.vs, e.pf, 0, 0x1);	/* no VF offered yet: nobody to tell */
+	assert_int_equal(g.invalidations, 0);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	vstack_vf_config_invalidated(e.vs, e.pf, vstack_vmnic_vf_id(n), 0x5);
+	assert_int_equal(g.invalidations, 1);
+	assert_int_equal(g.mask, 0x5);
+	vstack_vf_config_invalidated(e.vs, e.pf, 7, 0x1);	/* a VF nobody holds */
+	vstack_vf_config_invalidated(e.vs, NULL, vstack_vmnic_vf_id(n), 0x1);	/* another PF */
+	assert_int_equal(g.invalidations, 1);
 	env_down(&e);
 }
 
@@ -778,6 +813,56 @@ static void test_vf_state_table(void **state)
 	assert_string_equal(vstack_vf_state_name(VSTACK_VF_STATE_COUNT), "?");
 }
 
+static void test_port_state_table(void **state)
+{
+	size_t n = 0;
+
+	(void)state;
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_UNFILTERED, VSWITCH_PORT_FILTERING));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_UNFILTERED, VSWITCH_PORT_REFUSED));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_FILTERING, VSWITCH_PORT_FILTERED));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_FILTERING, VSWITCH_PORT_REFUSED));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_FILTERED, VSWITCH_PORT_CLEARING));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_FILTERED, VSWITCH_PORT_UNFILTERED));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_CLEARING, VSWITCH_PORT_UNFILTERED));
+	assert_true(vswitch_port_state_transition_allowed(VSWITCH_PORT_REFUSED, VSWITCH_PORT_UNFILTERED));
+	for (int f = 0; f < VSWITCH_PORT_STATE_COUNT; f++)
+		for (int t = 0; t < VSWITCH_PORT_STATE_COUNT; t++)
+			n += vswitch_port_state_transition_allowed(f, t);
+	assert_int_equal(n, 8);
+	assert_false(vswitch_port_state_transition_allowed(VSWITCH_PORT_UNFILTERED, VSWITCH_PORT_FILTERED));
+	assert_false(vswitch_port_state_transition_allowed(VSWITCH_PORT_REFUSED, VSWITCH_PORT_FILTERED));
+	assert_false(vswitch_port_state_transition_allowed(VSWITCH_PORT_STATE_COUNT, VSWITCH_PORT_UNFILTERED));
+	assert_string_equal(vswitch_port_state_name(VSWITCH_PORT_REFUSED), "Refused");
+}
+
+/* The PF refuses the adapter's MAC filter: no VF is even asked for, and the status says why. */
+static void test_filter_refused(void **state)
+{
+	struct env e;
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+	char desc[512];
+
+	(void)state;
+	env_up(&e, NULL, NULL, true, NULL, NULL);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	e.c->pend_oids = 1;
+	assert_int_equal(vstack_vm_start(vm), 0);
+	assert_int_equal(vswitch_port_state(vstack_vmnic_port(n)), VSWITCH_PORT_FILTERING);
+	complete(&e, NDIS_STATUS_RESOURCES);		/* SET_FILTER */
+	assert_int_equal(vswitch_port_state(vstack_vmnic_port(n)), VSWITCH_PORT_REFUSED);
+	assert_null(e.c->pending);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_NO_FILTER);
+	assert_int_equal(vstack_vmnic_status(n, desc, sizeof(desc)), VSTACK_OP_DEGRADED);
+	assert_non_null(strstr(desc, "NDIS_STATUS_RESOURCES"));
+	expect_sent(&e, bringup, 1);
+	e.c->pend_oids = 0;
+	env_down(&e);
+}
+
 static void test_vm_state_table(void **state)
 {
 	(void)state;
@@ -831,10 +916,13 @@ int main(void)
 		cmocka_unit_test(test_pf_fails_delete_vport),
 		cmocka_unit_test(test_guest_removal_first),
 		cmocka_unit_test(test_guest_refuses_offer),
+		cmocka_unit_test(test_config_invalidation),
 		cmocka_unit_test(test_interrupt_moderation),
 		cmocka_unit_test(test_pf_restart),
 		cmocka_unit_test(test_vf_state_table),
 		cmocka_unit_test(test_vm_state_table),
+		cmocka_unit_test(test_port_state_table),
+		cmocka_unit_test(test_filter_refused),
 		cmocka_unit_test(test_vm_lifecycle_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

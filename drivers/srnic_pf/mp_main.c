@@ -389,8 +389,9 @@ static NDIS_STATUS MPRestart(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_
 
 	UNREFERENCED_PARAMETER(RestartParameters);
 	(void)MPSetAdapterState(Adapter, MpAdapterRestarting);
+	(void)MPSetAdapterState(Adapter, MpAdapterRunning);
 	MPDatapathStart(Adapter);
-	return MPSetAdapterState(Adapter, MpAdapterRunning);
+	return NDIS_STATUS_SUCCESS;
 }
 
 static VOID MPShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)

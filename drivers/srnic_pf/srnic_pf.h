@@ -108,28 +108,40 @@ typedef struct _MP_FILTER {
 } MP_FILTER, *PMP_FILTER;
 
 /* ---- the data path (mp_datapath.c) ---------------------------------------- */
-#define MP_RING_SIZE		64u
-#define MP_BUFFER_SIZE		2048u
+#define MP_RING_SIZE		64u		/* descriptors per ring (power of two) */
+#define MP_BUFFER_SIZE		2048u		/* one frame per buffer */
+#define MP_QP			0u		/* the default vPort's queue pair */
+#define MP_MSG_MISC		0u		/* MSI-X message: errors, link */
+#define MP_MSG_QP		(1u + MP_QP)	/* MSI-X message: the queue pair */
 
+/*
+ * Queue pair 0 of the PF, the default vPort's: both rings and all buffers
+ * in one block of NDIS shared memory. TX copies each frame into its slot's
+ * buffer; RX indicates NBLs whose MDLs point at the receive buffers and
+ * reposts a buffer when its NBL comes back.
+ */
 typedef struct _MP_DATAPATH {
-	BOOLEAN Ready;
-	PVOID Va;				/* one shared-memory block: rings, then buffers */
+	BOOLEAN Ready;				/* rings programmed, queues enabled */
+	PUCHAR Va;
 	NDIS_PHYSICAL_ADDRESS Pa;
 	ULONG Length;
 	struct srnic_desc *TxRing, *RxRing;
-	ULONG64 TxRingPa, RxRingPa;
 	PUCHAR TxBuf, RxBuf;
-	ULONG64 TxBufPa, RxBufPa;
-	ULONG TxHead, TxTail;			/* TxHead: oldest not completed */
-	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* owner of each TX slot's frame (on its last NB) */
-	ULONG RxNext;				/* next RX slot the device fills */
-	ULONG RxTail;				/* RX_TAIL as last written */
+	ULONG64 TxRingPa, RxRingPa, TxBufPa, RxBufPa;
+	ULONG TxHead, TxTail;			/* [TxHead, TxTail): on the ring, not completed */
+	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* the NBL each posted frame belongs to */
+	BOOLEAN TxLast[MP_RING_SIZE];		/* the NBL's last frame */
+	PNET_BUFFER_LIST TxWaitHead, TxWaitTail;	/* sends waiting for ring space */
+	ULONG RxNext;				/* next slot the device fills */
+	ULONG RxTail;				/* [RxNext, RxTail): posted and empty */
 	NDIS_HANDLE RxPool;
-	PNET_BUFFER_LIST RxNbl[MP_RING_SIZE];	/* NBL bound to each RX buffer */
-	ULONG RxOutstanding;			/* indicated, not yet returned */
-	PNDIS_HANDLE InterruptHandle;
+	PNET_BUFFER_LIST RxNbl[MP_RING_SIZE];	/* bound to slot i's buffer */
+	PMDL RxMdl[MP_RING_SIZE];
+	BOOLEAN RxIndicated[MP_RING_SIZE];	/* owned by NDIS until returned */
 	NDIS_HANDLE Interrupt;
-	ULONG64 TxFrames, RxFrames, TxErrors, RxDiscards;
+	ULONG IntMask;				/* INT_MASK while running */
+	ULONG PendingCause;			/* INT_CAUSE bits the ISR took, for the DPC */
+	ULONG64 TxFrames, TxErrors, RxFrames, RxErrors, Interrupts;
 } MP_DATAPATH;
 
 typedef struct _MP_ADAPTER {

@@ -6,7 +6,8 @@
  * Halt / Pause / Restart), mp_oid.c (MiniportOidRequest and general OIDs),
  * mp_sriov.c (PF SR-IOV OIDs, VFs, config blocks), mp_nicswitch.c (switch,
  * vPort, VF allocation and receive-filter OIDs), mp_parse.c (pure checks of
- * variable-length OID buffers, fuzzed), mp_hw.c (HW* register access),
+ * variable-length OID buffers, fuzzed), mp_state.c (the adapter and VF
+ * state tables), mp_hw.c (HW* register access),
  * mp_datapath.c (send/receive on the default vPort). This header is the
  * adapter context they share and their cross-file entry points.
  *
@@ -193,9 +194,13 @@ typedef struct _MP_ADAPTER {
 	MP_DATAPATH Dp;
 } MP_ADAPTER, *PMP_ADAPTER;
 
-/* ---- mp_main.c ------------------------------------------------------------- */
+/* ---- mp_state.c (pure) ------------------------------------------------------ */
 const char *MPAdapterStateName(MP_ADAPTER_STATE State);
 BOOLEAN MPAdapterStateTransitionAllowed(MP_ADAPTER_STATE From, MP_ADAPTER_STATE To);
+const char *MPVfStateName(MP_VF_STATE State);
+BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To);
+
+/* ---- mp_main.c ------------------------------------------------------------- */
 NDIS_STATUS MPSetAdapterState(_Inout_ PMP_ADAPTER Adapter, MP_ADAPTER_STATE To);
 
 /* ---- mp_hw.c ---------------------------------------------------------------- */
@@ -257,8 +262,6 @@ MP_PARSE_RESULT MPParseSetFilter(_In_reads_bytes_(Length) const VOID *Buffer, UL
 				 _Out_ PMP_FILTER_SPEC Spec, _Out_ PULONG Needed);
 
 /* ---- mp_sriov.c ------------------------------------------------------------------ */
-const char *MPVfStateName(MP_VF_STATE State);
-BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To);
 NDIS_STATUS MPSetVfState(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, MP_VF_STATE To);
 NDIS_STATUS MPSriovReadCapability(_Inout_ PMP_ADAPTER Adapter);
 PMP_VF MPFindAllocatedVf(_In_ PMP_ADAPTER Adapter, USHORT VFId);

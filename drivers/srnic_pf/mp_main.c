@@ -12,31 +12,7 @@
 
 static NDIS_HANDLE MPDriverHandle;
 
-/* ---- adapter state machine (docs/ndis/adapter-states.md) ------------------ */
-static const char *const MPAdapterStateNames[MpAdapterStateCount] = {
-	"Halted", "Initializing", "Paused", "Restarting", "Running", "Pausing", "Halting",
-};
-
-static const BOOLEAN MPAdapterTransitions[MpAdapterStateCount][MpAdapterStateCount] = {
-	[MpAdapterHalted] = { [MpAdapterInitializing] = TRUE },
-	[MpAdapterInitializing] = { [MpAdapterPaused] = TRUE, [MpAdapterHalted] = TRUE },
-	[MpAdapterPaused] = { [MpAdapterRestarting] = TRUE, [MpAdapterHalting] = TRUE },
-	[MpAdapterRestarting] = { [MpAdapterRunning] = TRUE, [MpAdapterPaused] = TRUE },
-	[MpAdapterRunning] = { [MpAdapterPausing] = TRUE },
-	[MpAdapterPausing] = { [MpAdapterPaused] = TRUE },
-	[MpAdapterHalting] = { [MpAdapterHalted] = TRUE },
-};
-
-const char *MPAdapterStateName(MP_ADAPTER_STATE State)
-{
-	return (unsigned)State < MpAdapterStateCount ? MPAdapterStateNames[State] : "?";
-}
-
-BOOLEAN MPAdapterStateTransitionAllowed(MP_ADAPTER_STATE From, MP_ADAPTER_STATE To)
-{
-	return (unsigned)From < MpAdapterStateCount && (unsigned)To < MpAdapterStateCount && MPAdapterTransitions[From][To];
-}
-
+/* ---- adapter state machine (tables in mp_state.c) ------------------------ */
 NDIS_STATUS MPSetAdapterState(_Inout_ PMP_ADAPTER Adapter, MP_ADAPTER_STATE To)
 {
 	if (!MPAdapterStateTransitionAllowed(Adapter->State, To)) {
@@ -389,8 +365,9 @@ static NDIS_STATUS MPRestart(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_
 
 	UNREFERENCED_PARAMETER(RestartParameters);
 	(void)MPSetAdapterState(Adapter, MpAdapterRestarting);
+	(void)MPSetAdapterState(Adapter, MpAdapterRunning);
 	MPDatapathStart(Adapter);
-	return MPSetAdapterState(Adapter, MpAdapterRunning);
+	return NDIS_STATUS_SUCCESS;
 }
 
 static VOID MPShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)

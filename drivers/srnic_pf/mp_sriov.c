@@ -34,30 +34,7 @@
 #define PCI_BAR_PREFETCH	0x08
 #define PCI_CFG_SPACE		4096u
 
-/* ---- VF state machine -------------------------------------------------------------- */
-static const char *const MPVfStateNames[MpVfStateCount] = {
-	"Disabled", "Allocated", "Assigned", "Active", "Resetting",
-};
-
-static const BOOLEAN MPVfTransitions[MpVfStateCount][MpVfStateCount] = {
-	[MpVfDisabled] = { [MpVfAllocated] = TRUE },
-	[MpVfAllocated] = { [MpVfDisabled] = TRUE, [MpVfAssigned] = TRUE, [MpVfResetting] = TRUE },
-	[MpVfAssigned] = { [MpVfAllocated] = TRUE, [MpVfActive] = TRUE, [MpVfResetting] = TRUE },
-	/* Active -> Allocated: the vPort deleted under a VF driver that never said down. */
-	[MpVfActive] = { [MpVfAssigned] = TRUE, [MpVfAllocated] = TRUE, [MpVfResetting] = TRUE },
-	[MpVfResetting] = { [MpVfAllocated] = TRUE, [MpVfAssigned] = TRUE },
-};
-
-const char *MPVfStateName(MP_VF_STATE State)
-{
-	return (unsigned)State < MpVfStateCount ? MPVfStateNames[State] : "?";
-}
-
-BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To)
-{
-	return (unsigned)From < MpVfStateCount && (unsigned)To < MpVfStateCount && MPVfTransitions[From][To];
-}
-
+/* ---- VF state machine (tables in mp_state.c) ------------------------------------- */
 NDIS_STATUS MPSetVfState(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, MP_VF_STATE To)
 {
 	UNREFERENCED_PARAMETER(Adapter);

@@ -6,7 +6,8 @@
  * Halt / Pause / Restart), mp_oid.c (MiniportOidRequest and general OIDs),
  * mp_sriov.c (PF SR-IOV OIDs, VFs, config blocks), mp_nicswitch.c (switch,
  * vPort, VF allocation and receive-filter OIDs), mp_parse.c (pure checks of
- * variable-length OID buffers, fuzzed), mp_hw.c (HW* register access),
+ * variable-length OID buffers, fuzzed), mp_state.c (the adapter and VF
+ * state tables), mp_hw.c (HW* register access),
  * mp_datapath.c (send/receive on the default vPort). This header is the
  * adapter context they share and their cross-file entry points.
  *
@@ -108,28 +109,40 @@ typedef struct _MP_FILTER {
 } MP_FILTER, *PMP_FILTER;
 
 /* ---- the data path (mp_datapath.c) ---------------------------------------- */
-#define MP_RING_SIZE		64u
-#define MP_BUFFER_SIZE		2048u
+#define MP_RING_SIZE		64u		/* descriptors per ring (power of two) */
+#define MP_BUFFER_SIZE		2048u		/* one frame per buffer */
+#define MP_QP			0u		/* the default vPort's queue pair */
+#define MP_MSG_MISC		0u		/* MSI-X message: errors, link */
+#define MP_MSG_QP		(1u + MP_QP)	/* MSI-X message: the queue pair */
 
+/*
+ * Queue pair 0 of the PF, the default vPort's: both rings and all buffers
+ * in one block of NDIS shared memory. TX copies each frame into its slot's
+ * buffer; RX indicates NBLs whose MDLs point at the receive buffers and
+ * reposts a buffer when its NBL comes back.
+ */
 typedef struct _MP_DATAPATH {
-	BOOLEAN Ready;
-	PVOID Va;				/* one shared-memory block: rings, then buffers */
+	BOOLEAN Ready;				/* rings programmed, queues enabled */
+	PUCHAR Va;
 	NDIS_PHYSICAL_ADDRESS Pa;
 	ULONG Length;
 	struct srnic_desc *TxRing, *RxRing;
-	ULONG64 TxRingPa, RxRingPa;
 	PUCHAR TxBuf, RxBuf;
-	ULONG64 TxBufPa, RxBufPa;
-	ULONG TxHead, TxTail;			/* TxHead: oldest not completed */
-	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* owner of each TX slot's frame (on its last NB) */
-	ULONG RxNext;				/* next RX slot the device fills */
-	ULONG RxTail;				/* RX_TAIL as last written */
+	ULONG64 TxRingPa, RxRingPa, TxBufPa, RxBufPa;
+	ULONG TxHead, TxTail;			/* [TxHead, TxTail): on the ring, not completed */
+	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* the NBL each posted frame belongs to */
+	BOOLEAN TxLast[MP_RING_SIZE];		/* the NBL's last frame */
+	PNET_BUFFER_LIST TxWaitHead, TxWaitTail;	/* sends waiting for ring space */
+	ULONG RxNext;				/* next slot the device fills */
+	ULONG RxTail;				/* [RxNext, RxTail): posted and empty */
 	NDIS_HANDLE RxPool;
-	PNET_BUFFER_LIST RxNbl[MP_RING_SIZE];	/* NBL bound to each RX buffer */
-	ULONG RxOutstanding;			/* indicated, not yet returned */
-	PNDIS_HANDLE InterruptHandle;
+	PNET_BUFFER_LIST RxNbl[MP_RING_SIZE];	/* bound to slot i's buffer */
+	PMDL RxMdl[MP_RING_SIZE];
+	BOOLEAN RxIndicated[MP_RING_SIZE];	/* owned by NDIS until returned */
 	NDIS_HANDLE Interrupt;
-	ULONG64 TxFrames, RxFrames, TxErrors, RxDiscards;
+	ULONG IntMask;				/* INT_MASK while running */
+	ULONG PendingCause;			/* INT_CAUSE bits the ISR took, for the DPC */
+	ULONG64 TxFrames, TxErrors, RxFrames, RxErrors, Interrupts;
 } MP_DATAPATH;
 
 typedef struct _MP_ADAPTER {
@@ -181,9 +194,13 @@ typedef struct _MP_ADAPTER {
 	MP_DATAPATH Dp;
 } MP_ADAPTER, *PMP_ADAPTER;
 
-/* ---- mp_main.c ------------------------------------------------------------- */
+/* ---- mp_state.c (pure) ------------------------------------------------------ */
 const char *MPAdapterStateName(MP_ADAPTER_STATE State);
 BOOLEAN MPAdapterStateTransitionAllowed(MP_ADAPTER_STATE From, MP_ADAPTER_STATE To);
+const char *MPVfStateName(MP_VF_STATE State);
+BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To);
+
+/* ---- mp_main.c ------------------------------------------------------------- */
 NDIS_STATUS MPSetAdapterState(_Inout_ PMP_ADAPTER Adapter, MP_ADAPTER_STATE To);
 
 /* ---- mp_hw.c ---------------------------------------------------------------- */
@@ -245,8 +262,6 @@ MP_PARSE_RESULT MPParseSetFilter(_In_reads_bytes_(Length) const VOID *Buffer, UL
 				 _Out_ PMP_FILTER_SPEC Spec, _Out_ PULONG Needed);
 
 /* ---- mp_sriov.c ------------------------------------------------------------------ */
-const char *MPVfStateName(MP_VF_STATE State);
-BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To);
 NDIS_STATUS MPSetVfState(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, MP_VF_STATE To);
 NDIS_STATUS MPSriovReadCapability(_Inout_ PMP_ADAPTER Adapter);
 PMP_VF MPFindAllocatedVf(_In_ PMP_ADAPTER Adapter, USHORT VFId);

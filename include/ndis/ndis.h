@@ -109,6 +109,27 @@ NDIS_EXPORT NDIS_STATUS NdisMWriteConfigBlock(NDIS_HANDLE MiniportAdapterHandle,
 					      ULONG Length);
 
 /*
+ * ---- DMA memory and interrupts -----------------------------------------------
+ * NdisMAllocateSharedMemory hands out memory the device can DMA to, with
+ * the address the device uses in *PhysicalAddress (the "logical" address
+ * of the Windows DMA model); *VirtualAddress is NULL on failure. The lab
+ * does not require NdisMRegisterScatterGatherDma first. An interrupt
+ * registered with NdisMRegisterInterruptEx (in MiniportInitializeEx) is
+ * serviced as a single processor would: a message that arrives while the
+ * thread is running this adapter's miniport code is delivered when that
+ * code returns; the ISR runs, then the DPC if the ISR queued it.
+ */
+NDIS_EXPORT VOID NdisMAllocateSharedMemory(NDIS_HANDLE MiniportAdapterHandle, ULONG Length, BOOLEAN Cached,
+					   PVOID *VirtualAddress, PNDIS_PHYSICAL_ADDRESS PhysicalAddress);
+NDIS_EXPORT VOID NdisMFreeSharedMemory(NDIS_HANDLE MiniportAdapterHandle, ULONG Length, BOOLEAN Cached,
+				       PVOID VirtualAddress, NDIS_PHYSICAL_ADDRESS PhysicalAddress);
+NDIS_EXPORT NDIS_STATUS NdisMRegisterInterruptEx(NDIS_HANDLE MiniportAdapterHandle,
+						 NDIS_HANDLE MiniportInterruptContext,
+						 PNDIS_MINIPORT_INTERRUPT_CHARACTERISTICS MiniportInterruptCharacteristics,
+						 PNDIS_HANDLE NdisInterruptHandle);
+NDIS_EXPORT VOID NdisMDeregisterInterruptEx(NDIS_HANDLE NdisInterruptHandle);
+
+/*
  * ---- register access ------------------------------------------------------
  * Functions here (macros in the WDK): an access to a range mapped with
  * NdisMMapIoSpace reaches the bus model (doorbells, read side effects);

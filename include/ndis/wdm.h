@@ -166,6 +166,35 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
 
 C_ASSERT(sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) == 20);	/* x64, pack(4) */
 
+/* ---- interrupt messages (wdm.h): what IoConnectInterruptEx connected ---- */
+typedef enum _KINTERRUPT_MODE {
+	LevelSensitive,
+	Latched
+} KINTERRUPT_MODE;
+
+typedef enum _KINTERRUPT_POLARITY {
+	InterruptPolarityUnknown,
+	InterruptActiveHigh,
+	InterruptActiveLow
+} KINTERRUPT_POLARITY;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
+	PHYSICAL_ADDRESS MessageAddress;
+	KAFFINITY TargetProcessorSet;
+	PVOID InterruptObject;		/* PKINTERRUPT */
+	ULONG MessageData;
+	ULONG Vector;
+	KIRQL Irql;
+	KINTERRUPT_MODE Mode;
+	KINTERRUPT_POLARITY Polarity;
+} IO_INTERRUPT_MESSAGE_INFO_ENTRY, *PIO_INTERRUPT_MESSAGE_INFO_ENTRY;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO {
+	KIRQL UnifiedIrql;
+	ULONG MessageCount;
+	IO_INTERRUPT_MESSAGE_INFO_ENTRY MessageInfo[ANYSIZE_ARRAY];
+} IO_INTERRUPT_MESSAGE_INFO, *PIO_INTERRUPT_MESSAGE_INFO;
+
 /* ---- objects ---------------------------------------------------------- */
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 typedef struct _DRIVER_OBJECT DRIVER_OBJECT, *PDRIVER_OBJECT;

@@ -17,6 +17,9 @@
 #include "pcie/pci_regs.h"
 
 #define PCIBUS_TOPIC "lab.hv.pcibus"
+#define PCIBUS_PAGE 4096u
+#define PCIBUS_DMA_PAGES (PCIBUS_DMA_SIZE / PCIBUS_PAGE)
+#define PCIBUS_MSI_ADDR 0xfee00000u	/* the local APIC's message window */
 
 struct pcibus_map {
 	struct pcibus_map *next;
@@ -35,6 +38,17 @@ struct pcibus_pf {
 	unsigned n_maps;
 	unsigned enable_calls;
 	int last_refusal;
+	/* root-partition memory assigned to the PF as its IOMMU domain */
+	uint8_t *dma;
+	uint8_t dma_used[PCIBUS_DMA_PAGES];	/* pages: 0 free, else the run's first page is 2 */
+	unsigned dma_pages_used;
+	/* the connected interrupt */
+	void (*isr)(void *ctx, unsigned message);
+	void *isr_ctx;
+	unsigned msix;				/* MSI-X capability offset, 0 = none */
+	unsigned msix_vectors;
+	pcie_msi_fn fwd;			/* messages of other functions */
+	void *fwd_ctx;
 };
 
 /* ---- config space ---------------------------------------------------------- */
@@ -376,6 +390,152 @@ static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
 	return 0;
 }
 
+/* ---- DMA memory (NdisMAllocateSharedMemory) ------------------------------------ */
+/*
+ * The PF lives in the root partition, so its DMA domain is root memory:
+ * PCIBUS_DMA_SIZE bytes, assigned on first use, handed out in whole pages;
+ * the device address of a block is its offset in the domain.
+ */
+static int alloc_common_buffer(void *ctx, uint32_t len, void **va, uint64_t *dma)
+{
+	struct pcibus_pf *pf = ctx;
+	unsigned pages = (len + PCIBUS_PAGE - 1) / PCIBUS_PAGE, run = 0;
+
+	if (!len || pages > PCIBUS_DMA_PAGES)
+		return -EINVAL;
+	if (!pf->dma) {
+		int rc;
+
+		pf->dma = aligned_alloc(PCIBUS_PAGE, PCIBUS_DMA_SIZE);
+		if (!pf->dma)
+			return -ENOMEM;
+		memset(pf->dma, 0, PCIBUS_DMA_SIZE);
+		rc = pcie_fn_set_dma_domain(pf->fn, pf->dma, PCIBUS_DMA_SIZE);
+		if (rc) {
+			free(pf->dma);
+			pf->dma = NULL;
+			return rc;
+		}
+	}
+	for (unsigned p = 0; p < PCIBUS_DMA_PAGES; p++) {
+		run = pf->dma_used[p] ? 0 : run + 1;
+		if (run == pages) {
+			unsigned first = p + 1 - pages;
+
+			for (unsigned i = first; i <= p; i++)
+				pf->dma_used[i] = 1;
+			pf->dma_used[first] = 2;
+			pf->dma_pages_used += pages;
+			*va = pf->dma + (size_t)first * PCIBUS_PAGE;
+			*dma = (uint64_t)first * PCIBUS_PAGE;
+			memset(*va, 0, (size_t)pages * PCIBUS_PAGE);
+			return 0;
+		}
+	}
+	log_warn(PCIBUS_TOPIC, "%02x:%02x.%x: no %u contiguous pages left of the PF's DMA memory",
+		 PCIE_RID_BUS(pf->rid), PCIE_RID_DEV(pf->rid), PCIE_RID_FN(pf->rid), pages);
+	return -ENOMEM;
+}
+
+static void free_common_buffer(void *ctx, void *va, uint32_t len)
+{
+	struct pcibus_pf *pf = ctx;
+	size_t first;
+
+	(void)len;
+	if (!pf->dma || (uint8_t *)va < pf->dma || (uint8_t *)va >= pf->dma + PCIBUS_DMA_SIZE)
+		return;
+	first = (size_t)((uint8_t *)va - pf->dma) / PCIBUS_PAGE;
+	if (pf->dma_used[first] != 2)
+		return;
+	for (size_t p = first; p < PCIBUS_DMA_PAGES && pf->dma_used[p] && (p == first || pf->dma_used[p] != 2); p++) {
+		pf->dma_used[p] = 0;
+		pf->dma_pages_used--;
+	}
+}
+
+/* ---- interrupts (IoConnectInterruptEx over MSI-X) --------------------------------- */
+static unsigned find_cap(const struct pcibus_pf *pf, unsigned id)
+{
+	unsigned off = cfg32(pf, PCI_CAPABILITY_LIST, 1);
+
+	for (unsigned guard = 0; off >= 0x40 && off < PCI_CFG_LEGACY_SIZE && guard < 48; guard++) {
+		uint32_t h = cfg32(pf, off, 2);
+
+		if ((h & 0xff) == id)
+			return off;
+		off = (h >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+/* The host's MSI handler while the PF's interrupt is connected. */
+static void msi_route(void *ctx, struct pcie_function *fn, uint64_t addr, uint32_t data)
+{
+	struct pcibus_pf *pf = ctx;
+
+	if (fn == pf->fn && pf->isr) {
+		pf->isr(pf->isr_ctx, data);
+		return;
+	}
+	if (pf->fwd)
+		pf->fwd(pf->fwd_ctx, fn, addr, data);
+}
+
+static uint64_t msix_table(const struct pcibus_pf *pf)
+{
+	uint32_t t = cfg32(pf, pf->msix + PCI_MSIX_TABLE, 4);
+
+	return pcie_fn_bar_addr(pf->fn, t & 7) + (t & ~7u);
+}
+
+static int connect_interrupt(void *ctx, void (*isr)(void *isr_ctx, unsigned message), void *isr_ctx,
+			     unsigned *messages)
+{
+	struct pcibus_pf *pf = ctx;
+	uint64_t table;
+	uint32_t flags;
+
+	pf->msix = find_cap(pf, PCI_CAP_ID_MSIX);
+	if (!pf->msix)
+		return -ENOTSUP;
+	flags = cfg32(pf, pf->msix + PCI_MSIX_FLAGS, 2);
+	pf->msix_vectors = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+	table = msix_table(pf);
+	/* One message per vector: data = the vector, so the ISR knows it. */
+	for (unsigned v = 0; v < pf->msix_vectors; v++) {
+		(void)pcie_host_mmio_write32(pf->host, table + v * PCI_MSIX_ENTRY_SIZE, PCIBUS_MSI_ADDR);
+		(void)pcie_host_mmio_write32(pf->host, table + v * PCI_MSIX_ENTRY_SIZE + 4, 0);
+		(void)pcie_host_mmio_write32(pf->host, table + v * PCI_MSIX_ENTRY_SIZE + 8, v);
+	}
+	pf->isr = isr;
+	pf->isr_ctx = isr_ctx;
+	pcie_host_set_msi_handler(pf->host, msi_route, pf);
+	(void)cfg_set(pf, pf->msix + PCI_MSIX_FLAGS, 2, (flags | PCI_MSIX_FLAGS_ENABLE) & ~PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned v = 0; v < pf->msix_vectors; v++)
+		(void)pcie_host_mmio_write32(pf->host, table + v * PCI_MSIX_ENTRY_SIZE + 12, 0);
+	*messages = pf->msix_vectors;
+	log_info(PCIBUS_TOPIC, "%02x:%02x.%x: MSI-X enabled, %u messages connected", PCIE_RID_BUS(pf->rid),
+		 PCIE_RID_DEV(pf->rid), PCIE_RID_FN(pf->rid), pf->msix_vectors);
+	return 0;
+}
+
+static void disconnect_interrupt(void *ctx)
+{
+	struct pcibus_pf *pf = ctx;
+	uint64_t table;
+
+	if (!pf->isr)
+		return;
+	table = msix_table(pf);
+	for (unsigned v = 0; v < pf->msix_vectors; v++)
+		(void)pcie_host_mmio_write32(pf->host, table + v * PCI_MSIX_ENTRY_SIZE + 12, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	(void)cfg_set(pf, pf->msix + PCI_MSIX_FLAGS, 2, cfg32(pf, pf->msix + PCI_MSIX_FLAGS, 2) & ~PCI_MSIX_FLAGS_ENABLE);
+	pf->isr = NULL;
+	pf->isr_ctx = NULL;
+	pcie_host_set_msi_handler(pf->host, pf->fwd, pf->fwd_ctx);
+}
+
 const struct ndis_bus_ops pcibus_ndis_ops = {
 	.config_read = config_read,
 	.config_write = config_write,
@@ -388,6 +548,10 @@ const struct ndis_bus_ops pcibus_ndis_ops = {
 	.unmap_io_space = unmap_io_space,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+	.alloc_common_buffer = alloc_common_buffer,
+	.free_common_buffer = free_common_buffer,
+	.connect_interrupt = connect_interrupt,
+	.disconnect_interrupt = disconnect_interrupt,
 };
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -424,6 +588,11 @@ void pcibus_pf_destroy(struct pcibus_pf *pf)
 		return;
 	while (pf->maps)
 		unmap_io_space(pf, pf->maps->va, pf->maps->len);
+	disconnect_interrupt(pf);
+	if (pf->dma) {
+		(void)pcie_fn_set_dma_domain(pf->fn, NULL, 0);
+		free(pf->dma);
+	}
 	free(pf);
 }
 
@@ -450,4 +619,22 @@ unsigned pcibus_pf_enable_calls(const struct pcibus_pf *pf)
 int pcibus_pf_last_refusal(const struct pcibus_pf *pf)
 {
 	return pf->last_refusal;
+}
+
+unsigned pcibus_pf_dma_pages_used(const struct pcibus_pf *pf)
+{
+	return pf->dma_pages_used;
+}
+
+bool pcibus_pf_interrupt_connected(const struct pcibus_pf *pf)
+{
+	return pf->isr != NULL;
+}
+
+void pcibus_pf_set_msi_forward(struct pcibus_pf *pf, pcie_msi_fn fn, void *ctx)
+{
+	pf->fwd = fn;
+	pf->fwd_ctx = ctx;
+	if (!pf->isr)
+		pcie_host_set_msi_handler(pf->host, fn, ctx);
 }

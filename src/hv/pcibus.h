@@ -8,8 +8,9 @@
  * ndis-sriov-spec.md 5.1, 6.4), and MMIO mappings of the PF's BARs whose
  * register accesses become MMIO transactions on the host bus (the doorbell
  * path), plus the root partition's DMA memory assigned to the PF as its
- * IOMMU domain. The device behind it is srnic in the lab, but nothing here
- * knows about NICs.
+ * IOMMU domain (NdisMAllocateSharedMemory) and the PF's MSI-X messages
+ * routed to NDIS (NdisMRegisterInterruptEx). The device behind it is srnic in
+ * the lab, but nothing here knows about NICs.
  *
  * Created by whoever builds the host (the virtualization stack, tests):
  *
@@ -40,6 +41,9 @@
 
 struct pcibus_pf;
 
+/* Root-partition memory the PF may DMA to (its IOMMU domain), in 4 KiB pages. */
+#define PCIBUS_DMA_SIZE (2u << 20)
+
 /* ctx = the struct pcibus_pf *. */
 extern const struct ndis_bus_ops pcibus_ndis_ops;
 
@@ -59,5 +63,14 @@ unsigned pcibus_pf_mapped_count(const struct pcibus_pf *pf);
 /* Calls of enable_virtualization so far, and the errno of the last refusal. */
 unsigned pcibus_pf_enable_calls(const struct pcibus_pf *pf);
 int pcibus_pf_last_refusal(const struct pcibus_pf *pf);
+/* DMA pages handed out and not freed; whether NDIS connected the interrupt. */
+unsigned pcibus_pf_dma_pages_used(const struct pcibus_pf *pf);
+bool pcibus_pf_interrupt_connected(const struct pcibus_pf *pf);
+/*
+ * While the PF's interrupt is connected, pcibus is the host's MSI handler;
+ * messages of other functions (VFs) go to fn (NULL drops them). With no
+ * interrupt connected fn is the host's handler itself.
+ */
+void pcibus_pf_set_msi_forward(struct pcibus_pf *pf, pcie_msi_fn fn, void *ctx);
 
 #endif /* IOVLAB_HV_PCIBUS_H */

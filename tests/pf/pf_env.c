@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ void pf_env_up(struct pf_env *e, const struct pf_opts *o)
 	e->nic = srnic_create(e->host, 3, 0);
 	assert_non_null(e->nic);
 	assert_int_equal(pcie_host_assign_bars(e->host), 0);
-	e->peer = srnic_peer_create(e->nic, 64);
+	e->peer = srnic_peer_create(e->nic, 512);
 	assert_non_null(e->peer);
 	assert_int_equal(pcibus_pf_create(e->host, PCIE_RID(3, 0, 0), &e->bus), 0);
 	e->fw = ndis_framework_create("host", o && o->partition_set ? o->partition : NDIS_PARTITION_PARENT);
@@ -57,6 +58,27 @@ void pf_env_up(struct pf_env *e, const struct pf_opts *o)
 		p.n_keywords = o->n_keywords;
 	}
 	e->create_rc = ndis_adapter_create(e->fw, &p, &e->ad);
+	if (o && o->with_proto) {
+		/* The framework's dlopen() of the same path returns this instance,
+		 * whose counters start from zero here, whatever a failed test left. */
+		void *h = dlopen(PF_PROTO_DIR "/pf_proto.so", RTLD_NOW | RTLD_LOCAL);
+		void (*reset)(void);
+
+		assert_non_null(h);
+		*(void **)&reset = dlsym(h, "PfProtoReset");
+		assert_non_null(reset);
+		reset();
+		if (ndis_framework_install_inf(e->fw, PF_PROTO_DIR "/pf_proto.inf", PF_PROTO_DIR, err, sizeof(err)))
+			fail_msg("installing pf_proto.inf: %s", err);
+		assert_int_equal(ndis_protocol_load(e->fw, "IOVLAB_PF_VSWITCH", &e->proto), 0);
+		e->pc = ndis_protocol_driver_symbol(e->proto, "PfProto");
+		*(void **)&e->proto_send = ndis_protocol_driver_symbol(e->proto, "PfProtoSend");
+		*(void **)&e->proto_return_held = ndis_protocol_driver_symbol(e->proto, "PfProtoReturnHeld");
+		assert_non_null(e->pc);
+		assert_non_null(e->proto_send);
+		assert_non_null(e->proto_return_held);
+		assert_int_equal(e->pc->binds, 1);
+	}
 }
 
 void pf_env_down(struct pf_env *e)

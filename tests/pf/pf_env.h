@@ -20,6 +20,7 @@
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
 #include "wire/srnic_vf_block.h"
+#include "pf_proto.h"
 
 #define ST(x) ((uint32_t)(x))
 #define PF_HWID "PCI\\VEN_1AB4&DEV_10ED&SUBSYS_00011AB4&REV_01"
@@ -37,6 +38,11 @@ struct pf_env {
 	unsigned invalidations;
 	uint16_t inval_vf;
 	uint64_t inval_mask;
+	/* the virtual switch stand-in bound to the PF (pf_opts.with_proto) */
+	struct ndis_protocol *proto;
+	struct pf_proto *pc;
+	void (*proto_send)(const UCHAR *base, ULONG len, unsigned n, USHORT vport);
+	void (*proto_return_held)(void);
 };
 
 /* Platform and keyword overrides; NULL/0 = the defaults (SR-IOV works). */
@@ -44,6 +50,7 @@ struct pf_opts {
 	const struct pcie_platform *platform;
 	const struct ndis_keyword *keywords;
 	size_t n_keywords;
+	bool with_proto;		/* bind pf_proto.so to the PF */
 	bool partition_set;		/* else the parent partition */
 	enum ndis_partition partition;
 };

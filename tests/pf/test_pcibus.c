@@ -251,6 +251,103 @@ static void test_mmio_mapping(void **state)
 	down(&e);	/* destroy unmaps the rest */
 }
 
+/* Root memory for the PF's DMA: page-granular blocks inside its IOMMU domain. */
+static void test_dma_memory(void **state)
+{
+	struct env e;
+	void *a, *b, *c;
+	uint64_t da, db, dc;
+
+	(void)state;
+	up(&e, NULL);
+	assert_int_equal(e.ops->alloc_common_buffer(e.pf, 100, &a, &da), 0);
+	assert_int_equal(e.ops->alloc_common_buffer(e.pf, 8192, &b, &db), 0);
+	assert_int_equal(pcibus_pf_dma_pages_used(e.pf), 3);
+	assert_int_equal(da, 0);
+	assert_int_equal(db, 4096);
+	assert_ptr_equal((uint8_t *)b - (uint8_t *)a, 4096);
+	/* The device reaches it at those addresses once Bus Master is on. */
+	assert_int_equal(srnic_cfg_write(e.nic, 0, PCI_COMMAND, 2, pf_cfg(&e, PCI_COMMAND, 2) | PCI_COMMAND_MASTER), 0);
+	assert_ptr_equal(pcie_dma_map(pcibus_pf_function(e.pf), db, 8192), b);
+	assert_null(pcie_dma_map(pcibus_pf_function(e.pf), PCIBUS_DMA_SIZE - 4, 8));
+	/* A freed run is reused; too large a request is refused. */
+	e.ops->free_common_buffer(e.pf, a, 100);
+	assert_int_equal(pcibus_pf_dma_pages_used(e.pf), 2);
+	assert_int_equal(e.ops->alloc_common_buffer(e.pf, 4096, &c, &dc), 0);
+	assert_int_equal(dc, 0);
+	assert_int_equal(e.ops->alloc_common_buffer(e.pf, PCIBUS_DMA_SIZE, &c, &dc), -ENOMEM);
+	assert_int_equal(e.ops->alloc_common_buffer(e.pf, 0, &c, &dc), -EINVAL);
+	down(&e);	/* frees the memory and detaches the domain */
+}
+
+struct isr_log {
+	unsigned calls;
+	unsigned last;
+};
+
+static void isr(void *ctx, unsigned message)
+{
+	struct isr_log *l = ctx;
+
+	l->calls++;
+	l->last = message;
+}
+
+struct fwd_log {
+	unsigned calls;
+	unsigned fn;
+};
+
+static void fwd(void *ctx, struct pcie_function *fn, uint64_t addr, uint32_t data)
+{
+	struct fwd_log *l = ctx;
+
+	(void)addr;
+	(void)data;
+	l->calls++;
+	l->fn = pcie_fn_index(fn);
+}
+
+/* MSI-X messages of the PF reach the connected ISR with their vector. */
+static void test_interrupts(void **state)
+{
+	struct isr_log l = { 0 };
+	struct fwd_log f = { 0 };
+	unsigned n = 0;
+	struct env e;
+
+	(void)state;
+	up(&e, NULL);
+	pcibus_pf_set_msi_forward(e.pf, fwd, &f);
+	assert_int_equal(e.ops->connect_interrupt(e.pf, isr, &l, &n), 0);
+	assert_int_equal(n, SRNIC_PF_MSIX_VECTORS);
+	assert_true(pcibus_pf_interrupt_connected(e.pf));
+	assert_true(pf_cfg(&e, 0x50 + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE);
+	/* The device raises vector 2 (queue pair 1) and vector 0. */
+	assert_int_equal(pcie_msix_notify(pcibus_pf_function(e.pf), 2), 0);
+	assert_int_equal(l.calls, 1);
+	assert_int_equal(l.last, 2);
+	assert_int_equal(pcie_msix_notify(pcibus_pf_function(e.pf), 0), 0);
+	assert_int_equal(l.last, 0);
+	/* A VF's message goes to the forward handler, not the PF's ISR. */
+	assert_int_equal(e.ops->enable_virtualization(e.pf, 1, true), 0);
+	assert_int_equal(srnic_cfg_write(e.nic, 1, 0x50 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE), 0);
+	assert_int_equal(srnic_mmio_write32(e.nic, 1, SRNIC_BAR_MSIX, 12, 0), 0);	/* unmask vector 0 */
+	assert_int_equal(pcie_msix_notify(srnic_function(e.nic, 1), 0), 0);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.fn, 1);
+	assert_int_equal(l.calls, 2);
+	/* Disconnected: masked, and the forward handler is the host's again. */
+	e.ops->disconnect_interrupt(e.pf);
+	assert_false(pcibus_pf_interrupt_connected(e.pf));
+	assert_int_equal(pcie_msix_notify(pcibus_pf_function(e.pf), 2), 0);
+	assert_int_equal(l.calls, 2);
+	assert_true(pcie_msix_pending(pcibus_pf_function(e.pf), 2));
+	assert_int_equal(pcie_msix_notify(srnic_function(e.nic, 1), 0), 0);
+	assert_int_equal(f.calls, 2);
+	down(&e);
+}
+
 static void test_no_pf(void **state)
 {
 	struct pcie_host *host = pcie_host_create();
@@ -273,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_platform_refusals),
 		cmocka_unit_test(test_probed_bars),
 		cmocka_unit_test(test_mmio_mapping),
+		cmocka_unit_test(test_dma_memory),
+		cmocka_unit_test(test_interrupts),
 		cmocka_unit_test(test_no_pf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

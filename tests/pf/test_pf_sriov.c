@@ -137,7 +137,7 @@ static void test_bring_up_and_teardown(void **state)
 	assert_true(hw_filter_find(&e, vm_mac, 100, &hw_vport) >= 0);
 	assert_int_equal(hw_vport, 0);
 	wire_frame(&e, vm_mac, 100);
-	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_DROP_RING_FULL), 1);	/* reached the PF's queue */
+	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_RX_FRAMES), 1);	/* into the PF's queue */
 
 	/* 2. ALLOCATE_VF: VF 0, RID 03:01.0 (0x300 + First VF Offset 8). */
 	vf = pf_allocate_vf(&e, vm_mac, &rid);
@@ -171,7 +171,7 @@ static void test_bring_up_and_teardown(void **state)
 	assert_true(hw_filter_find(&e, vm_mac, 100, &hw_vport) >= 0);
 	assert_int_equal(hw_vport, vport);
 	wire_frame(&e, vm_mac, 100);
-	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_DROP_RING_FULL), 1);
+	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_RX_FRAMES), 1);
 	/* Now the VF's (dropped there: no VF driver has enabled the function yet). */
 	assert_int_equal(fn_reg(&e, 1, SRNIC_REG_STAT_DROP_LINK_DOWN), 1);
 	/* The VF now has VLAN 100: told again. */
@@ -270,7 +270,7 @@ static void test_bring_up_and_teardown(void **state)
 	assert_int_equal(hw_vport, 0);
 	assert_int_equal(e.invalidations, 3);	/* VLAN gone from the VF */
 	wire_frame(&e, vm_mac, 100);
-	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_DROP_RING_FULL), 2);
+	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_RX_FRAMES), 2);
 	assert_int_equal(pf_delete_vport(&e, vport), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(hw_vport_cfg(&e, vport) & SRNIC_VPORT_CFG_VALID, 0);
 	assert_int_equal(e.invalidations, 4);	/* link down */
@@ -434,7 +434,7 @@ static void test_filters(void **state)
 	wire_frame(&e, vm_mac, 0);
 	wire_frame(&e, vm_mac, 7);
 	wire_frame(&e, vm_mac, 8);	/* no filter on VLAN 8 */
-	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_DROP_RING_FULL), 2);
+	assert_int_equal(fn_reg(&e, 0, SRNIC_REG_STAT_RX_FRAMES), 2);
 	assert_int_equal(pf_reg(&e, SRNIC_REG_SW_DROP_NO_FILTER), 1);
 	assert_int_equal(pf_clear_filter(&e, f2), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(hw_filter_find(&e, vm_mac, 7, NULL), -1);

@@ -109,6 +109,27 @@ NDIS_EXPORT NDIS_STATUS NdisMWriteConfigBlock(NDIS_HANDLE MiniportAdapterHandle,
 					      ULONG Length);
 
 /*
+ * ---- DMA memory and interrupts -----------------------------------------------
+ * NdisMAllocateSharedMemory hands out memory the device can DMA to, with
+ * the address the device uses in *PhysicalAddress (the "logical" address
+ * of the Windows DMA model); *VirtualAddress is NULL on failure. The lab
+ * does not require NdisMRegisterScatterGatherDma first. An interrupt
+ * registered with NdisMRegisterInterruptEx (in MiniportInitializeEx) is
+ * serviced as a single processor would: a message that arrives while the
+ * thread is running this adapter's miniport code is delivered when that
+ * code returns; the ISR runs, then the DPC if the ISR queued it.
+ */
+NDIS_EXPORT VOID NdisMAllocateSharedMemory(NDIS_HANDLE MiniportAdapterHandle, ULONG Length, BOOLEAN Cached,
+					   PVOID *VirtualAddress, PNDIS_PHYSICAL_ADDRESS PhysicalAddress);
+NDIS_EXPORT VOID NdisMFreeSharedMemory(NDIS_HANDLE MiniportAdapterHandle, ULONG Length, BOOLEAN Cached,
+				       PVOID VirtualAddress, NDIS_PHYSICAL_ADDRESS PhysicalAddress);
+NDIS_EXPORT NDIS_STATUS NdisMRegisterInterruptEx(NDIS_HANDLE MiniportAdapterHandle,
+						 NDIS_HANDLE MiniportInterruptContext,
+						 PNDIS_MINIPORT_INTERRUPT_CHARACTERISTICS MiniportInterruptCharacteristics,
+						 PNDIS_HANDLE NdisInterruptHandle);
+NDIS_EXPORT VOID NdisMDeregisterInterruptEx(NDIS_HANDLE NdisInterruptHandle);
+
+/*
  * ---- register access ------------------------------------------------------
  * Functions here (macros in the WDK): an access to a range mapped with
  * NdisMMapIoSpace reaches the bus model (doorbells, read side effects);
@@ -161,6 +182,16 @@ NDIS_EXPORT VOID NdisCompleteBindAdapterEx(NDIS_HANDLE BindAdapterContext, NDIS_
 NDIS_EXPORT NDIS_STATUS NdisCloseAdapterEx(NDIS_HANDLE NdisBindingHandle);
 NDIS_EXPORT VOID NdisCompleteUnbindAdapterEx(NDIS_HANDLE UnbindContext);
 NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
+
+/*
+ * ---- debug output (wdm.h) ---------------------------------------------------
+ * DbgPrintEx lands in iovlab's one logger under the topic "drv.<service>" of
+ * the driver whose code is running; Level DPFLTR_ERROR/WARNING/TRACE/INFO
+ * maps to error/warn/info/debug. A driver's WPP-shaped trace macro sits on it
+ * (docs/logging.md). Returns STATUS_SUCCESS.
+ */
+NDIS_EXPORT ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))

@@ -28,6 +28,14 @@ static inline BOOLEAN IsEqualGUID(const GUID *a, const GUID *b)
 	return TRUE;
 }
 
+/* ---- debug output (dpfilter.h): DbgPrintEx components and levels ------ */
+#define DPFLTR_ERROR_LEVEL 0
+#define DPFLTR_WARNING_LEVEL 1
+#define DPFLTR_TRACE_LEVEL 2
+#define DPFLTR_INFO_LEVEL 3
+#define DPFLTR_IHVDRIVER_ID 77
+#define DPFLTR_IHVNETWORK_ID 80
+
 /* ---- I/O control codes (devioctl.h) ----------------------------------- */
 #define FILE_DEVICE_PHYSICAL_NETCARD 0x00000017
 #define FILE_DEVICE_BUS_EXTENDER 0x0000002a
@@ -157,6 +165,35 @@ typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
 #pragma pack(pop)
 
 C_ASSERT(sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) == 20);	/* x64, pack(4) */
+
+/* ---- interrupt messages (wdm.h): what IoConnectInterruptEx connected ---- */
+typedef enum _KINTERRUPT_MODE {
+	LevelSensitive,
+	Latched
+} KINTERRUPT_MODE;
+
+typedef enum _KINTERRUPT_POLARITY {
+	InterruptPolarityUnknown,
+	InterruptActiveHigh,
+	InterruptActiveLow
+} KINTERRUPT_POLARITY;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
+	PHYSICAL_ADDRESS MessageAddress;
+	KAFFINITY TargetProcessorSet;
+	PVOID InterruptObject;		/* PKINTERRUPT */
+	ULONG MessageData;
+	ULONG Vector;
+	KIRQL Irql;
+	KINTERRUPT_MODE Mode;
+	KINTERRUPT_POLARITY Polarity;
+} IO_INTERRUPT_MESSAGE_INFO_ENTRY, *PIO_INTERRUPT_MESSAGE_INFO_ENTRY;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO {
+	KIRQL UnifiedIrql;
+	ULONG MessageCount;
+	IO_INTERRUPT_MESSAGE_INFO_ENTRY MessageInfo[ANYSIZE_ARRAY];
+} IO_INTERRUPT_MESSAGE_INFO, *PIO_INTERRUPT_MESSAGE_INFO;
 
 /* ---- objects ---------------------------------------------------------- */
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;

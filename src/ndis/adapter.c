@@ -314,6 +314,7 @@ int ndis__adapter_restart_complete(struct ndis_adapter *ad, uint32_t status)
 	}
 	ndis__adapter_set_state(ad, NDIS_ADAPTER_RUNNING);
 	ndis__adapter_pnp_to_bindings(ad, NetEventRestart);
+	ndis__interrupt_run_pending(ad);	/* held while Restarting (api_interrupt.c) */
 	ndis__adapter_progress(ad);
 	return 0;
 }
@@ -354,6 +355,7 @@ int ndis__adapter_pause_complete(struct ndis_adapter *ad)
 	}
 	ndis__nbl_check_quiesced(ad, "pause");
 	ndis__adapter_set_state(ad, NDIS_ADAPTER_PAUSED);
+	ndis__interrupt_run_pending(ad);	/* held while Pausing (api_interrupt.c) */
 	ndis__adapter_progress(ad);
 	return 0;
 }
@@ -385,6 +387,8 @@ static void do_halt(struct ndis_adapter *ad)
 			 ad->name, ad->n_maps);
 		ndis__io_unmap_all(ad);
 	}
+	ndis__interrupt_adapter_fini(ad);
+	ndis__dma_adapter_fini(ad);
 	if (ad->virt_enabled)
 		log_warn(NDIS_LOG, "adapter '%s': halted with virtualization still enabled "
 			 "(a PF calls NdisMEnableVirtualization(0, FALSE) in MiniportHaltEx or DELETE_SWITCH)", ad->name);

@@ -48,6 +48,24 @@ struct ndis_bus_ops {
 	void (*unmap_io_space)(void *ctx, void *va, uint32_t len);
 	int (*mmio_read)(void *ctx, uint64_t phys, unsigned size, uint64_t *value);
 	int (*mmio_write)(void *ctx, uint64_t phys, unsigned size, uint64_t value);
+
+	/*
+	 * DMA: NdisMAllocateSharedMemory -- len bytes the function can reach,
+	 * *va for the CPU and *dma the address the device uses (inside the
+	 * function's IOMMU domain). 0 or -errno (-ENOMEM when none is left).
+	 */
+	int (*alloc_common_buffer)(void *ctx, uint32_t len, void **va, uint64_t *dma);
+	void (*free_common_buffer)(void *ctx, void *va, uint32_t len);
+
+	/*
+	 * Interrupts: IoConnectInterruptEx for the function's MSI-X messages
+	 * (NdisMRegisterInterruptEx). From connect until disconnect every
+	 * message the function signals calls isr(isr_ctx, message), message =
+	 * the MSI-X table index; *messages is how many were connected.
+	 */
+	int (*connect_interrupt)(void *ctx, void (*isr)(void *isr_ctx, unsigned message), void *isr_ctx,
+				 unsigned *messages);
+	void (*disconnect_interrupt)(void *ctx);
 };
 
 /* Guest: the vPCI side of the VF adapter's device stack (spec 6.2-6.5). */

@@ -38,6 +38,9 @@ void ndis__call_enter(struct ndis_call *c, struct ndis_framework *fw, struct ndi
 void ndis__call_leave(struct ndis_call *c)
 {
 	current_call = c->prev;
+	/* An interrupt that came in while the miniport ran is serviced now. */
+	if (c->ad && c->ad->intr)
+		ndis__interrupt_run_pending(c->ad);
 }
 
 struct ndis_call *ndis__call_current(void)

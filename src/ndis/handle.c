@@ -149,6 +149,7 @@ const char *ndis__handle_kind_name(enum ndis_handle_kind kind)
 		[NDIS_H_NBL] = "NET_BUFFER_LIST",
 		[NDIS_H_MDL] = "MDL",
 		[NDIS_H_MEMORY] = "NdisAllocateMemoryWithTagPriority block",
+		[NDIS_H_INTERRUPT] = "NdisMRegisterInterruptEx handle",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }

@@ -46,6 +46,7 @@ enum ndis_handle_kind {
 	NDIS_H_NBL,
 	NDIS_H_MDL,
 	NDIS_H_MEMORY,		/* NdisAllocateMemoryWithTagPriority block */
+	NDIS_H_INTERRUPT,	/* NdisMRegisterInterruptEx handle */
 };
 int ndis__handle_add(const void *p, enum ndis_handle_kind kind);
 void ndis__handle_remove(const void *p);
@@ -221,11 +222,22 @@ struct ndis_adapter {
 	/* NdisMMapIoSpace mappings not yet unmapped (api_io.c keeps the list) */
 	unsigned n_maps;
 
+	/* DMA memory and the interrupt (api_dma.c, api_interrupt.c) */
+	struct ndis_shared_memory *shared;
+	unsigned n_shared;
+	struct ndis_interrupt *intr;
+
 	/* bindings and NBLs (protocol.c, nbl.c) */
 	struct ndis_binding *bindings;
 	struct ndis_nbl_track *sends;		/* NBLs at the miniport */
 	struct ndis_nbl_track *receives;	/* NBLs indicated, not yet returned to the miniport */
 };
+
+/* Halt: free what the miniport left allocated or registered, and say so. */
+void ndis__dma_adapter_fini(struct ndis_adapter *ad);
+void ndis__interrupt_adapter_fini(struct ndis_adapter *ad);
+/* Deliver interrupt messages that arrived while the miniport was running. */
+void ndis__interrupt_run_pending(struct ndis_adapter *ad);
 
 int ndis__adapter_set_state(struct ndis_adapter *ad, enum ndis_adapter_state to);
 /* Continue a halt or restart that waited for the miniport. */

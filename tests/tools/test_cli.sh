@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The iovlab command line: usage errors, lab validation through `run` and
-# `lab --check`, the schema. Usage: test_cli.sh IOVLAB SOURCE_ROOT
+# `lab --check`, the schema; `iovlab run` bringing a host up (the default
+# lab, the fault labs, a lab on the framework's fake PF), --show name
+# resolution and errors, --json, and the exit status rule (skipped steps
+# warn, failed expectations and settings exit 1).
+# Usage: test_cli.sh IOVLAB SOURCE_ROOT FAKE_DRIVERS_DIR
 set -u
 iovlab=$1
 root=$2
+drivers=$3
 fails=0
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -24,14 +29,121 @@ has() {		# has NAME TEXT: $t/out contains TEXT
 		echo "FAIL $1: output lacks '$2'"; cat "$t/out"; fails=$((fails + 1))
 	fi
 }
+lacks() {	# lacks NAME TEXT: $t/out does not contain TEXT
+	if grep -qF -- "$2" "$t/out"; then
+		echo "FAIL $1: output has '$2'"; cat "$t/out"; fails=$((fails + 1))
+	fi
+}
 
 check no-args 2 "$iovlab"
 check help 0 "$iovlab" --help && has help "run"
 check unknown-command 2 "$iovlab" frobnicate && has unknown-command "unknown command 'frobnicate'"
+
+check run-help 0 "$iovlab" run --help && has run-help "--show NAME" && has run-help "Get-NetAdapterSriovVf"
+check run-no-lab 2 "$iovlab" run
 check run-default 0 "$iovlab" run "$root/labs/default.lab"
-has run-default "validated"
-has run-default "vmnetworkadapter vm1"
-has run-default "not built"
+has run-default "Host HV-HOST01 is up"
+has run-default "guest side"
+line=$(grep -n "^step = wait vfdatapath vm1" "$root/labs/default.lab" | cut -d: -f1)
+has run-default "default.lab:$line: skipped: wait vfdatapath vm1 true 10s: needs the guest side, not built yet"
+has run-default 'PS C:\> Get-VMNetworkAdapter'
+has run-default "VFDataPathActive       : False"
+has run-default "host torn down"
+
+# The fault labs: every expectation the host side can check holds.
+for f in F09-no-acs F13-sriov-keyword-off F15-switch-without-iov F17-iovweight-zero; do
+	check "run-$f" 0 "$iovlab" run "$root/labs/faults/$f.lab"
+	lacks "run-$f" "FAILED"
+done
+
+# A lab on the framework's fake PF: VFs really allocated, the pool used up.
+cat >"$t/fake.lab" <<LAB
+[nic pf0]
+driver = $drivers/fake_pf.so
+[keywords pf0]
+*NumVFs = 1
+[vmswitch ext]
+iov = true
+[vm vm1]
+[vm vm2]
+[vmnetworkadapter vm1]
+mac = 00155D0A1B01
+iov_weight = 100
+[vmnetworkadapter vm2]
+mac = 00155D0A1B02
+iov_weight = 100
+[script]
+step = expect vmnetworkadapter vm1 IovUsage 1
+step = expect vmnetworkadapter vm2 IovUsage 0
+step = expect vmswitch ext IovVirtualFunctionsInUse 1
+step = set vmnetworkadapter vm1 IovWeight 0
+step = expect vmnetworkadapter vm2 IovUsage 1
+step = expect vmnetworkadapter vm2 VFDataPathActive True
+LAB
+check run-fake 0 "$iovlab" run "$t/fake.lab"
+has run-fake "fake.lab:21: skipped: expect vmnetworkadapter vm2 VFDataPathActive True: VFDataPathActive is set by the VM's guest"
+has run-fake "6 script step(s): 5 ran, 1 skipped (not built yet), 0 failed"
+
+# --show: a cmdlet or its noun, any case; unknown names are a usage error.
+for name in vmnetworkadapter Get-VMNetworkAdapter GET-vmNetworkAdapter; do
+	check "show-$name" 0 "$iovlab" run "$t/fake.lab" --show "$name"
+	has "show-$name" "Network Adapter False          vm2    ext        00155D0A1B02 {Degraded} {}"
+done
+check show-fl 0 "$iovlab" run "$t/fake.lab" --show "Get-VMSwitch | fl Iov*"
+has show-fl "IovVirtualFunctionCount  : 1"
+lacks show-fl "SwitchType"
+check show-ndiskd 0 "$iovlab" run "$t/fake.lab" --show ndiskd:netadapter:-iov:-vfs
+has show-ndiskd "!ndiskd.netadapter -iov -vfs"
+has show-ndiskd "Current Configuration  IOV enabled"
+check show-adv 0 "$iovlab" run "$t/fake.lab" --show "netadapteradvancedproperty -RegistryKeyword *SRIOV"
+has show-adv "pf0  SR-IOV      Enabled      *SRIOV          {1}"
+check show-unknown 2 "$iovlab" run "$t/fake.lab" --show Get-Frobnicator
+has show-unknown "no such view"
+check show-bad-param 1 "$iovlab" run "$t/fake.lab" --show "Get-VMSwitch -Colour blue"
+has show-bad-param "has no parameter '-Colour'"
+
+# --json: only JSON on stdout (a stream of arrays, one per view), typed as ConvertTo-Json writes it.
+"$iovlab" run "$t/fake.lab" --json --show vmnetworkadapter --show vmhost >"$t/json" 2>"$t/err"
+cat >"$t/check.py" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+dec, at, views = json.JSONDecoder(), 0, []
+while at < len(text):
+    while at < len(text) and text[at].isspace():
+        at += 1
+    if at < len(text):
+        v, at = dec.raw_decode(text, at)
+        views.append(v)
+assert len(views) == 2, views
+nics, hosts = views
+assert nics[0]["VFDataPathActive"] is False
+assert nics[1]["IovUsage"] == 1 and nics[0]["IovUsage"] == 0
+assert nics[0]["IovWeight"] == 0 and nics[0]["Status"] == ["Ok"]
+assert hosts[0]["IovSupport"] is True and hosts[0]["IovSupportReasons"] is None
+PY
+if python3 "$t/check.py" "$t/json"; then
+	echo "ok   json"
+else
+	echo "FAIL json"; cat "$t/json" "$t/err"; fails=$((fails + 1))
+fi
+
+# Failures exit 1 with FILE:LINE: an expectation, a refused setting, a driver that is missing.
+cat >"$t/fail.lab" <<LAB
+[nic pf0]
+driver = $drivers/fake_pf.so
+[vmswitch ext]
+[vm vm1]
+[vmnetworkadapter vm1]
+[script]
+step = expect vmswitch ext IovEnabled True
+step = set vmswitch ext iov true
+LAB
+check run-fail 1 "$iovlab" run "$t/fail.lab"
+has run-fail "fail.lab:7: FAILED: expect vmswitch ext IovEnabled True: Get-VMSwitch ext: IovEnabled is 'False', want 'True'"
+has run-fail "fail.lab:8: FAILED: set vmswitch ext iov true: Set-VMSwitch: IOV can only be chosen when the switch is created"
+printf '[nic pf0]\ndriver = ./nowhere/mine.so\n' >"$t/nodrv.lab"
+check run-no-driver 1 "$iovlab" run "$t/nodrv.lab"
+has run-no-driver "1 PF driver(s) did not come up"
 
 printf '[lab]\nname = broken\n[vmnetworkadapter vm9]\nvm = nope\n' >"$t/bad.lab"
 check run-bad-lab 2 "$iovlab" run "$t/bad.lab" && has run-bad-lab "bad.lab:"

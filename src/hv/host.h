@@ -1,0 +1,172 @@
+/*
+ * A Hyper-V host assembled from a lab file: the root partition as `iovlab
+ * run` brings it up. It owns, in the order they come up,
+ *
+ *   the PCIe host bus with the lab's platform properties ([host]),
+ *   one srnic per [nic] (PF at 0000:03+i:00.0) with its uplink peer,
+ *   the root partition's NDIS (src/ndis) with each [nic]'s driver package
+ *   installed, and each PF adapter on the root partition's PCI bus driver
+ *   (pcibus.c) with the [keywords] overrides,
+ *   the virtual switches ([vmswitch]) bound above their adapters,
+ *   the virtualization stack (vstack.c) with the VMs ([vm]) and their network
+ *   adapters ([vmnetworkadapter]); VMs with autostart start on the host side,
+ *
+ * and tears them down in the reverse, documented order
+ * (ndis-sriov-spec.md 1.3, 2.18): every VM stopped (its guest lets go of the
+ * VF, filters back, DELETE_VPORT, RESET_VF, FREE_VF, the switch clears its
+ * filters), the switches removed, each PF adapter halted (NDIS's
+ * DELETE_SWITCH, MiniportHaltEx), NDIS, the devices and the bus.
+ *
+ * It also answers the platform questions the views ask: Get-VMHost's
+ * IovSupport and IovSupportReasons (R1-R9, tools-and-views.md 1.2) and each
+ * PF's SriovSupport (1.4), from the platform model -- never from the name of
+ * a lab or a fault.
+ *
+ * What is not built yet is said, not faked: a [nic] whose built-in driver
+ * has not been built, an uplink other than the built-in peer, and the VMs'
+ * guests (the virtualization stack runs with vstack_no_guest_ops unless the
+ * caller plugs a guest side in).
+ *
+ * The lab must outlive the host (the host keeps pointers into it).
+ * Single-threaded.
+ */
+#ifndef IOVLAB_HV_HOST_H
+#define IOVLAB_HV_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/vstack.h"
+#include "hv/vswitch.h"
+#include "lab/lab.h"
+#include "ndis/framework.h"
+#include "ndis/inf.h"
+#include "pcie/pcie.h"
+
+struct hv_host;
+struct hv_nic;
+
+struct hv_host_options {
+	/*
+	 * Where built-in driver packages are: DIR/NAME/NAME.inf and
+	 * DIR/NAME/NAME.so for driver = NAME. NULL: built-in drivers are
+	 * reported as not built.
+	 */
+	const char *builtin_driver_dir;
+	/* The guest side of the VMs; NULL: vstack_no_guest_ops. */
+	const struct vstack_guest_ops *guest;
+	void *guest_ctx;
+};
+
+/*
+ * Bring the lab's host up. 0 and *out even when parts of the lab could not
+ * come up (a driver missing or failing: see hv_nic_state() and the notes);
+ * -ENOMEM, or -EIO when the host itself cannot be built (err says why).
+ * Free with hv_host_destroy().
+ */
+int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, struct hv_host **out, char *err,
+		   size_t errlen);
+/* The documented teardown order (above). NULL is a no-op. */
+void hv_host_destroy(struct hv_host *h);
+
+const struct lab *hv_host_lab(const struct hv_host *h);
+const char *hv_host_computer_name(const struct hv_host *h);
+struct pcie_host *hv_host_pcie(const struct hv_host *h);
+struct ndis_framework *hv_host_ndis(const struct hv_host *h);
+struct vstack *hv_host_vstack(const struct hv_host *h);
+
+/*
+ * Things the host could not do as the lab asked, one line each ("nic pf0:
+ * built-in driver srnic_pf is not built yet"), in the order they happened.
+ */
+size_t hv_host_note_count(const struct hv_host *h);
+const char *hv_host_note_at(const struct hv_host *h, size_t i);
+
+/* ---- the platform (Get-VMHost) ---------------------------------------------- */
+/*
+ * The nine documented reasons Hyper-V gives in IovSupportReasons, in the
+ * order of the KB article (tools-and-views.md 1.2); the views hold the text.
+ */
+enum hv_iov_reason {
+	HV_IOV_R1_NO_SLAT,
+	HV_IOV_R2_NO_INTERRUPT_REMAPPING,
+	HV_IOV_R3_NO_DMA_REMAPPING,
+	HV_IOV_R4_IO_REMAPPING_DISABLED,
+	HV_IOV_R5_NO_CHIPSET_SUPPORT,
+	HV_IOV_R6_BIOS_WRONG,
+	HV_IOV_R7_NO_PCIE,
+	HV_IOV_R8_NO_OSC,
+	HV_IOV_R9_NO_ACS,
+	HV_IOV_REASON_COUNT
+};
+
+/* The reasons that apply, in order; returns how many (<= HV_IOV_REASON_COUNT). */
+size_t hv_host_iov_reasons(const struct hv_host *h, enum hv_iov_reason out[HV_IOV_REASON_COUNT]);
+/* Get-VMHost IovSupport: no reason applies. */
+bool hv_host_iov_support(const struct hv_host *h);
+
+/* ---- NICs (Get-NetAdapterSriov, Get-NetAdapterAdvancedProperty) --------------- */
+enum hv_nic_state {
+	HV_NIC_NO_DRIVER,	/* driver = none (F12): the device has no driver */
+	HV_NIC_NOT_BUILT,	/* the built-in driver package is not built yet */
+	HV_NIC_DRIVER_ERROR,	/* package missing, INF refused, driver would not load */
+	HV_NIC_INIT_FAILED,	/* MiniportInitializeEx failed (adapter halted) */
+	HV_NIC_RUNNING,		/* the adapter is up (running or restarting) */
+};
+const char *hv_nic_state_name(enum hv_nic_state s);
+
+/* Get-NetAdapterSriov SriovSupport, in the order the checks are made. */
+enum hv_sriov_support {
+	HV_SRIOV_SUPPORTED,
+	HV_SRIOV_UNKNOWN,		/* VT-d / AMD-Vi off, BIOS tables wrong, no PCIe */
+	HV_SRIOV_NO_OSC_SUPPORT,	/* firmware keeps PCIe control */
+	HV_SRIOV_NO_IOMMU_SUPPORT,	/* no SLAT, interrupt or DMA remapping, or remapping disabled */
+	HV_SRIOV_MISSING_ACS,
+	HV_SRIOV_NO_BUS_RESOURCES,
+	HV_SRIOV_NO_VF_BAR_SPACE,
+	HV_SRIOV_MISSING_PF_DRIVER,	/* no SR-IOV capability, or the driver does not do SR-IOV */
+};
+
+size_t hv_host_nic_count(const struct hv_host *h);
+struct hv_nic *hv_host_nic_at(const struct hv_host *h, size_t i);
+struct hv_nic *hv_host_nic_find(const struct hv_host *h, const char *name);	/* case-insensitive */
+
+const struct lab_nic *hv_nic_lab(const struct hv_nic *n);
+const char *hv_nic_name(const struct hv_nic *n);		/* "pf0" */
+enum hv_nic_state hv_nic_state(const struct hv_nic *n);
+/* The adapter, NULL when no driver came up far enough to have one. */
+struct ndis_adapter *hv_nic_adapter(const struct hv_nic *n);
+struct pcie_function *hv_nic_function(const struct hv_nic *n);
+/* InterfaceDescription: the INF model's description, or the device's name without a driver. */
+const char *hv_nic_description(const struct hv_nic *n);
+const char *hv_nic_hardware_id(const struct hv_nic *n);
+/* Path of the installed INF and its model for the device, NULL without one. */
+const char *hv_nic_inf_path(const struct hv_nic *n);
+const struct ndis_inf_model *hv_nic_inf_model(const struct hv_nic *n);
+/* The PF's permanent MAC. */
+const uint8_t *hv_nic_mac(const struct hv_nic *n);
+enum hv_sriov_support hv_nic_sriov_support(const struct hv_host *h, const struct hv_nic *n);
+
+/*
+ * Set-NetAdapterAdvancedProperty -RegistryKeyword keyword -RegistryValue
+ * value, then restart the adapter as Windows does (tools-and-views.md 1.6):
+ * the switches above it give their VFs back and clear their filters first,
+ * the adapter halts and initializes again, and the switches bind again.
+ * "*NumVFs", "*SwitchName" ... are the NicSwitches\0 values. 0; -EINVAL
+ * (value refused: err), -EBUSY (a VF teardown is still waiting for the PF),
+ * -ENODEV (no adapter), -EIO (the adapter did not come back: err).
+ */
+int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value, char *err,
+		       size_t errlen);
+/* The registry name of a lab keyword ("*NumVFs" -> "NicSwitches\0\*NumVFs"). */
+const char *hv_keyword_registry_name(const char *keyword);
+
+/* ---- switches ----------------------------------------------------------------- */
+size_t hv_host_switch_count(const struct hv_host *h);
+struct vswitch *hv_host_switch_at(const struct hv_host *h, size_t i);
+struct vswitch *hv_host_switch_find(const struct hv_host *h, const char *name);
+/* The [nic] a switch is bound to, NULL for Internal/Private or none. */
+struct hv_nic *hv_host_switch_nic(const struct hv_host *h, const struct vswitch *sw);
+
+#endif /* IOVLAB_HV_HOST_H */

@@ -380,6 +380,32 @@ static void test_platform_refusals(void **state)
 	}
 }
 
+/* Set-NetAdapterAdvancedProperty *SRIOV 0, restart, and back: the switch follows. */
+static void test_advanced_page_toggle(void **state)
+{
+	struct ndis_sriov_view v;
+	char err[128];
+	struct pf_env e;
+
+	(void)state;
+	pf_env_up(&e, NULL);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "2", err, sizeof(err)), -EINVAL);	/* not in the enum */
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "0", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_halt(e.ad, NdisHaltDeviceDisabled), 0);
+	assert_int_equal(ndis_adapter_start(e.ad), 0);
+	ndis_adapter_sriov_view(e.ad, &v);
+	assert_false(v.has_cur_sriov || v.switch_created);
+	assert_int_equal(pf_cfg(&e, PF_SRIOV + PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_VFE, 0);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "1", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "NicSwitches\\0\\*NumVFs", "4", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_halt(e.ad, NdisHaltDeviceDisabled), 0);
+	assert_int_equal(ndis_adapter_start(e.ad), 0);
+	ndis_adapter_sriov_view(e.ad, &v);
+	assert_true(v.has_cur_sriov && v.switch_created);
+	assert_int_equal(pf_cfg(&e, PF_SRIOV + PCI_SRIOV_NUM_VF, 2), 4);
+	pf_env_down(&e);
+}
+
 /* Outside the parent partition the driver is a plain NIC: no SR-IOV caps at all. */
 static void test_not_parent(void **state)
 {
@@ -427,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_preference_table),
 		cmocka_unit_test(test_vlan_filtering_off),
 		cmocka_unit_test(test_num_vfs_keyword),
+		cmocka_unit_test(test_advanced_page_toggle),
 		cmocka_unit_test(test_platform_refusals),
 		cmocka_unit_test(test_not_parent),
 		cmocka_unit_test(test_trace_provider),

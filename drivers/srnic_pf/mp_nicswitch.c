@@ -73,22 +73,16 @@ static PMP_FILTER MPFindFilter(_In_ PMP_ADAPTER Adapter, NDIS_RECEIVE_FILTER_ID 
 }
 
 /*
- * Switch OIDs need SR-IOV enabled (and, but for CREATE_SWITCH, the switch),
- * the fixed structure (Min bytes of input -- and of output for a method --
- * with BytesNeeded = Needed when short) and a valid header.
+ * Switch OIDs need SR-IOV enabled and, but for CREATE_SWITCH, the switch
+ * (else NDIS_STATUS_NOT_SUPPORTED); then the fixed structure, in the output
+ * too for a method.
  */
 static NDIS_STATUS MPSwitchFixed(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request, ULONG Min, ULONG Needed,
 				 BOOLEAN NeedSwitch, _Out_writes_bytes_(Min) PVOID Params)
 {
 	if (!Adapter->SriovEnabled || (NeedSwitch && !Adapter->SwitchCreated))
 		return NDIS_STATUS_NOT_SUPPORTED;
-	if (MPOidInLength(Request) < Min ||
-	    (Request->RequestType == NdisRequestMethod && MPOidOutLength(Request) < Min))
-		return MPOidTooShort(Request, Needed);
-	if (!MPHeaderValid(MPOidBuffer(Request), 1, (USHORT)Min))
-		return NDIS_STATUS_INVALID_PARAMETER;
-	NdisMoveMemory(Params, MPOidBuffer(Request), Min);
-	return NDIS_STATUS_SUCCESS;
+	return MPOidFixed(Request, Min, Needed, Request->RequestType == NdisRequestMethod, Params);
 }
 
 static NDIS_STATUS MPRefuse(const char *Oid, const char *Why)

@@ -109,6 +109,17 @@ BOOLEAN MPHeaderValid(_In_ const VOID *Buffer, UCHAR MinRevision, USHORT MinSize
 	return h.Type == NDIS_OBJECT_TYPE_DEFAULT && h.Revision >= MinRevision && h.Size >= MinSize;
 }
 
+NDIS_STATUS MPOidFixed(_Inout_ PNDIS_OID_REQUEST Request, ULONG Min, ULONG Needed, BOOLEAN OutputToo,
+		       _Out_writes_bytes_(Min) PVOID Params)
+{
+	if (MPOidInLength(Request) < Min || (OutputToo && MPOidOutLength(Request) < Min))
+		return MPOidTooShort(Request, Needed);
+	if (!MPHeaderValid(MPOidBuffer(Request), 1, (USHORT)Min))
+		return NDIS_STATUS_INVALID_PARAMETER;
+	NdisMoveMemory(Params, MPOidBuffer(Request), Min);
+	return NDIS_STATUS_SUCCESS;
+}
+
 /* ---- general OIDs ------------------------------------------------------------------- */
 static NDIS_STATUS MPQueryCopy(_Inout_ PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length)
 {

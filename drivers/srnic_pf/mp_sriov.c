@@ -164,21 +164,13 @@ VOID MPVfRefreshInfo(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, BOOLEAN Inv
 }
 
 /* ---- common prologue ---------------------------------------------------------------------- */
-/*
- * SR-IOV enabled, fixed structure present (Min bytes; BytesNeeded = Needed
- * when short), header valid; the structure is copied to Params.
- */
+/* SR-IOV enabled (else NDIS_STATUS_NOT_SUPPORTED), then the fixed structure. */
 static NDIS_STATUS MPSriovFixed(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request, ULONG Min, ULONG Needed,
 				_Out_writes_bytes_(Min) PVOID Params)
 {
 	if (!Adapter->SriovEnabled)
 		return NDIS_STATUS_NOT_SUPPORTED;
-	if (MPOidInLength(Request) < Min)
-		return MPOidTooShort(Request, Needed);
-	if (!MPHeaderValid(MPOidBuffer(Request), 1, (USHORT)Min))
-		return NDIS_STATUS_INVALID_PARAMETER;
-	NdisMoveMemory(Params, MPOidBuffer(Request), Min);
-	return NDIS_STATUS_SUCCESS;
+	return MPOidFixed(Request, Min, Needed, FALSE, Params);
 }
 
 /*

@@ -231,6 +231,13 @@ VOID MPOidSetBytesRead(_Inout_ PNDIS_OID_REQUEST Request, ULONG Read);
 VOID MPOidSetBytesWritten(_Inout_ PNDIS_OID_REQUEST Request, ULONG Written);
 NDIS_STATUS MPOidTooShort(_Inout_ PNDIS_OID_REQUEST Request, ULONG Needed);
 BOOLEAN MPHeaderValid(_In_ const VOID *Buffer, UCHAR MinRevision, USHORT MinSize);
+/*
+ * The fixed structure of a request: Min bytes of input (and of output when
+ * OutputToo), else NDIS_STATUS_INVALID_LENGTH with BytesNeeded = Needed; a
+ * valid header, else NDIS_STATUS_INVALID_PARAMETER; copied to Params.
+ */
+NDIS_STATUS MPOidFixed(_Inout_ PNDIS_OID_REQUEST Request, ULONG Min, ULONG Needed, BOOLEAN OutputToo,
+		       _Out_writes_bytes_(Min) PVOID Params);
 
 /* ---- mp_parse.c (pure; tests/fuzz/fuzz_srnic_pf_oid.c) -------------------------- */
 typedef enum _MP_PARSE_RESULT {

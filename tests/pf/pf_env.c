@@ -270,12 +270,17 @@ uint32_t pf_free_vf(struct pf_env *e, uint16_t vf)
 	return pf_oid(e, &pf_vmsp, NdisRequestSetInformation, OID_NIC_SWITCH_FREE_VF, &p, sizeof(p), 0, NULL);
 }
 
-uint32_t pf_reg(struct pf_env *e, uint32_t off)
+uint32_t fn_reg(struct pf_env *e, unsigned fn, uint32_t off)
 {
 	uint32_t v = 0;
 
-	assert_int_equal(srnic_mmio_read32(e->nic, 0, SRNIC_BAR_REGS, off, &v), 0);
+	assert_int_equal(srnic_mmio_read32(e->nic, fn, SRNIC_BAR_REGS, off, &v), 0);
 	return v;
+}
+
+uint32_t pf_reg(struct pf_env *e, uint32_t off)
+{
+	return fn_reg(e, 0, off);
 }
 
 uint32_t pf_cfg(struct pf_env *e, unsigned off, unsigned len)

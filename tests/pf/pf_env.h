@@ -82,7 +82,8 @@ uint32_t pf_delete_vport(struct pf_env *e, uint32_t vport);
 uint32_t pf_reset_vf(struct pf_env *e, uint16_t vf);
 uint32_t pf_free_vf(struct pf_env *e, uint16_t vf);
 
-/* srnic as a driver would see it. */
+/* srnic as a driver would see it: function fn's register (0 = PF). */
+uint32_t fn_reg(struct pf_env *e, unsigned fn, uint32_t off);
 uint32_t pf_reg(struct pf_env *e, uint32_t off);
 uint32_t pf_cfg(struct pf_env *e, unsigned off, unsigned len);
 uint32_t vf_cfg(struct pf_env *e, uint16_t vf, unsigned off, unsigned len);

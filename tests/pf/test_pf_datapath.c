@@ -35,14 +35,6 @@ static void frame(uint8_t *f, size_t len, const uint8_t dst[6], const uint8_t sr
 	f[14] = tag;
 }
 
-static uint32_t fn_reg(struct pf_env *e, unsigned fn, uint32_t off)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(srnic_mmio_read32(e->nic, fn, SRNIC_BAR_REGS, off, &v), 0);
-	return v;
-}
-
 static void up(struct pf_env *e)
 {
 	struct pf_opts o = { .with_proto = true };

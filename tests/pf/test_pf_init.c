@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "pf_env.h"
@@ -380,6 +381,87 @@ static void test_platform_refusals(void **state)
 	}
 }
 
+/* Set-NetAdapterAdvancedProperty *SRIOV 0, restart, and back: the switch follows. */
+static void test_advanced_page_toggle(void **state)
+{
+	struct ndis_sriov_view v;
+	char err[128];
+	struct pf_env e;
+
+	(void)state;
+	pf_env_up(&e, NULL);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "2", err, sizeof(err)), -EINVAL);	/* not in the enum */
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "0", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_halt(e.ad, NdisHaltDeviceDisabled), 0);
+	assert_int_equal(ndis_adapter_start(e.ad), 0);
+	ndis_adapter_sriov_view(e.ad, &v);
+	assert_false(v.has_cur_sriov || v.switch_created);
+	assert_int_equal(pf_cfg(&e, PF_SRIOV + PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_VFE, 0);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "*SRIOV", "1", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_set_keyword(e.ad, "NicSwitches\\0\\*NumVFs", "4", err, sizeof(err)), 0);
+	assert_int_equal(ndis_adapter_halt(e.ad, NdisHaltDeviceDisabled), 0);
+	assert_int_equal(ndis_adapter_start(e.ad), 0);
+	ndis_adapter_sriov_view(e.ad, &v);
+	assert_true(v.has_cur_sriov && v.switch_created);
+	assert_int_equal(pf_cfg(&e, PF_SRIOV + PCI_SRIOV_NUM_VF, 2), 4);
+	pf_env_down(&e);
+}
+
+/*
+ * F12: the same driver from a package whose [.HW] section lacks
+ * Needs=PciSriovSupported.HW. pci.sys reserved nothing for VFs, so the
+ * PF's NdisMEnableVirtualization fails and CREATE_SWITCH with it; the
+ * verifier names the package (a finding against the INF, not the driver).
+ */
+static void test_inf_without_needs(void **state)
+{
+	char inf[] = "/tmp/srnic_pf_noneeds_XXXXXX";
+	struct pcie_host *host = pcie_host_create();
+	struct srnic *nic = srnic_create(host, 3, 0);
+	struct ndis_framework *fw = ndis_framework_create("host", NDIS_PARTITION_PARENT);
+	struct ndis_adapter_params p;
+	struct ndis_adapter *ad;
+	struct ndis_sriov_view v;
+	struct pcibus_pf *bus;
+	char line[512], err[256];
+	FILE *in, *out;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(inf);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	in = fopen(SRNIC_PF_DIR "/srnic_pf.inf", "r");
+	assert_non_null(out);
+	assert_non_null(in);
+	while (fgets(line, sizeof(line), in))
+		if (strncmp(line, "Needs", 5) != 0)
+			fputs(line, out);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(pcie_host_assign_bars(host), 0);
+	assert_int_equal(pcibus_pf_create(host, PCIE_RID(3, 0, 0), &bus), 0);
+	if (ndis_framework_install_inf(fw, inf, SRNIC_PF_DIR, err, sizeof(err)))
+		fail_msg("%s", err);
+	memset(&p, 0, sizeof(p));
+	p.name = "no Needs";
+	p.hardware_id = PF_HWID;
+	p.bus = &pcibus_ndis_ops;
+	p.bus_ctx = bus;
+	assert_int_equal(ndis_adapter_create(fw, &p, &ad), 0);
+	ndis_adapter_sriov_view(ad, &v);
+	assert_true(v.has_cur_sriov);
+	assert_false(v.switch_created || v.virtualization_enabled);
+	assert_int_equal(pcibus_pf_enable_calls(bus), 0);	/* NDIS refused before the bus */
+	assert_int_equal(ndis_framework_findings_of(fw, NDIS_RULE_PF_INF_NEEDS), 1);
+	assert_int_equal(ndis_framework_finding_count(fw), 1);
+	ndis_framework_destroy(fw);
+	unlink(inf);
+	pcibus_pf_destroy(bus);
+	srnic_destroy(nic);
+	pcie_host_destroy(host);
+}
+
 /* Outside the parent partition the driver is a plain NIC: no SR-IOV caps at all. */
 static void test_not_parent(void **state)
 {
@@ -427,6 +509,8 @@ int main(void)
 		cmocka_unit_test(test_preference_table),
 		cmocka_unit_test(test_vlan_filtering_off),
 		cmocka_unit_test(test_num_vfs_keyword),
+		cmocka_unit_test(test_advanced_page_toggle),
+		cmocka_unit_test(test_inf_without_needs),
 		cmocka_unit_test(test_platform_refusals),
 		cmocka_unit_test(test_not_parent),
 		cmocka_unit_test(test_trace_provider),

@@ -21,14 +21,6 @@
 
 static const uint8_t vm_mac[6] = { 0x00, 0x15, 0x5d, 0x00, 0x00, 0x01 };
 
-static uint32_t fn_reg(struct pf_env *e, unsigned fn, uint32_t off)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(srnic_mmio_read32(e->nic, fn, SRNIC_BAR_REGS, off, &v), 0);
-	return v;
-}
-
 /* A frame from the wire to mac on vlan (0 = untagged). */
 static void wire_frame(struct pf_env *e, const uint8_t mac[6], uint16_t vlan)
 {

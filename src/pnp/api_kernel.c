@@ -225,32 +225,50 @@ static enum log_level dpfltr_level(ULONG level)
 	}
 }
 
-/* A prefix that is a topic ("drv.srnic_vbd") names the trace provider. */
-static bool topic_like(const char *p)
+/*
+ * A prefix "drv.<provider>[:<function>]" names the trace provider -- the
+ * log topic -- and the function WPP's %!FUNC! would print (the drivers'
+ * TraceEvents macros pass it so); any other prefix is printed as text.
+ */
+static bool split_prefix(const char *p, char *topic, size_t tlen, const char **func)
 {
+	size_t n = 0;
+
+	*func = NULL;
 	if (!p || strncmp(p, "drv.", 4) || !p[4])
 		return false;
-	for (const char *c = p; *c; c++)
-		if (!(*c == '.' || *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+	for (; p[n] && p[n] != ':'; n++)
+		if (!(p[n] == '.' || p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9')))
 			return false;
+	if (n >= tlen)
+		return false;
+	memcpy(topic, p, n);
+	topic[n] = 0;
+	if (p[n] == ':' && p[n + 1])
+		*func = p + n + 1;
 	return true;
 }
 
 WDM_EXPORT ULONG vDbgPrintExWithPrefix(PCCH Prefix, ULONG ComponentId, ULONG Level, PCCH Format, va_list arglist)
 {
 	enum log_level lv = dpfltr_level(Level);
-	const char *topic = topic_like(Prefix) ? Prefix : "drv";
-	char buf[1024];
+	char topic[64], buf[1024];
+	const char *func = NULL;
+	bool provider = split_prefix(Prefix, topic, sizeof(topic), &func);
 	size_t n;
 
 	(void)ComponentId;
+	if (!provider)
+		snprintf(topic, sizeof(topic), "drv");
 	if (!Format || !log_enabled(topic, lv))
 		return 0;
 	vsnprintf(buf, sizeof(buf), Format, arglist);
 	n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = 0;
-	if (topic_like(Prefix) || !Prefix || !Prefix[0])
+	if (func)
+		log_write(topic, lv, "%s: %s", func, buf);
+	else if (provider || !Prefix)
 		log_write(topic, lv, "%s", buf);
 	else
 		log_write(topic, lv, "%s%s", Prefix, buf);

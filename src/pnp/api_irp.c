@@ -173,7 +173,8 @@ WDM_EXPORT NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 }
 
 /* ---- IoCompleteRequest -------------------------------------------------------- */
-static void originator_done(PIRP irp)
+/* What the I/O manager hands the originator: buffered output, status block, event. */
+static void originator_results(PIRP irp)
 {
 	struct pnp_irp *pi = (struct pnp_irp *)irp;
 
@@ -186,6 +187,13 @@ static void originator_done(PIRP irp)
 		*irp->UserIosb = irp->IoStatus;
 	if (irp->UserEvent)
 		KeSetEvent(irp->UserEvent, IO_NO_INCREMENT, FALSE);
+}
+
+static void originator_done(PIRP irp)
+{
+	struct pnp_irp *pi = (struct pnp_irp *)irp;
+
+	originator_results(irp);
 	if (pi->threaded) {
 		IoFreeIrp(irp);
 		return;
@@ -410,6 +418,7 @@ static NTSTATUS call_sync_done(PDEVICE_OBJECT dev, PIRP irp, PVOID ctx)
 	c->done = true;
 	c->status = irp->IoStatus.Status;
 	c->info = irp->IoStatus.Information;
+	originator_results(irp);	/* an IoBuildDeviceIoControlRequest IRP's caller sees them too */
 	return STATUS_MORE_PROCESSING_REQUIRED;
 }
 

@@ -66,7 +66,6 @@ static void assert_vf_up(bool over_vbd)
 	struct ndis_sriov_view v;
 	struct guest_ndis_adapter_info info;
 	uint8_t mac[6];
-	char buf[128];
 
 	assert_non_null(ad);
 	assert_int_equal(ndis_adapter_state(ad), NDIS_ADAPTER_RUNNING);
@@ -99,7 +98,6 @@ static void assert_vf_up(bool over_vbd)
 		assert_int_equal(srnic_cfg_read(E.nic, GENV_VF_FN, PCI_COMMAND, 2, &cmd), 0);
 		assert_true(cmd & PCI_COMMAND_MASTER);
 	}
-	(void)buf;
 }
 
 /* The NetVsc-shaped VF edge got the serial number and bound. */

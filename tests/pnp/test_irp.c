@@ -435,6 +435,14 @@ static void test_device_io_control_request(void **state)
 	assert_int_equal(IoCallDriver(T.flt, irp), STATUS_SUCCESS);
 	assert_memory_equal(out, in, 2);	/* Information 42, capped at the output length */
 	assert_int_equal(out[2], 0);
+	/* Sent the lab's way (pnp_call_sync), the caller still gets its output. */
+	memset(&iosb, 0, sizeof(iosb));
+	memset(out, 0, sizeof(out));
+	irp = IoBuildDeviceIoControlRequest(CTL_CODE(FILE_DEVICE_BUS_EXTENDER, 10, METHOD_BUFFERED, FILE_ANY_ACCESS),
+					    T.flt, in, sizeof(in), out, 3, FALSE, NULL, &iosb);
+	assert_int_equal(pnp_call_sync(T.flt, irp, NULL), STATUS_SUCCESS);
+	assert_memory_equal(out, in, 3);
+	assert_int_equal(iosb.Information, 42);
 }
 
 static NTSTATUS forward_sync_dispatch(PDEVICE_OBJECT dev, PIRP irp)

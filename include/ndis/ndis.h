@@ -184,14 +184,12 @@ NDIS_EXPORT VOID NdisCompleteUnbindAdapterEx(NDIS_HANDLE UnbindContext);
 NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
 
 /*
- * ---- debug output (wdm.h) ---------------------------------------------------
- * DbgPrintEx lands in iovlab's one logger under the topic "drv.<service>" of
- * the driver whose code is running; Level DPFLTR_ERROR/WARNING/TRACE/INFO
- * maps to error/warn/info/debug. A driver's WPP-shaped trace macro sits on it
- * (docs/logging.md). Returns STATUS_SUCCESS.
+ * Debug output: DbgPrintEx is declared in wdm.h. In a partition that runs
+ * NDIS it lands in iovlab's one logger under the topic "drv.<service>" of the
+ * driver whose code is running (src/ndis/api_debug.c); Level
+ * DPFLTR_ERROR/WARNING/TRACE/INFO maps to error/warn/info/debug. A driver's
+ * WPP-shaped trace macro sits on it (docs/logging.md).
  */
-NDIS_EXPORT ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))

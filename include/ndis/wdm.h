@@ -7,12 +7,30 @@
  * the lab reads them), reduced to the fields a driver touches; src/pnp
  * implements the Io* functions so that an IRP a driver forwards or swallows
  * has the same effect as on Windows.
+ *
+ * The second half declares the kernel routines src/pnp exports to drivers
+ * (the I/O manager's Io*, pool, events, the device registry key, the bus
+ * interface and DMA adapter a PDO's bus offers, DbgPrintEx); docs/pnp.md
+ * says what each does in iovlab and where it differs from Windows.
  */
 #ifndef IOVLAB_NDIS_WDM_H
 #define IOVLAB_NDIS_WDM_H
 
+#include <stdarg.h>
+
 #include "ndis_types.h"
 #include "ndis_status.h"
+
+/* ntstatus.h codes the I/O manager and bus drivers return. */
+#define STATUS_DELETE_PENDING ((NTSTATUS)0xC0000056L)
+
+/* ---- scalar kernel types (ntdef.h, wdm.h) ------------------------------ */
+typedef PVOID HANDLE, *PHANDLE;
+typedef ULONG ACCESS_MASK;
+typedef CHAR CCHAR;
+typedef LONG KPRIORITY;
+typedef const CHAR *PCCH;
+typedef KIRQL *PKIRQL;
 
 /* ---- GUIDs ------------------------------------------------------------- */
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
@@ -35,6 +53,7 @@ static inline BOOLEAN IsEqualGUID(const GUID *a, const GUID *b)
 #define DPFLTR_INFO_LEVEL 3
 #define DPFLTR_IHVDRIVER_ID 77
 #define DPFLTR_IHVNETWORK_ID 80
+#define DPFLTR_IHVBUS_ID 82
 
 /* ---- I/O control codes (devioctl.h) ----------------------------------- */
 #define FILE_DEVICE_PHYSICAL_NETCARD 0x00000017
@@ -215,6 +234,8 @@ typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
 typedef NTSTATUS (IO_COMPLETION_ROUTINE)(PDEVICE_OBJECT DeviceObject, PIRP Irp,
 					 PVOID Context);
 typedef IO_COMPLETION_ROUTINE *PIO_COMPLETION_ROUTINE;
+typedef VOID (DRIVER_CANCEL)(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+typedef DRIVER_CANCEL *PDRIVER_CANCEL;
 #define STATUS_CONTINUE_COMPLETION STATUS_SUCCESS
 #define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016L)
 
@@ -245,6 +266,9 @@ struct _DEVICE_OBJECT {
 	ULONG DeviceType;
 	CHAR StackSize;
 	PVOID DeviceExtension;
+	/* The I/O manager's own record (device node, the device this one is
+	 * attached to); opaque to drivers, as on Windows. */
+	struct _DEVOBJ_EXTENSION *DeviceObjectExtension;
 };
 
 typedef struct _DEVICE_RELATIONS {
@@ -300,6 +324,28 @@ typedef struct _IO_STACK_LOCATION {
 
 #define IOVLAB_IRP_MAX_STACK 16
 
+/* ---- events (KEVENT) ---------------------------------------------------- */
+typedef enum _EVENT_TYPE {
+	NotificationEvent,
+	SynchronizationEvent
+} EVENT_TYPE;
+
+typedef enum _KWAIT_REASON {
+	Executive = 0
+} KWAIT_REASON;
+
+typedef enum _MODE {
+	KernelMode,
+	UserMode,
+	MaximumMode
+} MODE;
+typedef CCHAR KPROCESSOR_MODE;
+
+typedef struct _KEVENT {
+	EVENT_TYPE Type;
+	LONG SignalState;
+} KEVENT, *PKEVENT;
+
 struct _IRP {
 	IO_STATUS_BLOCK IoStatus;
 	PVOID UserBuffer;
@@ -308,8 +354,12 @@ struct _IRP {
 	} AssociatedIrp;
 	BOOLEAN PendingReturned;
 	BOOLEAN Cancel;
+	KIRQL CancelIrql;
 	CHAR StackCount;
 	CHAR CurrentLocation;	/* 1-based index; StackCount + 1 when unused */
+	PDRIVER_CANCEL CancelRoutine;
+	PIO_STATUS_BLOCK UserIosb;	/* IoBuildDeviceIoControlRequest's IoStatusBlock */
+	PKEVENT UserEvent;		/* ... and its Event */
 	IO_STACK_LOCATION Stack[IOVLAB_IRP_MAX_STACK];
 };
 
@@ -327,6 +377,11 @@ static inline PIO_STACK_LOCATION IoGetNextIrpStackLocation(PIRP Irp)
 static inline VOID IoSkipCurrentIrpStackLocation(PIRP Irp)
 {
 	Irp->CurrentLocation++;
+}
+
+static inline VOID IoSetNextIrpStackLocation(PIRP Irp)
+{
+	Irp->CurrentLocation--;
 }
 
 static inline VOID IoCopyCurrentIrpStackLocationToNext(PIRP Irp)
@@ -358,6 +413,166 @@ static inline VOID IoMarkIrpPending(PIRP Irp)
 	IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED;
 }
 
+/* IoSetCancelRoutine: the previous routine (an atomic exchange on Windows;
+ * iovlab's guest runs its drivers on one thread). */
+static inline PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine)
+{
+	PDRIVER_CANCEL old = Irp->CancelRoutine;
+
+	Irp->CancelRoutine = CancelRoutine;
+	return old;
+}
+
 #define IO_NO_INCREMENT 0
+
+/* ---- pool ---------------------------------------------------------------- */
+typedef enum _POOL_TYPE {
+	NonPagedPool = 0,
+	PagedPool = 1,
+	NonPagedPoolNx = 512
+} POOL_TYPE;
+
+/* ---- the device's registry key (IoOpenDeviceRegistryKey) ---------------- */
+#define PLUGPLAY_REGKEY_DEVICE 1
+#define PLUGPLAY_REGKEY_DRIVER 2
+#define KEY_QUERY_VALUE 0x0001
+#define KEY_READ 0x20019
+#define REG_NONE 0
+#define REG_SZ 1
+#define REG_BINARY 3
+#define REG_DWORD 4
+#define REG_MULTI_SZ 7
+
+typedef enum _KEY_VALUE_INFORMATION_CLASS {
+	KeyValueBasicInformation,
+	KeyValueFullInformation,
+	KeyValuePartialInformation
+} KEY_VALUE_INFORMATION_CLASS;
+
+typedef struct _KEY_VALUE_PARTIAL_INFORMATION {
+	ULONG TitleIndex;
+	ULONG Type;
+	ULONG DataLength;
+	UCHAR Data[1];
+} KEY_VALUE_PARTIAL_INFORMATION, *PKEY_VALUE_PARTIAL_INFORMATION;
+
+/* ---- the bus interface and DMA adapters (wdm.h, wdmguid.h) -------------- */
+DEFINE_GUID(GUID_BUS_INTERFACE_STANDARD, 0x496b8280, 0x6f25, 0x11d0,
+	    0xbe, 0xaf, 0x08, 0x00, 0x2b, 0xe2, 0x09, 0x2f);
+
+typedef enum _INTERFACE_TYPE {
+	InterfaceTypeUndefined = -1,
+	Internal = 0,
+	PCIBus = 5
+} INTERFACE_TYPE;
+
+#define DEVICE_DESCRIPTION_VERSION 0
+#define DEVICE_DESCRIPTION_VERSION1 1
+#define DEVICE_DESCRIPTION_VERSION2 2
+#define DEVICE_DESCRIPTION_VERSION3 3
+
+/* Reduced to what a bus-master PCI function states (lab layout). */
+typedef struct _DEVICE_DESCRIPTION {
+	ULONG Version;
+	BOOLEAN Master;
+	BOOLEAN ScatterGather;
+	BOOLEAN Dma32BitAddresses;
+	BOOLEAN Dma64BitAddresses;
+	INTERFACE_TYPE InterfaceType;
+	ULONG MaximumLength;
+} DEVICE_DESCRIPTION, *PDEVICE_DESCRIPTION;
+
+typedef struct _DMA_ADAPTER DMA_ADAPTER, *PDMA_ADAPTER;
+typedef VOID (*PPUT_DMA_ADAPTER)(PDMA_ADAPTER DmaAdapter);
+typedef PVOID (*PALLOCATE_COMMON_BUFFER)(PDMA_ADAPTER DmaAdapter, ULONG Length,
+					 PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled);
+typedef VOID (*PFREE_COMMON_BUFFER)(PDMA_ADAPTER DmaAdapter, ULONG Length,
+				    PHYSICAL_ADDRESS LogicalAddress, PVOID VirtualAddress,
+				    BOOLEAN CacheEnabled);
+
+/* The first three operations of DMA_OPERATIONS; map registers and
+ * scatter/gather lists are not modelled (docs/pnp.md). */
+typedef struct _DMA_OPERATIONS {
+	ULONG Size;
+	PPUT_DMA_ADAPTER PutDmaAdapter;
+	PALLOCATE_COMMON_BUFFER AllocateCommonBuffer;
+	PFREE_COMMON_BUFFER FreeCommonBuffer;
+} DMA_OPERATIONS, *PDMA_OPERATIONS;
+
+struct _DMA_ADAPTER {
+	USHORT Version;
+	USHORT Size;
+	PDMA_OPERATIONS DmaOperations;
+};
+
+typedef BOOLEAN (*PTRANSLATE_BUS_ADDRESS)(PVOID Context, PHYSICAL_ADDRESS BusAddress, ULONG Length,
+					  PULONG AddressSpace, PPHYSICAL_ADDRESS TranslatedAddress);
+typedef PDMA_ADAPTER (*PGET_DMA_ADAPTER)(PVOID Context, PDEVICE_DESCRIPTION DeviceDescriptor,
+					 PULONG NumberOfMapRegisters);
+typedef ULONG (*PGET_SET_DEVICE_DATA)(PVOID Context, ULONG DataType, PVOID Buffer, ULONG Offset,
+				      ULONG Length);
+
+typedef struct _BUS_INTERFACE_STANDARD {
+	USHORT Size;
+	USHORT Version;
+	PVOID Context;
+	PINTERFACE_REFERENCE InterfaceReference;
+	PINTERFACE_DEREFERENCE InterfaceDereference;
+	PTRANSLATE_BUS_ADDRESS TranslateBusAddress;
+	PGET_DMA_ADAPTER GetDmaAdapter;
+	PGET_SET_DEVICE_DATA SetBusData;
+	PGET_SET_DEVICE_DATA GetBusData;
+} BUS_INTERFACE_STANDARD, *PBUS_INTERFACE_STANDARD;
+
+
+/* ---- kernel routines src/pnp exports to drivers --------------------------- */
+#define WDM_EXPORT __attribute__((visibility("default")))
+
+WDM_EXPORT NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
+				   PUNICODE_STRING DeviceName, ULONG DeviceType, ULONG DeviceCharacteristics,
+				   BOOLEAN Exclusive, PDEVICE_OBJECT *DeviceObject);
+WDM_EXPORT VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+WDM_EXPORT PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice);
+WDM_EXPORT VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
+WDM_EXPORT PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject);
+WDM_EXPORT NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+WDM_EXPORT VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
+WDM_EXPORT PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota);
+WDM_EXPORT VOID IoFreeIrp(PIRP Irp);
+WDM_EXPORT VOID IoReuseIrp(PIRP Irp, NTSTATUS Iostatus);
+WDM_EXPORT PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject,
+					      PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer,
+					      ULONG OutputBufferLength, BOOLEAN InternalDeviceIoControl,
+					      PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock);
+WDM_EXPORT BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+WDM_EXPORT BOOLEAN IoCancelIrp(PIRP Irp);
+WDM_EXPORT VOID IoAcquireCancelSpinLock(PKIRQL Irql);
+WDM_EXPORT VOID IoReleaseCancelSpinLock(KIRQL Irql);
+WDM_EXPORT VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type);
+WDM_EXPORT NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG DevInstKeyType,
+					    ACCESS_MASK DesiredAccess, PHANDLE DevInstRegKey);
+WDM_EXPORT PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject, PDEVICE_DESCRIPTION DeviceDescription,
+					PULONG NumberOfMapRegisters);
+
+WDM_EXPORT NTSTATUS ZwQueryValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName,
+				    KEY_VALUE_INFORMATION_CLASS KeyValueInformationClass,
+				    PVOID KeyValueInformation, ULONG Length, PULONG ResultLength);
+WDM_EXPORT NTSTATUS ZwClose(HANDLE Handle);
+
+WDM_EXPORT PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+WDM_EXPORT VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
+WDM_EXPORT VOID ExFreePool(PVOID P);
+
+WDM_EXPORT VOID KeInitializeEvent(PKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+WDM_EXPORT LONG KeSetEvent(PKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+WDM_EXPORT VOID KeClearEvent(PKEVENT Event);
+WDM_EXPORT LONG KeReadStateEvent(PKEVENT Event);
+WDM_EXPORT NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+					  BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+
+WDM_EXPORT ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+	__attribute__((format(printf, 3, 4)));
+WDM_EXPORT ULONG vDbgPrintExWithPrefix(PCCH Prefix, ULONG ComponentId, ULONG Level, PCCH Format,
+				       va_list arglist);
 
 #endif /* IOVLAB_NDIS_WDM_H */

@@ -1,0 +1,69 @@
+/*
+ * srnic's VF configuration blocks: the IHV-defined messages the PF miniport
+ * (drivers/srnic_pf) and the VF miniport (drivers/srnic_vf) exchange over
+ * the Hyper-V PF <-> VF backchannel (ndis-sriov-spec.md 2.13). Windows
+ * carries them opaquely -- OID_SRIOV_READ/WRITE_VF_CONFIG_BLOCK at the PF,
+ * NdisMReadConfigBlock or VPCI_INTERFACE_STANDARD.ReadVfConfigBlock at the
+ * VF, NdisMInvalidateConfigBlock (bit n = block n) to say a block changed --
+ * so this header is the one layout both drivers include. Little-endian,
+ * fixed-width fields, a magic and a version; versions and fields are only
+ * ever appended (a reader accepts any length >= what it needs). A block is
+ * at most VPCI_MAX_READ_WRITE_BLOCK_SIZE (128) bytes. Only blocks 0..63 can
+ * be invalidated, so data the PF may change lives there (2.13,
+ * "Recommendation"). docs/drivers/srnic_vf.md explains each field.
+ */
+#ifndef IOVLAB_WIRE_SRNIC_CFGBLOCK_H
+#define IOVLAB_WIRE_SRNIC_CFGBLOCK_H
+
+#include <stdint.h>
+
+#define SRNIC_CFGBLOCK_MAGIC 0x46565253u	/* "SRVF" in memory order */
+#define SRNIC_CFGBLOCK_VERSION_1 1u
+
+/* Block ids. */
+#define SRNIC_CFGBLOCK_VF_INFO 0u	/* PF -> VF: who the VF is on the wire; read-only for the VF */
+#define SRNIC_CFGBLOCK_VF_REPORT 64u	/* VF -> PF: what the VF driver made of it; never invalidated */
+
+/* vf_info.flags */
+#define SRNIC_VFINFO_F_MAC_VALID 0x00000001u	/* mac[] is set: use it as permanent and current address */
+#define SRNIC_VFINFO_F_VLAN 0x00000002u		/* the vPort's filter matches vlan_id tagged frames */
+
+/*
+ * Block 0, written by the PF when it allocates the VF, creates its vPort
+ * and moves the VM NIC's filter to it (2.6-2.10); rewritten (generation
+ * bumped, block 0 invalidated) when the PF changes any of it.
+ */
+struct srnic_cfgblock_vf_info {		/* (no Windows counterpart: IHV-defined) */
+	uint32_t magic;			/* SRNIC_CFGBLOCK_MAGIC */
+	uint16_t version;		/* SRNIC_CFGBLOCK_VERSION_1 */
+	uint16_t length;		/* bytes the PF filled: >= SRNIC_VFINFO_V1_LEN */
+	uint32_t generation;		/* bumped on every change */
+	uint32_t flags;			/* SRNIC_VFINFO_F_* */
+	uint8_t mac[6];			/* the VM network adapter's MAC address */
+	uint16_t vlan_id;		/* with SRNIC_VFINFO_F_VLAN: 1..4095 */
+	uint16_t vport_id;		/* the VF's vPort on the NIC switch (information) */
+	uint16_t num_queue_pairs;	/* queue pairs of that vPort (the VF uses the first) */
+	uint32_t mtu;			/* payload bytes; 0 = 1500 */
+	uint64_t link_speed;		/* bits per second the PF reports; 0 = the VF's own */
+	uint8_t reserved[24];		/* zero */
+};
+_Static_assert(sizeof(struct srnic_cfgblock_vf_info) == 64, "srnic vf_info block is 64 bytes");
+#define SRNIC_VFINFO_V1_LEN 40u		/* through link_speed */
+
+/* vf_report.flags */
+#define SRNIC_VFREPORT_F_RUNNING 0x00000001u	/* the VF miniport initialized its queue pair */
+#define SRNIC_VFREPORT_F_OVER_VBD 0x00000002u	/* ... as an NDIS-WDM miniport over srnic_vbd */
+
+/* Block 64, written by the VF miniport after initialization and after each re-read of block 0. */
+struct srnic_cfgblock_vf_report {	/* (no Windows counterpart: IHV-defined) */
+	uint32_t magic;			/* SRNIC_CFGBLOCK_MAGIC */
+	uint16_t version;		/* SRNIC_CFGBLOCK_VERSION_1 */
+	uint16_t length;		/* sizeof this struct */
+	uint32_t generation_seen;	/* vf_info.generation the VF runs with */
+	uint32_t flags;			/* SRNIC_VFREPORT_F_* */
+	uint32_t driver_version;	/* major << 16 | minor */
+	uint8_t reserved[12];		/* zero */
+};
+_Static_assert(sizeof(struct srnic_cfgblock_vf_report) == 32, "srnic vf_report block is 32 bytes");
+
+#endif /* IOVLAB_WIRE_SRNIC_CFGBLOCK_H */

@@ -162,6 +162,16 @@ NDIS_EXPORT NDIS_STATUS NdisCloseAdapterEx(NDIS_HANDLE NdisBindingHandle);
 NDIS_EXPORT VOID NdisCompleteUnbindAdapterEx(NDIS_HANDLE UnbindContext);
 NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
 
+/*
+ * ---- debug output (wdm.h) ---------------------------------------------------
+ * DbgPrintEx lands in iovlab's one logger under the topic "drv.<service>" of
+ * the driver whose code is running; Level DPFLTR_ERROR/WARNING/TRACE/INFO
+ * maps to error/warn/info/debug. A driver's WPP-shaped trace macro sits on it
+ * (docs/logging.md). Returns STATUS_SUCCESS.
+ */
+NDIS_EXPORT ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))

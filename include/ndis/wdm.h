@@ -28,6 +28,14 @@ static inline BOOLEAN IsEqualGUID(const GUID *a, const GUID *b)
 	return TRUE;
 }
 
+/* ---- debug output (dpfilter.h): DbgPrintEx components and levels ------ */
+#define DPFLTR_ERROR_LEVEL 0
+#define DPFLTR_WARNING_LEVEL 1
+#define DPFLTR_TRACE_LEVEL 2
+#define DPFLTR_INFO_LEVEL 3
+#define DPFLTR_IHVDRIVER_ID 77
+#define DPFLTR_IHVNETWORK_ID 80
+
 /* ---- I/O control codes (devioctl.h) ----------------------------------- */
 #define FILE_DEVICE_PHYSICAL_NETCARD 0x00000017
 #define FILE_DEVICE_BUS_EXTENDER 0x0000002a

@@ -1,23 +1,26 @@
 /*
- * `iovlab run LAB [--show NAME]... [--json]`: bring a lab file's host up
- * (src/hv/host.c: platform, srnic, NDIS with the PF driver, vSwitches, the
- * virtualization stack with its VMs), run the script steps the host side can
- * run, print the views asked for (src/views), tear the host down in the
- * documented order and exit with what happened.
+ * `iovlab run LAB [--show NAME]... [--json] [--host-only]`: bring a lab
+ * file's host up (src/hv/host.c: platform, srnic, NDIS with the PF driver,
+ * vSwitches, the virtualization stack with its VMs), start every running
+ * VM as a process with the guest stack (src/hv/vmwp.c, guest_vm.c), run
+ * the script, print the views asked for (src/views), tear the host down in
+ * the documented order and exit with what happened (docs/hv/e2e.md).
  *
- * The VMs' guests are not built yet (another issue): every VM runs on the
- * host side only, a VF it gets is offered and not used, VFDataPathActive
- * stays False and StatusDescription says why. The rule for steps:
+ * With --host-only the VMs run on the host side only (no processes): a VF
+ * is offered and never used, VFDataPathActive stays False. The rule for
+ * steps:
  *
- *   - a step the host side can run runs (show, expect on a view, set
- *     vmnetworkadapter / keywords, start, stop, echo, sleep);
- *   - a step that needs what is not built (guests: wait, send, expect path /
- *     received, expect on VFDataPathActive or IPAddresses; kill, migrate,
- *     link, reset, unload, inject, clear, diagnose) is reported with
- *     FILE:LINE and skipped -- a warning, not a failure;
+ *   - a step that can run runs (show, expect on a view, set, start, stop,
+ *     echo, sleep, and with guests wait, send, expect received / path,
+ *     kill); waits are bounded and run the host's event loop;
+ *   - a step that needs what is not built (migrate, link, reset, unload,
+ *     inject, clear, diagnose, expect on IPAddresses; the guest steps under
+ *     --host-only) is reported with FILE:LINE and skipped -- a warning, not
+ *     a failure;
  *   - a step that runs and fails (an expectation that does not hold, a
- *     refused setting, an unknown view) is reported with FILE:LINE and makes
- *     the exit status 1, as does a PF driver that fails to come up.
+ *     refused setting, an unknown view, a wait that times out) is reported
+ *     with FILE:LINE and makes the exit status 1, as does a PF driver that
+ *     fails to come up.
  *
  * Exit status: 0, 1 (something in the lab failed), 2 (usage, or the lab file
  * is invalid).
@@ -28,10 +31,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "commands.h"
+#include "hv/guest_vm.h"
 #include "hv/host.h"
+#include "hv/vmwp.h"
+#include "hw/srnic/srnic.h"
 #include "lab/lab.h"
 #include "lab/lab_schema.h"
 #include "views/views.h"
@@ -39,11 +46,18 @@
 #ifndef IOVLAB_DRIVERS_DIR
 #define IOVLAB_DRIVERS_DIR NULL
 #endif
+#ifndef IOVLAB_NETVSC_DIR
+#define IOVLAB_NETVSC_DIR NULL
+#endif
+#ifndef IOVLAB_TRAFFIC_DIR
+#define IOVLAB_TRAFFIC_DIR NULL
+#endif
 
 struct run {
 	const struct lab *lab;
 	struct hv_host *host;
 	bool json;
+	bool host_only;		/* --host-only: VMs without processes */
 	FILE *msg;		/* where step messages go: stdout as text, stderr with --json */
 	unsigned ran, skipped, failed;
 	unsigned broken;	/* PF drivers that did not come up */
@@ -51,7 +65,7 @@ struct run {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iovlab run LAB [--show NAME]... [--json]\n\n"
+	fprintf(f, "usage: iovlab run LAB [--show NAME]... [--json] [--host-only]\n\n"
 		   "Bring LAB's host up, run its script, print the views, tear down.\n\n"
 		   "  --show NAME  print a view after the script; NAME is a cmdlet or its noun,\n"
 		   "               case-insensitive, with the cmdlet's arguments in the same word:\n"
@@ -60,12 +74,14 @@ static void usage(FILE *f)
 		   "               --show ndiskd:netadapter:-iov:-vfs:-vports:-nicswitch\n"
 		   "  --json       each view as a JSON array of objects keyed by the PowerShell\n"
 		   "               property names (ConvertTo-Json -EnumsAsStrings); messages go\n"
-		   "               to stderr\n\n"
+		   "               to stderr\n"
+		   "  --host-only  run the VMs on the host side only: no VM processes, VFs\n"
+		   "               offered and never used (VFDataPathActive stays False)\n\n"
 		   "views:\n");
 	views_print_names(f, "  ");
 	fprintf(f, "\nexit status: 0 ok, 1 something in the lab failed (an expectation, a setting,\n"
-		   "a driver), 2 usage or an invalid lab file. Steps that need the VMs' guests\n"
-		   "(not built yet) are reported and skipped.\n");
+		   "a driver, a wait that timed out), 2 usage or an invalid lab file. Steps that\n"
+		   "need what is not built yet are reported and skipped.\n");
 }
 
 __attribute__((format(printf, 4, 5))) static void say(struct run *r, const struct lab_step *s, const char *kind,
@@ -110,14 +126,25 @@ static void step_show(struct run *r, const struct lab_step *s)
 		r->ran++;
 }
 
+static void step_expect_received(struct run *r, const struct lab_step *s);
+static void step_expect_path(struct run *r, const struct lab_step *s);
+
 static void step_expect(struct run *r, const struct lab_step *s)
 {
 	char msg[1024], value[256] = "";
 	size_t at = 0;
 	int rc;
 
+	if (!strcasecmp(s->argv[0], "received")) {
+		step_expect_received(r, s);
+		return;
+	}
+	if (!strcasecmp(s->argv[0], "path")) {
+		step_expect_path(r, s);
+		return;
+	}
 	if (!views_is_view(s->argv[0])) {
-		skip(r, s, "needs the guest side, not built yet");
+		skip(r, s, "not built yet");
 		return;
 	}
 	if (s->argc < 4) {
@@ -217,17 +244,430 @@ static void step_set(struct run *r, const struct lab_step *s)
 
 static void step_vm(struct run *r, const struct lab_step *s, bool start)
 {
-	struct vstack_vm *vm = vstack_vm_find(hv_host_vstack(r->host), s->argv[0]);
-	int rc = vm ? (start ? vstack_vm_start(vm) : vstack_vm_stop(vm)) : -ENOENT;
+	int rc = start ? hv_host_vm_start(r->host, s->argv[0]) : hv_host_vm_stop(r->host, s->argv[0]);
 
 	if (rc == 0 || rc == -EINPROGRESS) {
 		r->ran++;
-		if (start && !r->json)
-			say(r, s, "note", "the VM runs on the host side; its guest is not started (the guest side is not "
-			    "built yet)");
+		if (start && !r->json && !hv_host_runs_guests(r->host))
+			say(r, s, "note", "the VM runs on the host side; its guest is not started");
 	} else {
 		failed(r, s, rc == -EPERM ? (start ? "the VM is not off" : "the VM is not running") : strerror(-rc));
 	}
+}
+
+/* ---- steps on the running guests ------------------------------------------------------ */
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Run the host until done(ctx) or ms pass; true if done. */
+static bool run_until(struct run *r, bool (*done)(struct run *, void *), void *ctx, int64_t ms)
+{
+	int64_t deadline = now_ms() + ms;
+
+	for (;;) {
+		if (done(r, ctx))
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		(void)hv_host_run(r->host, 2);
+	}
+}
+
+/* Every running VM's guest is up (or gone). */
+static bool guests_booted(struct run *r, void *ctx)
+{
+	struct vstack *vs = hv_host_vstack(r->host);
+
+	(void)ctx;
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vmwp *w = hv_host_vm_guest(r->host, vstack_vm_at(vs, i));
+
+		if (w && vmwp_state(w) == VMWP_STARTING)
+			return false;
+	}
+	return true;
+}
+
+static bool never(struct run *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return false;
+}
+
+static int duration(const struct lab_step *s, int i, uint64_t dflt, uint64_t *ms)
+{
+	char err[128];
+
+	*ms = dflt;
+	return i < s->argc ? lab_duration_parse(s->argv[i], ms, err, sizeof(err)) : 0;
+}
+
+static void step_sleep(struct run *r, const struct lab_step *s)
+{
+	uint64_t ms;
+
+	if (s->argc < 1 || duration(s, 0, 0, &ms)) {
+		failed(r, s, "sleep DURATION (e.g. 2s, 250ms)");
+		return;
+	}
+	(void)run_until(r, never, NULL, (int64_t)ms);
+	r->ran++;
+}
+
+/* A lab object that names a VM network adapter: the adapter's name, or its VM's when it has one. */
+static struct vstack_vmnic *vmnic_of(struct run *r, const char *name)
+{
+	return vstack_vmnic_find(hv_host_vstack(r->host), name);
+}
+
+static bool guest_started(struct run *r, void *ctx)
+{
+	struct vstack_vmnic *n = ctx;
+	struct vmwp *w = hv_host_vm_guest(r->host, vstack_vmnic_vm(n));
+
+	return !w || vmwp_state(w) != VMWP_STARTING;
+}
+
+/* The adapter's VM's guest once it is up (waiting for it to come up, bounded), or NULL. */
+static struct vmwp *guest_of(struct run *r, struct vstack_vmnic *n)
+{
+	struct vmwp *w;
+
+	if (!n)
+		return NULL;
+	(void)run_until(r, guest_started, n, 10000);
+	w = hv_host_vm_guest(r->host, vstack_vmnic_vm(n));
+	return w && vmwp_state(w) == VMWP_RUNNING ? w : NULL;
+}
+
+/* "peer" or "peer:NIC": the built-in uplink peer of that [nic] (the first one for "peer"). */
+static struct srnic_peer *peer_of(struct run *r, const char *name)
+{
+	struct hv_nic *nic = NULL;
+
+	if (!strcasecmp(name, "peer"))
+		nic = hv_host_nic_at(r->host, 0);
+	else if (!strncasecmp(name, "peer:", 5))
+		nic = hv_host_nic_find(r->host, name + 5);
+	else
+		return NULL;
+	return nic ? hv_nic_peer(nic) : NULL;
+}
+
+/* The link partner's address frames to the peer carry (no port of the switch has it). */
+static const uint8_t peer_mac[6] = { 0x02, 0x1a, 0xb4, 0x00, 0x00, 0x01 };
+
+struct wait_ctx {
+	const char *property;
+	struct vstack_vmnic *n;
+	struct vmwp *w;
+	const char *want;
+	int seq;
+	uint64_t count;
+	struct srnic_peer *peer;
+	struct vmctl_status st;
+};
+
+static bool want_bool(const char *v)
+{
+	return !strcasecmp(v, "true") || !strcasecmp(v, "$true") || !strcmp(v, "1");
+}
+
+static bool wait_done(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	if (!strcasecmp(c->property, "vfdatapath"))
+		return vstack_vmnic_datapath_active(c->n) == want_bool(c->want);
+	if (!strcasecmp(c->property, "iovusage"))
+		return vstack_vmnic_iov_usage(c->n) == atoi(c->want);
+	return false;
+}
+
+static void step_wait(struct run *r, const struct lab_step *s)
+{
+	struct wait_ctx c = { 0 };
+	uint64_t ms;
+	char msg[256];
+
+	if (s->argc < 3 || duration(s, 3, 10000, &ms)) {
+		failed(r, s, "wait PROPERTY OBJECT VALUE [TIMEOUT]");
+		return;
+	}
+	c.property = s->argv[0];
+	c.want = s->argv[2];
+	if (strcasecmp(c.property, "vfdatapath") && strcasecmp(c.property, "iovusage")) {
+		skip(r, s, "waiting on this property is not built yet (vfdatapath, iovusage are)");
+		return;
+	}
+	if (!(c.n = vmnic_of(r, s->argv[1]))) {
+		failed(r, s, "no such VM network adapter");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host) && !strcasecmp(c.property, "vfdatapath")) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	if (run_until(r, wait_done, &c, (int64_t)ms)) {
+		r->ran++;
+		if (!r->json)
+			say(r, s, "ok", "%s of '%s' is %s", c.property, vstack_vmnic_name(c.n), c.want);
+		return;
+	}
+	vstack_vmnic_status(c.n, msg, sizeof(msg));
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " (timed out after %llu ms)", (unsigned long long)ms);
+	failed(r, s, msg);
+}
+
+static bool sent(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	return vmwp_state(c->w) != VMWP_RUNNING || vmwp_sent(c->w, c->seq, &c->st);
+}
+
+/* Per VM, what its last send did (expect path). */
+struct last_send {
+	const struct vstack_vm *vm;
+	uint64_t count, synthetic, vf;
+};
+static struct last_send last_sends[16];
+
+static struct last_send *last_send_of(const struct vstack_vm *vm, bool create)
+{
+	for (unsigned i = 0; i < 16; i++)
+		if (last_sends[i].vm == vm || (create && !last_sends[i].vm)) {
+			last_sends[i].vm = vm;
+			return &last_sends[i];
+		}
+	return NULL;
+}
+
+static void step_send(struct run *r, const struct lab_step *s)
+{
+	struct wait_ctx c = { 0 };
+	struct vmctl_status before;
+	struct vstack_vmnic *dst;
+	const uint8_t *mac;
+	struct last_send *ls;
+	char *end;
+	unsigned long count, size;
+
+	if (s->argc != 4) {
+		failed(r, s, "send FROM TO COUNT SIZE");
+		return;
+	}
+	count = strtoul(s->argv[2], &end, 10);
+	if (*end || !count || count > 1000000) {
+		failed(r, s, "COUNT must be 1..1000000");
+		return;
+	}
+	size = strtoul(s->argv[3], &end, 10);
+	if (*end || size < 60 || size > 1514) {
+		failed(r, s, "SIZE must be 60..1514 bytes");
+		return;
+	}
+	if (!(c.n = vmnic_of(r, s->argv[0]))) {
+		failed(r, s, "FROM is not a VM network adapter");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	if (peer_of(r, s->argv[1]) || !strncasecmp(s->argv[1], "peer", 4)) {
+		mac = peer_mac;
+	} else if ((dst = vmnic_of(r, s->argv[1]))) {
+		mac = vstack_vmnic_mac(dst);
+	} else {
+		failed(r, s, "TO is neither a VM network adapter nor peer[:NIC]");
+		return;
+	}
+	if (!(c.w = guest_of(r, c.n))) {
+		failed(r, s, "FROM's VM has no running guest");
+		return;
+	}
+	(void)vmwp_status(c.w, &before);
+	if ((c.seq = vmwp_send(c.w, mac, (uint32_t)count, (uint32_t)size)) < 0) {
+		failed(r, s, "the guest did not take the request");
+		return;
+	}
+	if (!run_until(r, sent, &c, 60000) || vmwp_state(c.w) != VMWP_RUNNING) {
+		failed(r, s, "the guest did not finish sending (60 s)");
+		return;
+	}
+	if ((ls = last_send_of(vstack_vmnic_vm(c.n), true))) {
+		ls->count = count;
+		ls->synthetic = c.st.tx_synthetic - before.tx_synthetic;
+		ls->vf = c.st.tx_vf - before.tx_vf;
+	}
+	if (c.st.tx_frames - before.tx_frames != count ||
+	    c.st.tx_completed - before.tx_completed != count) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%llu frames handed to NDIS, %llu completed, %llu failed",
+			 (unsigned long long)(c.st.tx_frames - before.tx_frames),
+			 (unsigned long long)(c.st.tx_completed - before.tx_completed),
+			 (unsigned long long)(c.st.tx_failed - before.tx_failed));
+		failed(r, s, msg);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%lu frames sent (%llu through the VF, %llu synthetic)", count,
+		    (unsigned long long)(ls ? ls->vf : 0), (unsigned long long)(ls ? ls->synthetic : 0));
+}
+
+static bool received(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	if (c->peer)
+		return srnic_peer_rx_frames(c->peer) >= c->count;
+	if (vmwp_state(c->w) != VMWP_RUNNING)
+		return true;
+	if (c->seq <= 0 || vmwp_status(c->w, &c->st) < (uint32_t)c->seq) {
+		if (c->seq <= 0 || vmwp_status(c->w, NULL) < (uint32_t)c->seq)
+			return false;
+	}
+	if (c->st.rx_received >= c->count)
+		return true;
+	c->seq = vmwp_query(c->w);	/* ask again */
+	return false;
+}
+
+static void step_expect_received(struct run *r, const struct lab_step *s)
+{
+	struct wait_ctx c = { 0 };
+	char *end, msg[256];
+	uint64_t got;
+
+	if (s->argc != 3) {
+		failed(r, s, "expect received OBJECT COUNT");
+		return;
+	}
+	c.count = strtoull(s->argv[2], &end, 10);
+	if (*end) {
+		failed(r, s, "COUNT must be a number");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	if (!(c.peer = peer_of(r, s->argv[1]))) {
+		if (!strncasecmp(s->argv[1], "peer", 4)) {
+			failed(r, s, "that [nic] has no built-in uplink peer");
+			return;
+		}
+		if (!(c.n = vmnic_of(r, s->argv[1])) || !(c.w = guest_of(r, c.n))) {
+			failed(r, s, c.n ? "the VM has no running guest" : "no such VM network adapter or peer");
+			return;
+		}
+		c.seq = vmwp_query(c.w);
+	}
+	/* Frames may still be on their way: wait (bounded) for the count, then check it exactly. */
+	(void)run_until(r, received, &c, 5000);
+	(void)run_until(r, never, NULL, 20);
+	if (c.peer) {
+		got = srnic_peer_rx_frames(c.peer);
+		snprintf(msg, sizeof(msg), "the uplink peer received %llu frames", (unsigned long long)got);
+	} else {
+		c.seq = vmwp_query(c.w);
+		(void)run_until(r, received, &c, 1000);
+		got = c.st.rx_received;
+		snprintf(msg, sizeof(msg), "%s received %llu numbered frames (lost %llu, duplicated %llu, reordered %llu, "
+			 "damaged %llu)", vstack_vmnic_name(c.n), (unsigned long long)got, (unsigned long long)c.st.rx_lost,
+			 (unsigned long long)c.st.rx_dup, (unsigned long long)c.st.rx_reorder,
+			 (unsigned long long)c.st.rx_bad);
+	}
+	if (got != c.count || (!c.peer && (c.st.rx_lost || c.st.rx_dup || c.st.rx_reorder || c.st.rx_bad))) {
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ", want %llu", (unsigned long long)c.count);
+		failed(r, s, msg);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
+static void step_expect_path(struct run *r, const struct lab_step *s)
+{
+	struct vstack_vmnic *n;
+	struct last_send *ls;
+	bool vf;
+	char msg[200];
+
+	if (s->argc != 3 || (strcasecmp(s->argv[2], "vf") && strcasecmp(s->argv[2], "synthetic"))) {
+		failed(r, s, "expect path VM vf|synthetic");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	if (!(n = vmnic_of(r, s->argv[1]))) {
+		failed(r, s, "no such VM network adapter");
+		return;
+	}
+	vf = !strcasecmp(s->argv[2], "vf");
+	ls = last_send_of(vstack_vmnic_vm(n), false);
+	if (!ls) {
+		failed(r, s, "the VM has sent nothing yet: the path is what its frames took");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "its last %llu frames: %llu through the VF, %llu on the synthetic path",
+		 (unsigned long long)ls->count, (unsigned long long)ls->vf, (unsigned long long)ls->synthetic);
+	if ((vf ? ls->vf : ls->synthetic) != ls->count) {
+		failed(r, s, msg);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
+static void step_kill(struct run *r, const struct lab_step *s)
+{
+	struct vstack_vm *vm = s->argc == 1 ? vstack_vm_find(hv_host_vstack(r->host), s->argv[0]) : NULL;
+	int rc;
+
+	if (!vm) {
+		failed(r, s, "kill VM");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	if ((rc = hv_host_vm_kill(r->host, s->argv[0]))) {
+		failed(r, s, rc == -ESRCH ? "the VM has no running process" : strerror(-rc));
+		return;
+	}
+	/* The host notices, takes the VF back in order and turns the VM off. */
+	for (int64_t deadline = now_ms() + 10000; now_ms() < deadline;) {
+		bool gone = !hv_host_vm_guest(r->host, vm) && vstack_vm_state(vm) == VSTACK_VM_OFF;
+
+		if (gone)
+			break;
+		(void)hv_host_run(r->host, 2);
+	}
+	if (hv_host_vm_guest(r->host, vm) || vstack_vm_state(vm) != VSTACK_VM_OFF) {
+		failed(r, s, "the host did not finish the VM in 10 s");
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "the VM's process was killed; its VF was taken back and the VM is off");
 }
 
 static void run_step(struct run *r, const struct lab_step *s)
@@ -248,11 +688,15 @@ static void run_step(struct run *r, const struct lab_step *s)
 		fprintf(r->msg, "\n");
 		r->ran++;
 	} else if (!strcmp(v, "sleep")) {
-		/* Nothing on the host side runs in the background yet: there is nothing to wait for. */
-		r->ran++;
-	} else if (!strcmp(v, "wait") || !strcmp(v, "send") || !strcmp(v, "kill") || !strcmp(v, "migrate") ||
-		   !strcmp(v, "link"))
-		skip(r, s, "needs the guest side, not built yet");
+		step_sleep(r, s);
+	} else if (!strcmp(v, "wait")) {
+		step_wait(r, s);
+	} else if (!strcmp(v, "send")) {
+		step_send(r, s);
+	} else if (!strcmp(v, "kill")) {
+		step_kill(r, s);
+	} else if (!strcmp(v, "migrate") || !strcmp(v, "link"))
+		skip(r, s, "not built yet");
 	else
 		skip(r, s, "not built yet");
 }
@@ -264,9 +708,14 @@ static void print_host(struct run *r)
 	struct vstack *vs = hv_host_vstack(h);
 	char desc[512];
 
-	printf("Host %s is up (root partition). The VMs' guests are not started: the guest side\n"
-	       "is not built yet, so VFs are offered but never used and VFDataPathActive stays False.\n",
-	       hv_host_computer_name(h));
+	if (hv_host_runs_guests(h))
+		printf("Host %s is up (root partition); every running VM is a process with its guest\n"
+		       "stack (NetVsc, vPCI, the VF miniport), on VMBus and the VF's registers.\n",
+		       hv_host_computer_name(h));
+	else
+		printf("Host %s is up (root partition). --host-only: the VMs' guests are not started,\n"
+		       "so VFs are offered but never used and VFDataPathActive stays False.\n",
+		       hv_host_computer_name(h));
 	for (size_t i = 0; i < hv_host_nic_count(h); i++) {
 		struct hv_nic *n = hv_host_nic_at(h, i);
 		uint16_t rid = pcie_fn_rid(hv_nic_function(n));
@@ -280,11 +729,21 @@ static void print_host(struct run *r)
 		       vswitch_adapter_name(sw) ? " on " : "", vswitch_adapter_name(sw) ? vswitch_adapter_name(sw) : "",
 		       vswitch_iov_enabled(sw) ? "True" : "False");
 	}
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vstack_vm *vm = vstack_vm_at(vs, i);
+		struct vmwp *w = hv_host_vm_guest(h, vm);
+
+		if (w)
+			printf("  vm %-13s %s, process %d, guest %s\n", vstack_vm_name(vm), vstack_vm_state_name(vstack_vm_state(vm)),
+			       (int)vmwp_pid(w), vmwp_state(w) == VMWP_RUNNING ? "up" : vmwp_state_name(vmwp_state(w)));
+		else
+			printf("  vm %-13s %s\n", vstack_vm_name(vm), vstack_vm_state_name(vstack_vm_state(vm)));
+	}
 	for (size_t i = 0; i < vstack_vmnic_count(vs); i++) {
 		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);
 		vstack_vmnic_status(n, desc, sizeof(desc));
-		printf("  vm %-13s adapter %s, IovWeight %u: %s\n", vstack_vm_name(vstack_vmnic_vm(n)),
-		       vstack_vmnic_name(n), vstack_vmnic_iov_weight(n), desc);
+		printf("  adapter %-8s VM %s, IovWeight %u: %s\n", vstack_vmnic_name(n), vstack_vm_name(vstack_vmnic_vm(n)),
+		       vstack_vmnic_iov_weight(n), desc);
 	}
 	for (size_t i = 0; i < hv_host_note_count(h); i++)
 		printf("  note: %s\n", hv_host_note_at(h, i));
@@ -321,6 +780,8 @@ int cmd_run(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			r.json = true;
+		} else if (!strcmp(argv[i], "--host-only")) {
+			r.host_only = true;
 		} else if (!strcmp(argv[i], "--show") && i + 1 < argc && nshows < 32) {
 			shows[nshows++] = argv[++i];
 		} else if (!strncmp(argv[i], "--show=", 7) && nshows < 32) {
@@ -353,12 +814,18 @@ int cmd_run(int argc, char **argv)
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=warn", NULL, 0);
 	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
+	/* Every running VM is a process with the guest stack (docs/hv/e2e.md). */
+	opt.guest_entry = r.host_only ? NULL : guest_vm_main;
+	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
+	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
 	if (hv_host_create(lab, &opt, &r.host, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
 		lab_free(lab);
 		return 1;
 	}
 	r.lab = lab;
+	/* Let the VMs boot (bounded) so what is printed is what they reached. */
+	(void)run_until(&r, guests_booted, NULL, 10000);
 	if (!r.json) {
 		printf("iovlab run %s -- %s%s%s\n\n", path, lab->info.name ? lab->info.name : "",
 		       lab->info.description && *lab->info.description ? ": " : "",

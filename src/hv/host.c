@@ -21,15 +21,20 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "base/evloop.h"
 #include "base/log.h"
+#include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/pcibus.h"
+#include "hv/vmwp.h"
 #include "hw/srnic/srnic.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
 
 #define HOST_LOG "lab.hv.host"
+#define HOST_STOP_MS 5000	/* a stopping VM's guest gets this long to let go and exit */
 
 /* [host] as written: the platform model. */
 struct hv_platform {
@@ -54,8 +59,24 @@ struct hv_nic {
 	uint8_t mac[6];
 };
 
+/* A VM's runtime on the host: its process while it has one. */
+struct hv_vm {
+	const struct lab_vm *lab;
+	struct vstack_vm *vm;
+	struct vmwp *w;
+	bool stopping;			/* Stop-VM: shut the guest down once the VM is Off */
+	bool exit_sent;
+	int64_t kill_at;		/* ms: kill the guest if it is still there */
+	struct guest_vm_config gc;
+	char vf_inf[PATH_MAX], vf_dir[PATH_MAX], vbd_inf[PATH_MAX], vbd_dir[PATH_MAX];
+};
+
 struct hv_host {
 	const struct lab *lab;
+	struct hv_host_options opt;
+	struct evloop *loop;
+	struct hv_vm *vms;
+	size_t nvms;
 	struct hv_platform plat;
 	struct pcie_host *pcie;
 	struct ndis_framework *fw;
@@ -499,19 +520,353 @@ static void mac_auto(const struct lab *lab, size_t index, uint8_t mac[6])
 	}
 }
 
+
+/* ---- the VMs' processes (vmwp.c, guest_vm.c) ------------------------------------------ */
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static struct hv_vm *vm_rt(const struct hv_host *h, const struct vstack_vm *vm)
+{
+	for (size_t i = 0; i < h->nvms; i++)
+		if (h->vms[i].vm == vm)
+			return &h->vms[i];
+	return NULL;
+}
+
+static struct vmwp *live_guest(struct hv_host *h, const struct vstack_vmnic *n)
+{
+	struct hv_vm *r = vm_rt(h, vstack_vmnic_vm(n));
+
+	return r ? r->w : NULL;
+}
+
+/* struct vstack_guest_ops when the VMs run guests: each VM's vmwp, or nobody. */
+static int g_offer(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint32_t serial)
+{
+	struct vmwp *w = live_guest(ctx, n);
+
+	if (!w || vmwp_state(w) == VMWP_GONE)
+		return vstack_no_guest_ops.offer_vf(NULL, n, vf_id, serial);
+	return vmwp_offer_vf(w, n, vf_id, serial);
+}
+
+static int g_revoke(void *ctx, struct vstack_vmnic *n, uint16_t vf_id)
+{
+	struct vmwp *w = live_guest(ctx, n);
+
+	return w ? vmwp_revoke_vf(w, n, vf_id) : 0;
+}
+
+static const char *g_describe(void *ctx, const struct vstack_vmnic *n)
+{
+	struct vmwp *w = live_guest(ctx, n);
+
+	return w ? vmwp_describe(w, n) : "the VM's guest is not running";
+}
+
+static void g_invalidated(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask)
+{
+	struct vmwp *w = live_guest(ctx, n);
+
+	if (w)
+		vmwp_vf_config_invalidated(w, n, vf_id, mask);
+}
+
+static const struct vstack_guest_ops host_guest_ops = {
+	.offer_vf = g_offer,
+	.revoke_vf = g_revoke,
+	.describe = g_describe,
+	.vf_config_invalidated = g_invalidated,
+};
+
+/* The vSwitch delivers to a port: the adapter on it, its VM's NetVSP. */
+static int port_rx(void *ctx, struct vswitch_port *p, const struct vswitch_frame *f, unsigned n)
+{
+	struct hv_host *h = ctx;
+	struct vstack *vs = h->vs;
+
+	for (size_t i = 0; vs && i < vstack_vmnic_count(vs); i++) {
+		struct vstack_vmnic *nic = vstack_vmnic_at(vs, i);
+		struct vmwp *w;
+		int done = 0;
+
+		if (vstack_vmnic_port(nic) != p)
+			continue;
+		if (!(w = live_guest(h, nic)))
+			return 0;
+		for (unsigned k = 0; k < n; k++)
+			if (vmwp_deliver(w, nic, f[k].data, f[k].len) == 1)
+				done++;
+		return done;
+	}
+	return 0;
+}
+
+static struct srnic *srnic_of_pf(void *ctx, struct ndis_adapter *pf)
+{
+	struct hv_nic *n = hv_host_nic_of_adapter(ctx, pf);
+
+	return n ? n->dev : NULL;
+}
+
+static void guest_gone(void *ctx, struct vmwp *w, int wstatus)
+{
+	struct hv_host *h = ctx;
+	struct hv_vm *r = vm_rt(h, vmwp_vm(w));
+
+	(void)wstatus;
+	if (!r)
+		return;
+	/* The VM is off now (Hyper-V turns a crashed VM off): VFs back in order, ports gone. */
+	if (vstack_vm_state(r->vm) == VSTACK_VM_RUNNING) {
+		log_warn(HOST_LOG, "VM %s: its process is gone; taking its VFs back and turning it off",
+			 vstack_vm_name(r->vm));
+		(void)vstack_vm_stop(r->vm);
+	}
+}
+
+/* A [vm] driver value (vf_driver, vbd) as an INF and a directory; false: none, or not found (noted). */
+static bool guest_package(struct hv_host *h, const char *driver, const char *inf_override, char *inf, char *dir,
+			  size_t len)
+{
+	char *slash;
+
+	if (!driver)
+		return false;
+	if (lab_driver_is_path(driver)) {
+		char so[PATH_MAX];
+		size_t k;
+
+		lab_relative(h->lab, driver, so, sizeof(so));
+		if (inf_override && *inf_override) {
+			lab_relative(h->lab, inf_override, inf, len);
+		} else {
+			k = strlen(so);
+			snprintf(inf, len, "%.*s.inf", (int)(k > 3 && !strcmp(so + k - 3, ".so") ? k - 3 : k), so);
+		}
+		snprintf(dir, len, "%s", so);
+		if ((slash = strrchr(dir, '/')))
+			*slash = 0;
+		else
+			snprintf(dir, len, ".");
+	} else {
+		if (!h->opt.builtin_driver_dir)
+			return false;
+		snprintf(dir, len, "%s/%s", h->opt.builtin_driver_dir, driver);
+		if (inf_override && *inf_override)
+			lab_relative(h->lab, inf_override, inf, len);
+		else
+			snprintf(inf, len, "%s/%s.inf", dir, driver);
+	}
+	if (!exists(inf)) {
+		note(h, "guest package %s: %s not found", driver, inf);
+		return false;
+	}
+	return true;
+}
+
+static void guest_config(struct hv_host *h, struct hv_vm *r)
+{
+	struct guest_vm_config *c = &r->gc;
+
+	memset(c, 0, sizeof(*c));
+	c->netvsc_dir = h->opt.netvsc_dir;
+	c->traffic_dir = h->opt.traffic_dir;
+	if (guest_package(h, r->lab->vf_driver, r->lab->vf_inf, r->vf_inf, r->vf_dir, PATH_MAX)) {
+		c->vf_inf = r->vf_inf;
+		c->vf_dir = r->vf_dir;
+	}
+	if (guest_package(h, r->lab->vbd, NULL, r->vbd_inf, r->vbd_dir, PATH_MAX)) {
+		c->vbd_inf = r->vbd_inf;
+		c->vbd_dir = r->vbd_dir;
+	}
+	c->vbd_forward_vpci = r->lab->vbd_forward_vpci;
+}
+
+static int guest_start(struct hv_host *h, struct hv_vm *r)
+{
+	struct vmwp_config c = {
+		.loop = h->loop,
+		.vm = r->vm,
+		.mem_size = r->lab->memory,
+		.entry = h->opt.guest_entry,
+		.guest = &r->gc,
+		.nic_of = srnic_of_pf,
+		.gone = guest_gone,
+		.ctx = h,
+	};
+
+	guest_config(h, r);
+	fflush(NULL);
+	return vmwp_create(&c, &r->w);
+}
+
+int hv_host_vm_start(struct hv_host *h, const char *name)
+{
+	struct vstack_vm *vm = vstack_vm_find(h->vs, name);
+	struct hv_vm *r = vm ? vm_rt(h, vm) : NULL;
+	int rc;
+
+	if (!r)
+		return -ENOENT;
+	if (vstack_vm_state(vm) != VSTACK_VM_OFF)
+		return -EPERM;
+	if (h->opt.guest_entry) {
+		if (r->w) {
+			/* The previous process is still being reaped. */
+			(void)hv_host_run(h, 0);
+			if (r->w)
+				return -EBUSY;
+		}
+		r->stopping = r->exit_sent = false;
+		if ((rc = guest_start(h, r)))
+			return rc;
+	}
+	return vstack_vm_start(vm);
+}
+
+int hv_host_vm_stop(struct hv_host *h, const char *name)
+{
+	struct vstack_vm *vm = vstack_vm_find(h->vs, name);
+	struct hv_vm *r = vm ? vm_rt(h, vm) : NULL;
+	int rc;
+
+	if (!r)
+		return -ENOENT;
+	rc = vstack_vm_stop(vm);
+	if (rc && rc != -EINPROGRESS)
+		return rc;
+	if (r->w) {
+		r->stopping = true;
+		r->kill_at = now_ms() + HOST_STOP_MS;
+		return -EINPROGRESS;
+	}
+	return rc;
+}
+
+int hv_host_vm_kill(struct hv_host *h, const char *name)
+{
+	struct vstack_vm *vm = vstack_vm_find(h->vs, name);
+	struct hv_vm *r = vm ? vm_rt(h, vm) : NULL;
+
+	if (!r)
+		return -ENOENT;
+	if (!r->w || vmwp_state(r->w) == VMWP_GONE)
+		return -ESRCH;
+	return vmwp_kill(r->w);
+}
+
+struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm)
+{
+	struct hv_vm *r = vm_rt(h, vm);
+
+	return r ? r->w : NULL;
+}
+
+bool hv_host_runs_guests(const struct hv_host *h)
+{
+	return h->opt.guest_entry != NULL;
+}
+
+struct evloop *hv_host_loop(const struct hv_host *h)
+{
+	return h->loop;
+}
+
+int hv_host_run(struct hv_host *h, int timeout_ms)
+{
+	int rc = h->loop ? evloop_run_once(h->loop, timeout_ms) : 0;
+	int64_t now = now_ms();
+
+	for (size_t i = 0; i < h->nvms; i++) {
+		struct hv_vm *r = &h->vms[i];
+
+		if (!r->w)
+			continue;
+		if (vmwp_state(r->w) == VMWP_GONE) {
+			/* Reaped: free its host side once the stack has let go of the VM. */
+			if (vstack_vm_state(r->vm) == VSTACK_VM_OFF) {
+				vmwp_destroy(r->w);
+				r->w = NULL;
+				r->stopping = false;
+			}
+			continue;
+		}
+		vmwp_tick(r->w);
+		if (r->stopping && vstack_vm_state(r->vm) == VSTACK_VM_OFF && !r->exit_sent) {
+			/* Every VF is back: the guest may go. */
+			r->exit_sent = vmwp_shutdown(r->w) == 0;
+			if (!r->exit_sent)
+				(void)vmwp_kill(r->w);
+		}
+		if (r->stopping && now > r->kill_at) {
+			log_warn(HOST_LOG, "VM %s: the guest did not stop in %d ms; turning it off", vstack_vm_name(r->vm),
+				 HOST_STOP_MS);
+			(void)vmwp_kill(r->w);
+			r->kill_at = now + HOST_STOP_MS;
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Host teardown: stop every running guest the documented way, bounded; then make sure they are gone. */
+static void guests_down(struct hv_host *h)
+{
+	int64_t deadline;
+	bool left;
+
+	for (size_t i = 0; i < h->nvms; i++)
+		if (h->vms[i].w && vstack_vm_state(h->vms[i].vm) == VSTACK_VM_RUNNING)
+			(void)hv_host_vm_stop(h, vstack_vm_name(h->vms[i].vm));
+	deadline = now_ms() + 2 * HOST_STOP_MS;
+	do {
+		left = false;
+		for (size_t i = 0; i < h->nvms; i++)
+			if (h->vms[i].w) {
+				left = true;
+				h->vms[i].stopping = true;
+				if (!h->vms[i].kill_at || h->vms[i].kill_at > now_ms() + HOST_STOP_MS)
+					h->vms[i].kill_at = now_ms() + HOST_STOP_MS;
+			}
+		if (left)
+			(void)hv_host_run(h, 10);
+	} while (left && now_ms() < deadline);
+	for (size_t i = 0; i < h->nvms; i++)
+		if (h->vms[i].w) {
+			log_error(HOST_LOG, "VM %s: its process is still there at teardown; destroying it",
+				  vstack_vm_name(h->vms[i].vm));
+			vmwp_destroy(h->vms[i].w);
+			h->vms[i].w = NULL;
+		}
+}
+
 static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 {
 	const struct lab *lab = h->lab;
 	struct vstack_config vc = { .guest = opt ? opt->guest : NULL, .guest_ctx = opt ? opt->guest_ctx : NULL };
-	int rc = vstack_create(&vc, &h->vs);
+	int rc;
 
-	if (rc)
+	if (h->opt.guest_entry) {
+		vc.guest = &host_guest_ops;
+		vc.guest_ctx = h;
+	}
+	if ((rc = vstack_create(&vc, &h->vs)))
 		return rc;
 	vstack_set_platform_support(h->vs, hv_host_iov_support(h));
+	h->vms = calloc(lab->nvms ? lab->nvms : 1, sizeof(*h->vms));
+	if (!h->vms)
+		return -ENOMEM;
 	for (size_t i = 0; i < lab->nvms; i++) {
 		struct vstack_vm *vm;
 		if ((rc = vstack_vm_create(h->vs, lab->vms[i].name, &vm)))
 			return rc;
+		h->vms[h->nvms].lab = &lab->vms[i];
+		h->vms[h->nvms++].vm = vm;
 	}
 	for (size_t i = 0; i < lab->nvmnics; i++) {
 		const struct lab_vmnic *l = &lab->vmnics[i];
@@ -536,8 +891,8 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 			return rc;
 	}
 	for (size_t i = 0; i < lab->nvms; i++)
-		if (lab->vms[i].autostart)
-			(void)vstack_vm_start(vstack_vm_find(h->vs, lab->vms[i].name));
+		if (lab->vms[i].autostart && (rc = hv_host_vm_start(h, lab->vms[i].name)))
+			note(h, "vm %s: did not start (%s)", lab->vms[i].name, strerror(-rc));
 	return 0;
 }
 
@@ -553,6 +908,13 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 	if (!h)
 		return -ENOMEM;
 	h->lab = lab;
+	if (opt)
+		h->opt = *opt;
+	if ((rc = evloop_create(&h->loop))) {
+		snprintf(err, errlen, "cannot create the host's event loop (%s)", strerror(-rc));
+		hv_host_destroy(h);
+		return -EIO;
+	}
 	platform_from_lab(&h->plat, &lab->host);
 	h->pcie = pcie_host_create();
 	if (!h->pcie) {
@@ -617,6 +979,7 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 			hv_host_destroy(h);
 			return -EIO;
 		}
+		vswitch_set_port_rx(h->sws[h->nsws], port_rx, h);
 		h->sw_nics[h->nsws++] = nic;
 	}
 	if ((rc = vms_up(h, opt))) {
@@ -633,6 +996,8 @@ void hv_host_destroy(struct hv_host *h)
 	if (!h)
 		return;
 	/* 1. VMs: guest removal, filters back, DELETE_VPORT, RESET_VF, FREE_VF, CLEAR_FILTER. */
+	if (h->vs)
+		guests_down(h);
 	if (h->vs) {
 		for (size_t i = 0; i < vstack_vm_count(h->vs); i++) {
 			struct vstack_vm *vm = vstack_vm_at(h->vs, i);
@@ -657,6 +1022,8 @@ void hv_host_destroy(struct hv_host *h)
 		free(h->nics[i].inf_path);
 	}
 	pcie_host_destroy(h->pcie);
+	evloop_destroy(h->loop);
+	free(h->vms);
 	for (size_t i = 0; i < h->nnotes; i++)
 		free(h->notes[i]);
 	for (size_t i = 0; i < h->ninstalled; i++)
@@ -736,6 +1103,16 @@ const char *hv_nic_hardware_id(const struct hv_nic *n) { return n->hwid; }
 const char *hv_nic_inf_path(const struct hv_nic *n) { return n->inf_path; }
 const struct ndis_inf_model *hv_nic_inf_model(const struct hv_nic *n) { return n->model; }
 const uint8_t *hv_nic_mac(const struct hv_nic *n) { return n->mac; }
+struct srnic *hv_nic_device(const struct hv_nic *n) { return n->dev; }
+struct srnic_peer *hv_nic_peer(const struct hv_nic *n) { return n->peer; }
+
+struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis_adapter *ad)
+{
+	for (size_t i = 0; ad && i < h->nnics; i++)
+		if (h->nics[i].ad == ad)
+			return &h->nics[i];
+	return NULL;
+}
 
 const char *hv_nic_description(const struct hv_nic *n)
 {

@@ -22,13 +22,19 @@
  * PF's SriovSupport (1.4), from the platform model -- never from the name of
  * a lab or a fault.
  *
+ * With a guest program (hv_host_options.guest_entry) every running VM is a
+ * child process (vmwp.h: the VM's process, its VMBus devices, NetVSP, the
+ * vPCI VSP, the MMIO and control channels), the vSwitch carries the
+ * synthetic path between the VMs' NetVSPs and the PF, and the guest's
+ * NetVsc is what makes VFDataPathActive true (docs/hv/e2e.md). Without one
+ * the VMs run on the host side only (vstack_no_guest_ops, or the caller's
+ * own guest ops).
+ *
  * What is not built yet is said, not faked: a [nic] whose built-in driver
- * has not been built, an uplink other than the built-in peer, and the VMs'
- * guests (the virtualization stack runs with vstack_no_guest_ops unless the
- * caller plugs a guest side in).
+ * has not been built, an uplink other than the built-in peer.
  *
  * The lab must outlive the host (the host keeps pointers into it).
- * Single-threaded.
+ * Single-threaded; the host's event loop runs in hv_host_run().
  */
 #ifndef IOVLAB_HV_HOST_H
 #define IOVLAB_HV_HOST_H
@@ -37,12 +43,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/partition.h"
 #include "hv/vstack.h"
 #include "hv/vswitch.h"
 #include "lab/lab.h"
 #include "ndis/framework.h"
 #include "ndis/inf.h"
 #include "pcie/pcie.h"
+
+struct srnic;
+struct srnic_peer;
 
 struct hv_host;
 struct hv_nic;
@@ -54,9 +64,19 @@ struct hv_host_options {
 	 * reported as not built.
 	 */
 	const char *builtin_driver_dir;
-	/* The guest side of the VMs; NULL: vstack_no_guest_ops. */
+	/* The guest side of the VMs when guest_entry is NULL; NULL: vstack_no_guest_ops. */
 	const struct vstack_guest_ops *guest;
 	void *guest_ctx;
+	/*
+	 * Run every VM's guest as a process with this program (guest_vm_main,
+	 * arg a struct guest_vm_config). The guest's own packages: netvsc.inf,
+	 * netvscvfpp.inf and netvsc.so in netvsc_dir, guest_traffic.inf and
+	 * .so in traffic_dir; the VF miniport and VBD the [vm] names come from
+	 * builtin_driver_dir like the PF's.
+	 */
+	partition_entry_fn guest_entry;
+	const char *netvsc_dir;
+	const char *traffic_dir;
 };
 
 /*
@@ -75,6 +95,35 @@ const char *hv_host_computer_name(const struct hv_host *h);
 struct pcie_host *hv_host_pcie(const struct hv_host *h);
 struct ndis_framework *hv_host_ndis(const struct hv_host *h);
 struct vstack *hv_host_vstack(const struct hv_host *h);
+
+/* ---- the loop and the VMs' processes ------------------------------------------ */
+struct vmwp;
+/* The host's event loop (partitions, VMBus, vPCI). */
+struct evloop *hv_host_loop(const struct hv_host *h);
+/*
+ * One round of the host: wait up to timeout_ms for an event and handle it,
+ * run deadlines, finish VMs that stopped or died. 0 or -errno.
+ */
+int hv_host_run(struct hv_host *h, int timeout_ms);
+/* Whether VMs run guests as processes (hv_host_options.guest_entry). */
+bool hv_host_runs_guests(const struct hv_host *h);
+/*
+ * Start-VM: the VM's process first (with a guest program), then its
+ * adapters connect and VFs are given by policy. 0, -ENOENT, -EPERM (not
+ * Off), -errno from starting the process.
+ */
+int hv_host_vm_start(struct hv_host *h, const char *vm);
+/*
+ * Stop-VM: VFs taken back in the documented order (the guest lets go
+ * first), adapters disconnected, then the guest asked to shut down (killed
+ * if it does not). 0 or -EINPROGRESS (hv_host_run finishes it), -ENOENT,
+ * -EPERM (not running).
+ */
+int hv_host_vm_stop(struct hv_host *h, const char *vm);
+/* Kill the VM's process (a crash): the host sees a surprise removal. -ENOENT, -ESRCH. */
+int hv_host_vm_kill(struct hv_host *h, const char *vm);
+/* The VM's process, NULL when it runs none (or it was reaped). */
+struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm);
 
 /*
  * Things the host could not do as the lab asked, one line each ("nic pf0:
@@ -146,6 +195,11 @@ const char *hv_nic_inf_path(const struct hv_nic *n);
 const struct ndis_inf_model *hv_nic_inf_model(const struct hv_nic *n);
 /* The PF's permanent MAC. */
 const uint8_t *hv_nic_mac(const struct hv_nic *n);
+/* The device model and its built-in uplink peer (NULL if the uplink is not the peer). */
+struct srnic *hv_nic_device(const struct hv_nic *n);
+struct srnic_peer *hv_nic_peer(const struct hv_nic *n);
+/* The [nic] whose PF adapter is ad, or NULL. */
+struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis_adapter *ad);
 enum hv_sriov_support hv_nic_sriov_support(const struct hv_host *h, const struct hv_nic *n);
 
 /*

@@ -91,6 +91,11 @@ struct vswitch {
 	struct ndis_adapter *pf;
 	struct vswitch_port *ports;
 	size_t nports;
+	vswitch_port_rx_fn *port_rx;
+	void *port_rx_ctx;
+	vswitch_external_tx_fn *ext_tx;
+	void *ext_tx_ctx;
+	struct vswitch_stats stats;
 };
 
 const char *vswitch_type_name(enum vswitch_type t)
@@ -509,4 +514,107 @@ uint16_t vswitch_port_vlan(const struct vswitch_port *p)
 size_t vswitch_port_count(const struct vswitch *sw)
 {
 	return sw->nports;
+}
+
+/* ---- data path ---------------------------------------------------------------------- */
+void vswitch_set_port_rx(struct vswitch *sw, vswitch_port_rx_fn *fn, void *ctx)
+{
+	sw->port_rx = fn;
+	sw->port_rx_ctx = ctx;
+}
+
+void vswitch_set_external(struct vswitch *sw, vswitch_external_tx_fn *fn, void *ctx)
+{
+	sw->ext_tx = fn;
+	sw->ext_tx_ctx = ctx;
+}
+
+static bool group_mac(const uint8_t *mac)
+{
+	return mac[0] & 1;	/* broadcast and multicast (IEEE 802 I/G bit) */
+}
+
+static void to_port(struct vswitch *sw, struct vswitch_port *p, const struct vswitch_frame *f)
+{
+	if (p->closing || !sw->port_rx || sw->port_rx(sw->port_rx_ctx, p, f, 1) != 1) {
+		sw->stats.dropped++;
+		return;
+	}
+	sw->stats.to_ports++;
+}
+
+static void to_external(struct vswitch *sw, const struct vswitch_frame *f)
+{
+	if (!sw->ext_tx || sw->ext_tx(sw->ext_tx_ctx, f, 1) != 1) {
+		sw->stats.dropped++;
+		return;
+	}
+	sw->stats.to_external++;
+}
+
+static struct vswitch_port *port_of_mac(struct vswitch *sw, const uint8_t *mac)
+{
+	for (struct vswitch_port *p = sw->ports; p; p = p->next)
+		if (!p->closing && !memcmp(p->mac, mac, 6))
+			return p;
+	return NULL;
+}
+
+int vswitch_port_send(struct vswitch_port *src, const struct vswitch_frame *f, unsigned n)
+{
+	struct vswitch *sw = src->sw;
+
+	if (!sw)
+		return -ENODEV;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *dst = f[i].data;
+		struct vswitch_port *p;
+
+		sw->stats.from_ports++;
+		if (f[i].len < 14) {
+			sw->stats.dropped++;
+			continue;
+		}
+		if (group_mac(dst)) {
+			for (p = sw->ports; p; p = p->next)
+				if (p != src)
+					to_port(sw, p, &f[i]);
+			to_external(sw, &f[i]);
+		} else if ((p = port_of_mac(sw, dst))) {
+			if (p != src)
+				to_port(sw, p, &f[i]);
+			else
+				sw->stats.dropped++;
+		} else {
+			to_external(sw, &f[i]);
+		}
+	}
+	return (int)n;
+}
+
+void vswitch_external_receive(struct vswitch *sw, const struct vswitch_frame *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *dst = f[i].data;
+		struct vswitch_port *p;
+
+		sw->stats.from_external++;
+		if (f[i].len < 14) {
+			sw->stats.dropped++;
+			continue;
+		}
+		if (group_mac(dst)) {
+			for (p = sw->ports; p; p = p->next)
+				to_port(sw, p, &f[i]);
+		} else if ((p = port_of_mac(sw, dst))) {
+			to_port(sw, p, &f[i]);
+		} else {
+			sw->stats.dropped++;
+		}
+	}
+}
+
+void vswitch_get_stats(const struct vswitch *sw, struct vswitch_stats *st)
+{
+	*st = sw->stats;
 }

@@ -13,8 +13,14 @@
  * IOV is chosen at creation (New-VMSwitch -EnableIov) and can never be
  * changed (catalogue F15; tools-and-views.md 1.3): vswitch_set_iov() refuses.
  *
- * Not modelled here: the packet path (NetVSP, forwarding between ports), the
- * switch extensions, VMQ. Single-threaded: called from the host's loop.
+ * The packet path is the minimum the synthetic data path needs (spec 1.2):
+ * frames a port's VM adapter sends (NetVSP) are forwarded by destination
+ * MAC -- to another port of the switch, or out through the external
+ * adapter's protocol edge (the PF's default vPort) -- and frames the PF
+ * indicates go to the port with that MAC; broadcast and multicast go to
+ * every other port and out. No learning beyond the ports' own MACs, no
+ * VLAN handling, no extensions, no VMQ. Single-threaded: called from the
+ * host's loop.
  */
 #ifndef IOVLAB_HV_VSWITCH_H
 #define IOVLAB_HV_VSWITCH_H
@@ -139,5 +145,40 @@ const uint8_t *vswitch_port_mac(const struct vswitch_port *p);
 uint16_t vswitch_port_vlan(const struct vswitch_port *p);
 
 size_t vswitch_port_count(const struct vswitch *sw);
+
+/* ---- data path ------------------------------------------------------------ */
+/* A frame handed in or out; data is valid only during the call. */
+struct vswitch_frame {
+	const void *data;
+	uint32_t len;
+};
+
+/*
+ * Deliver frames to port p's VM adapter (NetVSP's receive path). Returns
+ * how many it took; the rest are counted as dropped. Set by the owner of
+ * the ports (the host), one per switch.
+ */
+typedef int vswitch_port_rx_fn(void *ctx, struct vswitch_port *p, const struct vswitch_frame *f, unsigned n);
+void vswitch_set_port_rx(struct vswitch *sw, vswitch_port_rx_fn *fn, void *ctx);
+/* Send frames out through the external adapter (the PF). Returns how many it took. */
+typedef int vswitch_external_tx_fn(void *ctx, const struct vswitch_frame *f, unsigned n);
+void vswitch_set_external(struct vswitch *sw, vswitch_external_tx_fn *fn, void *ctx);
+
+/*
+ * Frames port p's VM adapter sent (synthetic path), forwarded in order:
+ * unicast to a port's MAC goes to that port, other unicast out, broadcast
+ * and multicast to every other port and out. Returns n (what could not be
+ * delivered is counted as dropped).
+ */
+int vswitch_port_send(struct vswitch_port *p, const struct vswitch_frame *f, unsigned n);
+/* Frames the PF indicated on the switch's binding: to the port with the destination MAC, or flooded. */
+void vswitch_external_receive(struct vswitch *sw, const struct vswitch_frame *f, unsigned n);
+
+struct vswitch_stats {
+	uint64_t from_ports, to_ports;		/* frames in from / out to VM adapters */
+	uint64_t to_external, from_external;	/* frames out through / in from the PF */
+	uint64_t dropped;			/* no taker, or the taker refused */
+};
+void vswitch_get_stats(const struct vswitch *sw, struct vswitch_stats *st);
 
 #endif /* IOVLAB_HV_VSWITCH_H */

@@ -374,9 +374,11 @@ int views_expect(struct hv_host *h, const char *noun, const char *object, const 
 		snprintf(msg, len, "Get-%s has no property '%s'", q.cls->noun, property);
 		return -ENOENT;
 	}
-	if (q.cls->props[p].flags & VIEW_GUEST) {
-		snprintf(msg, len, "%s is set by the VM's guest (NetVsc): needs the guest side, not built yet",
-			 q.cls->props[p].name);
+	/* VFDataPathActive is the guest's NetVsc's to set: checkable once guests run; IPAddresses needs a guest IP stack. */
+	if ((q.cls->props[p].flags & VIEW_GUEST) &&
+	    (!hv_host_runs_guests(h) || !strcmp(q.cls->props[p].name, "IPAddresses"))) {
+		snprintf(msg, len, "%s is set by the VM's guest (%s): needs the guest side, not built yet",
+			 q.cls->props[p].name, strcmp(q.cls->props[p].name, "IPAddresses") ? "NetVsc" : "its IP stack");
 		return -EAGAIN;
 	}
 	/* The objects OBJECT names, as the cmdlet's positional parameter picks them. */

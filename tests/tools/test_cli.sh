@@ -41,14 +41,32 @@ check unknown-command 2 "$iovlab" frobnicate && has unknown-command "unknown com
 
 check run-help 0 "$iovlab" run --help && has run-help "--show NAME" && has run-help "Get-NetAdapterSriovVf"
 check run-no-lab 2 "$iovlab" run
+# The default lab end to end: two VM processes on their VFs, VM to VM and to the uplink peer.
 check run-default 0 "$iovlab" run "$root/labs/default.lab"
 has run-default "Host HV-HOST01 is up"
-has run-default "guest side"
+has run-default "every running VM is a process"
 line=$(grep -n "^step = wait vfdatapath vm1" "$root/labs/default.lab" | cut -d: -f1)
-has run-default "default.lab:$line: skipped: wait vfdatapath vm1 true 10s: needs the guest side, not built yet"
+has run-default "default.lab:$line: ok: wait vfdatapath vm1 true 10s"
+has run-default "expect received vm2 1000: vm2 received 1000 numbered frames (lost 0, duplicated 0, reordered 0, damaged 0)"
+has run-default "expect received peer:pf0 100: the uplink peer received 100 frames"
+has run-default "expect path vm1 vf: its last 100 frames: 100 through the VF, 0 on the synthetic path"
 has run-default 'PS C:\> Get-VMNetworkAdapter'
-has run-default "VFDataPathActive       : False"
+has run-default "VFDataPathActive       : True"
+lacks run-default "VFDataPathActive       : False"
+has run-default "15 script step(s): 15 ran, 0 skipped (not built yet), 0 failed"
 has run-default "host torn down"
+# ... and on the host side only: the guest steps are skipped.
+check run-default-host-only 0 "$iovlab" run "$root/labs/default.lab" --host-only
+has run-default-host-only "default.lab:$line: skipped: wait vfdatapath vm1 true 10s: needs the guest side"
+has run-default-host-only "VFDataPathActive       : False"
+
+# The field report (F22): vm1's VBD does not forward the vPCI interface.
+check run-vbd 0 "$iovlab" run "$root/labs/vbd-no-forward.lab"
+has run-vbd "ndisOidPreIovVfSerialNumber: no GUID_VPCI_INTERFACE_STANDARD was captured at initialization; NDIS_STATUS_NOT_SUPPORTED"
+has run-vbd "OID_SRIOV_VF_SERIAL_NUMBER failed: Declined with NDIS_STATUS_NOT_SUPPORTED"
+has run-vbd "expect vmnetworkadapter vm1 VFDataPathActive False: Get-VMNetworkAdapter vm1: VFDataPathActive is 'False'"
+has run-vbd "expect path vm1 synthetic: its last 1000 frames: 0 through the VF, 1000 on the synthetic path"
+has run-vbd "expect received vm2 1000: vm2 received 1000 numbered frames (lost 0"
 
 # The fault labs: every expectation the host side can check holds.
 for f in F09-no-acs F13-sriov-keyword-off F15-switch-without-iov F17-iovweight-zero; do
@@ -80,22 +98,23 @@ step = set vmnetworkadapter vm1 IovWeight 0
 step = expect vmnetworkadapter vm2 IovUsage 1
 step = expect vmnetworkadapter vm2 VFDataPathActive True
 LAB
-check run-fake 0 "$iovlab" run "$t/fake.lab"
+# The fake PF has no VFs a guest could use: the host side only.
+check run-fake 0 "$iovlab" run "$t/fake.lab" --host-only
 has run-fake "fake.lab:21: skipped: expect vmnetworkadapter vm2 VFDataPathActive True: VFDataPathActive is set by the VM's guest"
 has run-fake "6 script step(s): 5 ran, 1 skipped (not built yet), 0 failed"
 
 # --show: a cmdlet or its noun, any case; unknown names are a usage error.
 for name in vmnetworkadapter Get-VMNetworkAdapter GET-vmNetworkAdapter; do
-	check "show-$name" 0 "$iovlab" run "$t/fake.lab" --show "$name"
+	check "show-$name" 0 "$iovlab" run "$t/fake.lab" --host-only --show "$name"
 	has "show-$name" "Network Adapter False          vm2    ext        00155D0A1B02 {Degraded} {}"
 done
-check show-fl 0 "$iovlab" run "$t/fake.lab" --show "Get-VMSwitch | fl Iov*"
+check show-fl 0 "$iovlab" run "$t/fake.lab" --host-only --show "Get-VMSwitch | fl Iov*"
 has show-fl "IovVirtualFunctionCount  : 1"
 lacks show-fl "SwitchType"
-check show-ndiskd 0 "$iovlab" run "$t/fake.lab" --show ndiskd:netadapter:-iov:-vfs
+check show-ndiskd 0 "$iovlab" run "$t/fake.lab" --host-only --show ndiskd:netadapter:-iov:-vfs
 has show-ndiskd "!ndiskd.netadapter -iov -vfs"
 has show-ndiskd "Current Configuration  IOV enabled"
-check show-adv 0 "$iovlab" run "$t/fake.lab" --show "netadapteradvancedproperty -RegistryKeyword *SRIOV"
+check show-adv 0 "$iovlab" run "$t/fake.lab" --host-only --show "netadapteradvancedproperty -RegistryKeyword *SRIOV"
 has show-adv "pf0  SR-IOV      Enabled      *SRIOV          {1}"
 check show-unknown 2 "$iovlab" run "$t/fake.lab" --show Get-Frobnicator
 has show-unknown "no such view"
@@ -103,7 +122,7 @@ check show-bad-param 1 "$iovlab" run "$t/fake.lab" --show "Get-VMSwitch -Colour 
 has show-bad-param "has no parameter '-Colour'"
 
 # --json: only JSON on stdout (a stream of arrays, one per view), typed as ConvertTo-Json writes it.
-"$iovlab" run "$t/fake.lab" --json --show vmnetworkadapter --show vmhost >"$t/json" 2>"$t/err"
+"$iovlab" run "$t/fake.lab" --host-only --json --show vmnetworkadapter --show vmhost >"$t/json" 2>"$t/err"
 cat >"$t/check.py" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()

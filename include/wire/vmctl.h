@@ -1,0 +1,127 @@
+/*
+ * The lab's own two VMBus devices between the root partition and a VM
+ * (src/hv/vmwp.c on the host, src/hv/guest_vm.c in the VM process), the
+ * byte layout of every packet on them. Neither exists on Hyper-V as such:
+ *
+ *   - the MMIO channel stands in for the hypervisor's second-level address
+ *     translation of a VF's BAR. On Hyper-V the guest's loads and stores to
+ *     an assigned VF's registers reach the device directly; here the device
+ *     model (srnic) lives in the host process, so a register access the VF
+ *     miniport makes in the guest travels as one request and one answer.
+ *     The host checks every address against the BARs of the VFs assigned to
+ *     that VM (what the SLAT mapping would allow) before touching a device.
+ *     DMA needs no channel: the host maps the VM's memory and makes it the
+ *     VF's IOMMU domain. Slow but exact; issue 8 replaces it with a mapped
+ *     BAR page and doorbell eventfds.
+ *   - the control channel is the lab's integration service (Hyper-V's KVP /
+ *     heartbeat family): the host tells the guest's traffic source what to
+ *     send, the guest reports its state -- the counters of its traffic sink,
+ *     NetVsc's data path, its VF binding -- for `iovlab run` steps and
+ *     views. Nothing in the modelled stack depends on it.
+ *
+ * MMIO: a request is a VMBUS_PKT_DATA_INBAND packet with
+ * VMBUS_PKT_FLAG_COMPLETION_REQUESTED and the guest's transaction id; the
+ * host answers with one VMBUS_PKT_COMP packet with the same transaction id.
+ * Control: VMBUS_PKT_DATA_INBAND both ways, each packet one message that
+ * starts with struct vmctl_hdr; unknown types are dropped and counted.
+ * Fixed-width little-endian fields, explicit sizes; message types are only
+ * ever appended.
+ */
+#ifndef IOVLAB_WIRE_VMCTL_H
+#define IOVLAB_WIRE_VMCTL_H
+
+#include <stdint.h>
+
+/* Device classes of the two channels (iovlab's own GUIDs). */
+#define VMCTL_MMIO_CLASS_GUID_INIT                                                  \
+	{ { 0x69, 0x6f, 0x76, 0x6c, 0x2d, 0x6d, 0x6d, 0x69,                         \
+	    0x6f, 0x2d, 0x70, 0x72, 0x6f, 0x78, 0x79, 0x01 } }
+#define VMCTL_CTL_CLASS_GUID_INIT                                                   \
+	{ { 0x69, 0x6f, 0x76, 0x6c, 0x2d, 0x6c, 0x61, 0x62,                         \
+	    0x2d, 0x63, 0x6f, 0x6e, 0x74, 0x72, 0x6f, 0x6c } }
+
+#define VMCTL_PROTO_V1 0x00010000u
+#define VMCTL_PROTO_CURRENT VMCTL_PROTO_V1
+
+/* ---- MMIO channel -------------------------------------------------------- */
+#define VMCTL_MMIO_READ 1u
+#define VMCTL_MMIO_WRITE 2u
+
+/* Guest -> host: one register access at guest-physical address gpa. */
+struct vmctl_mmio_req {
+	uint32_t op;		/* VMCTL_MMIO_READ / VMCTL_MMIO_WRITE */
+	uint32_t size;		/* bytes: 4 (srnic's registers are 32-bit) */
+	uint64_t gpa;		/* the address the VF's BAR has in the guest */
+	uint64_t value;		/* WRITE: the value; READ: 0 */
+};
+_Static_assert(sizeof(struct vmctl_mmio_req) == 24, "vmctl_mmio_req is 24 bytes");
+
+/* Host -> guest: the completion. */
+struct vmctl_mmio_resp {
+	int32_t status;		/* 0, or -errno: -EFAULT no assigned BAR there, -EIO the device refused */
+	uint32_t reserved;
+	uint64_t value;		/* READ: the value (all ones when refused) */
+};
+_Static_assert(sizeof(struct vmctl_mmio_resp) == 16, "vmctl_mmio_resp is 16 bytes");
+
+/* ---- control channel ----------------------------------------------------- */
+struct vmctl_hdr {
+	uint32_t type;		/* VMCTL_MSG_* */
+	uint32_t size;		/* whole message, header included */
+	uint32_t seq;		/* a host request's number; its answer carries it back */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct vmctl_hdr) == 16, "vmctl_hdr is 16 bytes");
+
+#define VMCTL_MSG_BASE 0x564d0000u		/* 'VM' << 16 */
+#define VMCTL_MSG_READY (VMCTL_MSG_BASE + 1)	/* guest -> host: struct vmctl_ready */
+#define VMCTL_MSG_SEND (VMCTL_MSG_BASE + 2)	/* host -> guest: struct vmctl_send */
+#define VMCTL_MSG_SENT (VMCTL_MSG_BASE + 3)	/* guest -> host: struct vmctl_status, the send finished */
+#define VMCTL_MSG_QUERY (VMCTL_MSG_BASE + 4)	/* host -> guest: struct vmctl_hdr only */
+#define VMCTL_MSG_STATUS (VMCTL_MSG_BASE + 5)	/* guest -> host: struct vmctl_status */
+#define VMCTL_MSG_EXIT (VMCTL_MSG_BASE + 6)	/* host -> guest: struct vmctl_hdr only; shut down */
+
+/* The guest's stack is up: NDIS, NetVsc's adapter, the traffic source. */
+struct vmctl_ready {
+	struct vmctl_hdr hdr;
+	uint32_t version;	/* VMCTL_PROTO_* */
+	uint32_t nics;		/* NetVsc adapters that came up */
+};
+_Static_assert(sizeof(struct vmctl_ready) == 24, "vmctl_ready is 24 bytes");
+
+/* Send count numbered frames of size bytes to dst (guest_traffic.h format). */
+struct vmctl_send {
+	struct vmctl_hdr hdr;
+	uint8_t dst[6];
+	uint16_t reserved;
+	uint32_t count;
+	uint32_t size;		/* 60..1514 */
+};
+_Static_assert(sizeof(struct vmctl_send) == 32, "vmctl_send is 32 bytes");
+
+/* NETVSCVFPP's binding to the VF miniport, as the guest's bindings view says. */
+#define VMCTL_VF_NONE 0u	/* no VF adapter in the guest */
+#define VMCTL_VF_BOUND 1u
+#define VMCTL_VF_DECLINED 2u	/* vf_status says why */
+#define VMCTL_VF_OTHER 3u	/* binding, unbinding, unbound */
+
+/* NetVsc's data path (enum netvsc_dp_state's numbers). */
+struct vmctl_status {
+	struct vmctl_hdr hdr;
+	/* the traffic sink: numbered frames of the lab's stream that arrived */
+	uint64_t rx_received, rx_lost, rx_dup, rx_reorder, rx_bad, rx_foreign;
+	/* the traffic source */
+	uint64_t tx_frames, tx_completed, tx_failed, tx_refused;
+	/* NetVsc's engine: frames it sent on each path */
+	uint64_t tx_synthetic, tx_vf;
+	uint64_t switches;
+	uint32_t data_path;	/* 0 synthetic, else the engine's state number */
+	uint32_t vf_binding;	/* VMCTL_VF_* */
+	uint32_t vf_status;	/* the decline's NDIS_STATUS */
+	uint32_t vf_adapters;	/* VF miniport adapters in the guest */
+	uint32_t vf_serial;	/* the association NetVsc has from the host, 0: none */
+	uint32_t send_done;	/* SENT: frames handed to NDIS for that request */
+};
+_Static_assert(sizeof(struct vmctl_status) == 16 + 13 * 8 + 6 * 4, "vmctl_status layout");
+
+#endif /* IOVLAB_WIRE_VMCTL_H */

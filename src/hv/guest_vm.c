@@ -1,0 +1,706 @@
+/*
+ * A VM's process (guest_vm.h): the guest partition `iovlab run` starts for
+ * every running VM, built from the same pieces the guest tests wire up
+ * (tests/guest/guest_env.c for the vPCI/PnP/VF half, tests/netvsc/
+ * test_netvsc_edges.c for the NetVsc half), but against the real host over
+ * VMBus: NetVSP, the vPCI VSP with the PF behind it, and srnic reached
+ * through the MMIO channel (wire/vmctl.h). docs/hv/e2e.md has the picture.
+ *
+ * The traffic source and sink sits on IOVTRAFFIC's exported table directly
+ * rather than on guest_traffic.c's one-destination stream: the lab sends
+ * to several destinations from one VM, so the sender keeps one sequence
+ * per destination and the sink one checker per source MAC -- the frame
+ * format and the checker are guest_traffic.h's.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ndis/ndis.h>
+
+#include "base/log.h"
+#include "base/shm.h"
+#include "hv/guest_traffic.h"
+#include "hv/guest_traffic_proto.h"
+#include "hv/guest_vm.h"
+#include "hv/netvsc/netvsc_dev.h"
+#include "hv/vmbus.h"
+#include "hv/vpci_pdo.h"
+#include "hv/vpci_vsc.h"
+#include "ndis/framework.h"
+#include "ndis/protocol.h"
+#include "pnp/guest_ndis.h"
+#include "pnp/pnp.h"
+#include "wire/nvsp.h"
+#include "wire/vmctl.h"
+#include "wire/vpci.h"
+
+#define GVM_LOG "lab.hv.guest"
+#define GVM_MAX_PEERS 8u	/* sources / destinations the traffic checker tracks */
+#define GVM_BURST 8u		/* frames per loop round: the receiving VF has 63 buffers */
+#define GVM_MAPS 8u
+
+static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
+static const struct vmbus_guid mmio_class = VMCTL_MMIO_CLASS_GUID_INIT;
+static const struct vmbus_guid vpci_class = VPCI_CLASS_GUID_INIT;
+
+struct gvm_peer {
+	bool used;
+	uint8_t mac[6];
+	uint64_t next_seq;		/* sender: the next number to this destination */
+	struct guest_traffic_seq rx;	/* sink: what arrived from this source */
+};
+
+struct gvm_send {
+	bool active;
+	uint32_t seq;			/* the host's request number */
+	struct gvm_peer *to;
+	uint32_t size, left, handed;
+	uint64_t tx_base;		/* tx_frames when it started */
+};
+
+struct gvm {
+	const struct guest_vm_config *cfg;
+	struct partition_guest *pg;
+	struct guest_mem *mem;
+	int timeout_ms;
+	struct vmbus_guest *bus;
+	struct vmbus_channel *ctl, *mmio;
+	/* NDIS, PnP */
+	struct ndis_framework *fw;
+	struct pnp_manager *pm;
+	struct pnp_dma_pool *dma;
+	struct guest_ndis *gn;
+	struct vpci_bus *vbus;
+	struct vpci_vsc *vsc;
+	vpci_vsc_arrival_fn bus_arrival;	/* the PDO layer's, wrapped by gvm_arrival */
+	/* NetVsc */
+	struct netvsc_dev *dev;
+	struct ndis_adapter *nic;
+	struct ndis_protocol *traffic, *vfpp;
+	const struct guest_traffic_proto *tp;
+	uint8_t mac[6];
+	/* traffic */
+	struct gvm_peer peers[GVM_MAX_PEERS];
+	struct gvm_send send;
+	uint64_t tx_frames, tx_completed, tx_failed, tx_refused;
+	uint64_t rx_bad, rx_foreign;
+	/* MMIO */
+	struct { void *va; uint32_t len; } maps[GVM_MAPS];
+	uint64_t mmio_trans;
+	uint64_t mmio_requests, mmio_failures;
+	bool exit;
+	struct vmbus_pkt_in in[16];
+	_Alignas(8) uint8_t buf[GUEST_VM_CTL_RING];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ---- MMIO over the channel (wire/vmctl.h) ------------------------------------------ */
+static int mmio_map(void *ctx, uint64_t phys, uint32_t len, void **va)
+{
+	struct gvm *g = ctx;
+
+	/* The window is never dereferenced: every access comes back through read/write. */
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		if (!g->maps[i].va) {
+			g->maps[i].va = calloc(1, len ? len : 1);
+			if (!g->maps[i].va)
+				return -ENOMEM;
+			g->maps[i].len = len;
+			*va = g->maps[i].va;
+			log_debug(GVM_LOG, "%s: BAR at 0x%llx (+0x%x) mapped", g->cfg->name, (unsigned long long)phys, len);
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static void mmio_unmap(void *ctx, void *va, uint32_t len)
+{
+	struct gvm *g = ctx;
+
+	(void)len;
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		if (g->maps[i].va == va) {
+			free(va);
+			g->maps[i].va = NULL;
+		}
+}
+
+/* One request, its completion awaited (bounded). */
+static int mmio_access(struct gvm *g, uint32_t op, uint64_t phys, uint64_t value, uint64_t *out)
+{
+	struct vmctl_mmio_req req = { .op = op, .size = 4, .gpa = phys, .value = value };
+	struct vmbus_pkt p = { .type = VMBUS_PKT_DATA_INBAND, .flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+			       .trans_id = ++g->mmio_trans, .data = &req, .len = sizeof(req) };
+	int64_t deadline = now_ms() + g->timeout_ms;
+	struct vmbus_pkt_in in;
+	_Alignas(8) uint8_t buf[64];
+	int rc;
+
+	g->mmio_requests++;
+	if (!g->mmio)
+		return -ENODEV;
+	while ((rc = vmbus_chan_send(g->mmio, &p, 1)) == 0) {
+		if (now_ms() > deadline || vmbus_chan_wait_space(g->mmio, vmbus_chan_pkt_size(sizeof(req)), 10) < 0)
+			break;
+	}
+	if (rc != 1)
+		goto failed;
+	for (;;) {
+		rc = vmbus_chan_recv(g->mmio, &in, 1, buf, sizeof(buf));
+		if (rc == 1) {
+			struct vmctl_mmio_resp r;
+
+			if (in.type != VMBUS_PKT_COMP || in.trans_id != p.trans_id || in.len != sizeof(r)) {
+				log_warn(GVM_LOG, "%s: stray MMIO answer (type %u, id %llu) dropped", g->cfg->name, in.type,
+					 (unsigned long long)in.trans_id);
+				continue;
+			}
+			memcpy(&r, in.data, sizeof(r));
+			if (out)
+				*out = r.status ? 0xffffffffu : (uint32_t)r.value;
+			return r.status;
+		}
+		if (rc < 0)
+			goto failed;
+		if (now_ms() > deadline) {
+			rc = -ETIMEDOUT;
+			goto failed;
+		}
+		(void)vmbus_chan_wait(g->mmio, 10);
+	}
+failed:
+	g->mmio_failures++;
+	if (g->mmio_failures <= 4)
+		log_warn(GVM_LOG, "%s: MMIO %s at 0x%llx got no answer (%s)", g->cfg->name,
+			 op == VMCTL_MMIO_READ ? "read" : "write", (unsigned long long)phys, strerror(rc < 0 ? -rc : EIO));
+	if (out)
+		*out = 0xffffffffu;
+	return rc < 0 ? rc : -EIO;
+}
+
+static int mmio_read(void *ctx, uint64_t phys, unsigned size, uint64_t *value)
+{
+	if (size != 4)
+		return -EINVAL;
+	return mmio_access(ctx, VMCTL_MMIO_READ, phys, 0, value);
+}
+
+static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
+{
+	if (size != 4)
+		return -EINVAL;
+	return mmio_access(ctx, VMCTL_MMIO_WRITE, phys, value, NULL);
+}
+
+static const struct guest_mmio_ops gvm_mmio = { mmio_map, mmio_unmap, mmio_read, mmio_write };
+
+/* ---- the VF miniports --------------------------------------------------------------- */
+/* The VF adapters guest NDIS started on a vPCI PDO or a VBD child. */
+static size_t vf_adapters(struct gvm *g, struct ndis_adapter **out, size_t max)
+{
+	struct guest_ndis_adapter_info info;
+	size_t n = 0;
+
+	if (!g->gn)
+		return 0;
+	for (size_t i = 0; guest_ndis_adapter_info_at(g->gn, i, &info) == 0; i++)
+		if (info.ad && n < max)
+			out[n++] = info.ad;
+	return n;
+}
+
+/* SrnicVfPoll() (or the driver's equivalent): the DPC stand-in. */
+static unsigned long vf_poll(struct gvm *g)
+{
+	struct ndis_adapter *ads[4];
+	size_t n = vf_adapters(g, ads, 4);
+	unsigned long work = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ULONG (*poll)(void);
+
+		if (ndis_adapter_state(ads[i]) == NDIS_ADAPTER_HALTED)
+			continue;
+		*(void **)&poll = ndis_adapter_driver_symbol(ads[i], "SrnicVfPoll");
+		if (poll)
+			work += poll();
+		break;	/* one call services every adapter of the driver */
+	}
+	return work;
+}
+
+/* NetVsc waits for the VF to drain before a switch back: run the VF's DPC meanwhile. */
+static int gvm_pump(void *ctx, int timeout_ms)
+{
+	struct gvm *g = ctx;
+
+	if (!vf_poll(g) && timeout_ms > 0)
+		usleep(200);
+	return 0;
+}
+
+/*
+ * A vPCI function arrived: before the PDO (and so the VF miniport and
+ * NETVSCVFPP's bind) comes up, let NetVsc take what the host sent on its
+ * channel -- the host associates the VF there before hot-adding it (spec
+ * 2.11), but the two channels are read in turn, and NETVSCVFPP declines a
+ * VF whose serial it has not heard of yet.
+ */
+static struct gvm gvm;	/* the process is this VM's: one */
+
+static void gvm_arrival(struct vpci_vsc_dev *dev, void *arg)
+{
+	struct gvm *g = &gvm;
+	int64_t deadline = now_ms() + 500;
+	struct netvsc_proto *nc;
+
+	while (g->dev && (nc = netvsc_dev_proto(g->dev)) && !netvsc_proto_vf_serial(nc, NULL) &&
+	       now_ms() < deadline)
+		(void)netvsc_dev_poll(g->dev, 10);
+	if (g->bus_arrival)
+		g->bus_arrival(dev, arg);
+}
+
+/* ---- the traffic sink and source ------------------------------------------------------ */
+static struct gvm_peer *peer(struct gvm *g, const uint8_t mac[6], bool create)
+{
+	struct gvm_peer *free_slot = NULL;
+
+	for (unsigned i = 0; i < GVM_MAX_PEERS; i++) {
+		if (g->peers[i].used && !memcmp(g->peers[i].mac, mac, 6))
+			return &g->peers[i];
+		if (!g->peers[i].used && !free_slot)
+			free_slot = &g->peers[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	memcpy(free_slot->mac, mac, 6);
+	guest_traffic_seq_init(&free_slot->rx);
+	return free_slot;
+}
+
+static void traffic_rx(void *ctx, const void *data, uint32_t len)
+{
+	struct gvm *g = ctx;
+	uint32_t stream;
+	uint64_t seq;
+	int rc = guest_traffic_frame_parse(data, len, &stream, &seq);
+	struct gvm_peer *from;
+
+	if (rc == -EBADMSG) {
+		g->rx_bad++;
+		return;
+	}
+	if (rc || stream != GUEST_VM_STREAM || !(from = peer(g, (const uint8_t *)data + 6, true))) {
+		g->rx_foreign++;
+		return;
+	}
+	guest_traffic_seq_take(&from->rx, seq);
+}
+
+static void traffic_tx_done(void *ctx, unsigned completed, unsigned failed)
+{
+	struct gvm *g = ctx;
+
+	g->tx_completed += completed - failed;
+	g->tx_failed += failed;
+}
+
+/* Hand the next burst of the running send to NDIS. */
+static void send_some(struct gvm *g)
+{
+	struct gvm_send *s = &g->send;
+	static uint8_t frames[GVM_BURST][GUEST_TRAFFIC_FRAME_MAX];
+	struct guest_traffic_frame f[GVM_BURST];
+	unsigned n = s->left < GVM_BURST ? s->left : GVM_BURST;
+	int rc;
+
+	if (!s->active || !s->left || !g->tp)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		f[i].data = frames[i];
+		f[i].len = guest_traffic_frame_build(frames[i], s->size, s->to->mac, g->mac, GUEST_VM_STREAM,
+						     s->to->next_seq + i);
+	}
+	rc = g->tp->send(f, n);
+	if (rc < 0) {
+		g->tx_refused++;
+		return;	/* not bound or paused: try again next round */
+	}
+	s->to->next_seq += (unsigned)rc;
+	s->left -= (unsigned)rc;
+	s->handed += (unsigned)rc;
+	g->tx_frames += (unsigned)rc;
+}
+
+/* ---- the control channel ---------------------------------------------------------------- */
+static void ctl_send(struct gvm *g, const void *msg, uint32_t len)
+{
+	struct vmbus_pkt p = { .type = VMBUS_PKT_DATA_INBAND, .data = msg, .len = len };
+	int64_t deadline = now_ms() + g->timeout_ms;
+
+	while (g->ctl && vmbus_chan_send(g->ctl, &p, 1) == 0) {
+		if (now_ms() > deadline || vmbus_chan_wait_space(g->ctl, vmbus_chan_pkt_size(len), 10) < 0) {
+			log_warn(GVM_LOG, "%s: the control channel stays full; report dropped", g->cfg->name);
+			return;
+		}
+	}
+}
+
+static void fill_status(struct gvm *g, struct vmctl_status *st, uint32_t type, uint32_t seq)
+{
+	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
+	struct ndis_adapter *ads[4];
+	size_t nvf = vf_adapters(g, ads, 4);
+
+	memset(st, 0, sizeof(*st));
+	st->hdr = (struct vmctl_hdr){ .type = type, .size = sizeof(*st), .seq = seq };
+	for (unsigned i = 0; i < GVM_MAX_PEERS; i++) {
+		const struct guest_traffic_seq *s = &g->peers[i].rx;
+
+		if (!g->peers[i].used)
+			continue;
+		st->rx_received += s->received;
+		st->rx_lost += s->lost;
+		st->rx_dup += s->dup;
+		st->rx_reorder += s->reorder;
+	}
+	st->rx_bad = g->rx_bad;
+	st->rx_foreign = g->rx_foreign;
+	st->tx_frames = g->tx_frames;
+	st->tx_completed = g->tx_completed;
+	st->tx_failed = g->tx_failed;
+	st->tx_refused = g->tx_refused;
+	if (nc) {
+		struct netvsc_proto_stats es;
+
+		netvsc_proto_get_stats(nc, &es);
+		st->tx_synthetic = es.tx_synthetic;
+		st->tx_vf = es.tx_vf;
+		st->switches = es.switches;
+		st->data_path = (uint32_t)netvsc_proto_state(nc);
+		(void)netvsc_proto_vf_serial(nc, &st->vf_serial);
+	}
+	st->vf_adapters = (uint32_t)nvf;
+	st->vf_binding = VMCTL_VF_NONE;
+	for (size_t i = 0; i < nvf; i++) {
+		struct ndis_binding_info b;
+
+		for (size_t k = 0; ndis_adapter_binding_at(ads[i], k, &b) == 0; k++) {
+			if (strcmp(b.protocol, "NETVSCVFPP"))
+				continue;
+			st->vf_binding = b.state == NDIS_BINDING_BOUND	   ? VMCTL_VF_BOUND :
+					 b.state == NDIS_BINDING_DECLINED ? VMCTL_VF_DECLINED :
+									    VMCTL_VF_OTHER;
+			st->vf_status = b.status;
+		}
+	}
+	st->send_done = g->send.handed;
+}
+
+static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
+{
+	struct vmctl_hdr h;
+	struct vmctl_status st;
+
+	if (len < sizeof(h))
+		return;
+	memcpy(&h, data, sizeof(h));
+	if (h.size != len)
+		goto bad;
+	switch (h.type) {
+	case VMCTL_MSG_SEND: {
+		struct vmctl_send m;
+
+		if (len != sizeof(m))
+			goto bad;
+		memcpy(&m, data, sizeof(m));
+		if (m.size < GUEST_TRAFFIC_FRAME_MIN || m.size > GUEST_TRAFFIC_FRAME_MAX || g->send.active)
+			goto bad;
+		g->send = (struct gvm_send){ .active = true, .seq = h.seq, .to = peer(g, m.dst, true), .size = m.size,
+					     .left = m.count, .tx_base = g->tx_frames };
+		if (!g->send.to) {
+			g->send.active = false;
+			goto bad;
+		}
+		log_info(GVM_LOG, "%s: sending %u frames of %u bytes to %02x:%02x:%02x:%02x:%02x:%02x", g->cfg->name,
+			 m.count, m.size, m.dst[0], m.dst[1], m.dst[2], m.dst[3], m.dst[4], m.dst[5]);
+		return;
+	}
+	case VMCTL_MSG_QUERY:
+		fill_status(g, &st, VMCTL_MSG_STATUS, h.seq);
+		ctl_send(g, &st, sizeof(st));
+		return;
+	case VMCTL_MSG_EXIT:
+		g->exit = true;
+		return;
+	}
+bad:
+	log_warn(GVM_LOG, "%s: control message 0x%x (%u bytes) refused", g->cfg->name, h.type, len);
+}
+
+static void ctl_poll(struct gvm *g)
+{
+	for (;;) {
+		int n = g->ctl ? vmbus_chan_recv(g->ctl, g->in, 16, g->buf, sizeof(g->buf)) : 0;
+
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			ctl_handle(g, g->in[i].data, g->in[i].len);
+	}
+}
+
+/* The running send is over once NDIS has every frame back. */
+static void send_check_done(struct gvm *g)
+{
+	struct vmctl_status st;
+
+	if (!g->send.active || g->send.left || g->tx_completed + g->tx_failed < g->tx_frames)
+		return;
+	fill_status(g, &st, VMCTL_MSG_SENT, g->send.seq);
+	g->send.active = false;
+	ctl_send(g, &st, sizeof(st));
+}
+
+/* ---- bring-up and teardown --------------------------------------------------------------- */
+static int install(struct gvm *g, const char *dir, const char *inf, bool pnp_edge)
+{
+	char path[1024], err[512];
+	int rc;
+
+	if (inf[0] == '/')
+		snprintf(path, sizeof(path), "%s", inf);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, inf);
+	rc = pnp_edge ? guest_ndis_install_inf(g->gn, path, dir, err, sizeof(err)) :
+			ndis_framework_install_inf(g->fw, path, dir, err, sizeof(err));
+	if (rc)
+		log_error(GVM_LOG, "%s: installing %s: %s", g->cfg->name, path, err);
+	return rc;
+}
+
+static int bring_up(struct gvm *g)
+{
+	const struct guest_vm_config *c = g->cfg;
+	uint64_t mem = gmem_size(g->mem);
+	struct guest_ndis_config gc = { 0 };
+	char err[512];
+	int rc;
+
+	if (mem < GUEST_VM_MIN_MEM) {
+		log_error(GVM_LOG, "%s: %llu bytes of memory is too little (at least %u)", c->name,
+			  (unsigned long long)mem, GUEST_VM_MIN_MEM);
+		return -EINVAL;
+	}
+	if ((rc = vmbus_guest_connect(g->pg, g->timeout_ms, &g->bus))) {
+		log_error(GVM_LOG, "%s: VMBus did not come up (%s)", c->name, strerror(-rc));
+		return rc;
+	}
+	g->ctl = vmbus_guest_find(g->bus, &ctl_class);
+	g->mmio = vmbus_guest_find(g->bus, &mmio_class);
+	if (g->ctl && (rc = vmbus_guest_open(g->ctl, GUEST_VM_CTL_GPA, GUEST_VM_CTL_RING, GUEST_VM_CTL_RING,
+					     g->timeout_ms))) {
+		log_error(GVM_LOG, "%s: the control channel did not open (%s)", c->name, strerror(-rc));
+		g->ctl = NULL;
+	}
+	if (g->mmio && (rc = vmbus_guest_open(g->mmio, GUEST_VM_MMIO_GPA, GUEST_VM_MMIO_RING, GUEST_VM_MMIO_RING,
+					      g->timeout_ms))) {
+		log_error(GVM_LOG, "%s: the MMIO channel did not open (%s)", c->name, strerror(-rc));
+		g->mmio = NULL;
+	}
+
+	/* NDIS (child partition), PnP, the DMA pool, NDIS's PnP edge. */
+	g->fw = ndis_framework_create(c->name, NDIS_PARTITION_CHILD);
+	g->pm = pnp_manager_create(c->name);
+	if (!g->fw || !g->pm)
+		return -ENOMEM;
+	if ((rc = pnp_dma_pool_create(c->name, gmem_ptr(g->mem, GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA),
+				      GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA, &g->dma)))
+		return rc;
+	gc.pm = g->pm;
+	gc.fw = g->fw;
+	gc.mmio = &gvm_mmio;
+	gc.mmio_ctx = g;
+	if ((rc = guest_ndis_create(&gc, &g->gn)))
+		return rc;
+
+	/* The packages. */
+	if (c->netvsc_dir && (install(g, c->netvsc_dir, "netvsc.inf", false) ||
+			      install(g, c->netvsc_dir, "netvscvfpp.inf", false)))
+		return -ENOEXEC;
+	if (c->traffic_dir && install(g, c->traffic_dir, "guest_traffic.inf", false))
+		return -ENOEXEC;
+	if (c->vf_inf && install(g, c->vf_dir, c->vf_inf, true))
+		return -ENOEXEC;
+	if (c->vbd_inf) {
+		char path[1024];
+
+		if (c->vbd_inf[0] == '/')
+			snprintf(path, sizeof(path), "%s", c->vbd_inf);
+		else
+			snprintf(path, sizeof(path), "%s/%s", c->vbd_dir, c->vbd_inf);
+		if (pnp_install_inf(g->pm, path, c->vbd_dir, err, sizeof(err))) {
+			log_error(GVM_LOG, "%s: installing %s: %s", c->name, path, err);
+			return -ENOEXEC;
+		}
+		if (!c->vbd_forward_vpci)
+			(void)pnp_manager_set_param(g->pm, "srnic_vbd", "ForwardVpciInterface", 0);
+	}
+
+	/* The synthetic NIC: what the guest's VMBus driver makes of NetVSP's offer. */
+	if (c->nnics && c->netvsc_dir) {
+		struct netvsc_dev_config dc = {
+			.name = c->nics[0].name,
+			.bus = g->bus,
+			.mem = g->mem,
+			.ring_gpa = GUEST_VM_NIC_GPA(0),
+			.ring_len = GUEST_VM_NIC_RING,
+			.recv_buf_gpa = GUEST_VM_NIC_GPA(0) + 0x40000u,
+			.recv_buf_len = GUEST_VM_NIC_BUF,
+			.send_buf_gpa = GUEST_VM_NIC_GPA(0) + 0xc0000u,
+			.send_buf_len = GUEST_VM_NIC_BUF,
+			.sriov = true,
+			.timeout_ms = g->timeout_ms,
+			.pump = gvm_pump,
+			.pump_ctx = g,
+		};
+		struct ndis_adapter_params ap = { .name = "Ethernet", .hardware_id = netvsc_dev_hardware_id };
+
+		memcpy(g->mac, c->nics[0].mac, 6);
+		if ((rc = netvsc_dev_create(&dc, &g->dev)))
+			return rc;
+		ap.pdo = ap.next_device = netvsc_dev_pdo(g->dev);
+		rc = ndis_adapter_create(g->fw, &ap, &g->nic);
+		if (rc || ndis_adapter_state(g->nic) != NDIS_ADAPTER_RUNNING) {
+			log_error(GVM_LOG, "%s: NetVsc's adapter did not come up (%s)", c->name, strerror(rc ? -rc : EIO));
+			return rc ? rc : -EIO;
+		}
+		if (c->traffic_dir && ndis_protocol_load(g->fw, GUEST_TRAFFIC_PROTO_COMPONENT_ID, &g->traffic) == 0) {
+			g->tp = ndis_protocol_driver_symbol(g->traffic, GUEST_TRAFFIC_PROTO_SYMBOL);
+			if (!g->tp || g->tp->attach(traffic_rx, traffic_tx_done, g))
+				g->tp = NULL;
+			if (g->tp)
+				(void)g->tp->running(g->mac);
+		}
+		if ((rc = ndis_protocol_load(g->fw, "MS_NETVSCVFPP", &g->vfpp)))
+			log_warn(GVM_LOG, "%s: NETVSCVFPP did not load (%s)", c->name, strerror(-rc));
+	}
+
+	/* The vPCI bus, if the host gave the VM one: VFs arrive on it. */
+	if (vmbus_guest_find(g->bus, &vpci_class)) {
+		struct vpci_bus_config bc = { .pm = g->pm, .dma = g->dma };
+		struct vpci_vsc_config vc = {
+			.ring_gpa = GUEST_VM_VPCI_GPA, .ring_len = GUEST_VM_VPCI_RING, .timeout_ms = g->timeout_ms,
+		};
+
+		if ((rc = vpci_bus_create(&bc, &g->vbus)))
+			return rc;
+		vpci_bus_vsc_config(g->vbus, &vc);
+		/* Every callback takes the PDO layer's arg; only arrival is wrapped (gvm_arrival). */
+		g->bus_arrival = vc.arrival;
+		vc.arrival = gvm_arrival;
+		if ((rc = vpci_vsc_create(g->bus, &vc, &g->vsc)))
+			log_warn(GVM_LOG, "%s: the vPCI bus did not come up (%s)", c->name, strerror(-rc));
+	}
+	return 0;
+}
+
+static void tear_down(struct gvm *g)
+{
+	vpci_bus_destroy(g->vbus);
+	if (g->tp)
+		(void)g->tp->attach(NULL, NULL, NULL);
+	ndis_framework_destroy(g->fw);	/* halts NetVsc (leaving any VF first), the VF, unloads protocols */
+	netvsc_dev_destroy(g->dev);
+	guest_ndis_destroy(g->gn);
+	vpci_vsc_destroy(g->vsc);
+	pnp_manager_destroy(g->pm);
+	pnp_dma_pool_destroy(g->dma);
+	vmbus_guest_destroy(g->bus);
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		free(g->maps[i].va);
+}
+
+/* ---- the loop ------------------------------------------------------------------------- */
+static int loop_once(struct gvm *g, int ms)
+{
+	struct pollfd pfd[4];
+	unsigned n = 0;
+	int rc;
+
+	if ((rc = vmbus_guest_poll(g->bus, 0)) == -ECONNRESET)
+		return rc;
+	if (g->dev)
+		(void)netvsc_dev_poll(g->dev, 0);
+	if (g->vsc)
+		(void)vpci_vsc_poll(g->vsc, 0);
+	(void)pnp_manager_poll(g->pm);
+	(void)vf_poll(g);
+	ctl_poll(g);
+	send_some(g);
+	send_check_done(g);
+	if (!ms)
+		return 0;
+	pfd[n++] = (struct pollfd){ .fd = partition_guest_sock(g->pg), .events = POLLIN };
+	if (g->ctl)
+		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->ctl), .events = POLLIN };
+	if (g->dev && netvsc_dev_wait_fd(g->dev) >= 0)
+		pfd[n++] = (struct pollfd){ .fd = netvsc_dev_wait_fd(g->dev), .events = POLLIN };
+	/* The VF raises no interrupt into the guest (it is polled): wake up every ms regardless. */
+	(void)poll(pfd, n, ms);
+	for (unsigned i = 1; i < n; i++)
+		if (pfd[i].revents & POLLIN) {
+			uint64_t v;
+
+			(void)!read(pfd[i].fd, &v, sizeof(v));
+		}
+	return 0;
+}
+
+int guest_vm_main(struct partition_guest *pg, void *arg)
+{
+	struct gvm *g = &gvm;
+	struct vmctl_ready ready = { .hdr = { .type = VMCTL_MSG_READY, .size = sizeof(ready) },
+				     .version = VMCTL_PROTO_CURRENT };
+	int status = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->cfg = arg;
+	g->pg = pg;
+	g->mem = partition_guest_mem(pg);
+	g->timeout_ms = g->cfg->timeout_ms > 0 ? g->cfg->timeout_ms : 5000;
+	if (bring_up(g)) {
+		log_error(GVM_LOG, "%s: the guest did not come up", g->cfg->name);
+		tear_down(g);
+		return 2;
+	}
+	ready.nics = g->nic ? 1 : 0;
+	ctl_send(g, &ready, sizeof(ready));
+	log_info(GVM_LOG, "%s: guest up (NetVsc %s, vPCI %s)", g->cfg->name, g->nic ? "running" : "none",
+		 g->vsc ? "connected" : "none");
+	while (!g->exit) {
+		if (loop_once(g, 1) == -ECONNRESET) {
+			status = 1;
+			break;
+		}
+	}
+	if (status == 0)
+		log_info(GVM_LOG, "%s: shutting down", g->cfg->name);
+	tear_down(g);
+	return status;
+}

@@ -52,6 +52,9 @@
 #ifndef IOVLAB_TRAFFIC_DIR
 #define IOVLAB_TRAFFIC_DIR NULL
 #endif
+#ifndef IOVLAB_VMSP_DIR
+#define IOVLAB_VMSP_DIR NULL
+#endif
 
 struct run {
 	const struct lab *lab;
@@ -818,6 +821,7 @@ int cmd_run(int argc, char **argv)
 	opt.guest_entry = r.host_only ? NULL : guest_vm_main;
 	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
 	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
+	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
 	if (hv_host_create(lab, &opt, &r.host, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
 		lab_free(lab);

@@ -41,7 +41,13 @@
 
 #define GVM_LOG "lab.hv.guest"
 #define GVM_MAX_PEERS 8u	/* sources / destinations the traffic checker tracks */
-#define GVM_BURST 8u		/* frames per loop round: the receiving VF has 63 buffers */
+/*
+ * The source's pace: GVM_BURST frames per millisecond at most. Raw frames
+ * have no flow control, and a receiving guest that is not scheduled for a
+ * few ms must not overflow -- a VF has 63 receive buffers, NetVsc 256
+ * sections -- so the lab's numbered stream is paced, not flooded.
+ */
+#define GVM_BURST 8u
 #define GVM_MAPS 8u
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
@@ -61,6 +67,7 @@ struct gvm_send {
 	struct gvm_peer *to;
 	uint32_t size, left, handed;
 	uint64_t tx_base;		/* tx_frames when it started */
+	int64_t next_ms;		/* no burst before this time */
 };
 
 struct gvm {
@@ -329,8 +336,9 @@ static void send_some(struct gvm *g)
 	unsigned n = s->left < GVM_BURST ? s->left : GVM_BURST;
 	int rc;
 
-	if (!s->active || !s->left || !g->tp)
+	if (!s->active || !s->left || !g->tp || now_ms() < s->next_ms)
 		return;
+	s->next_ms = now_ms() + 1;
 	for (unsigned i = 0; i < n; i++) {
 		f[i].data = frames[i];
 		f[i].len = guest_traffic_frame_build(frames[i], s->size, s->to->mac, g->mac, GUEST_VM_STREAM,

@@ -28,7 +28,9 @@
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/pcibus.h"
+#include "hv/vmsp/vmsp.h"
 #include "hv/vmwp.h"
+#include "ndis/protocol.h"
 #include "hw/srnic/srnic.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
@@ -90,6 +92,8 @@ struct hv_host {
 	size_t nnotes;
 	char **installed;
 	size_t ninstalled;
+	struct ndis_protocol *vmsp;		/* the switches' protocol edge, NULL if not loaded */
+	const struct vmsp_proto *vmsp_table;
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -520,6 +524,64 @@ static void mac_auto(const struct lab *lab, size_t index, uint8_t mac[6])
 	}
 }
 
+
+/* ---- the External switches' edge to the PF (vmsp.so) -------------------------------------- */
+static void vmsp_rx(void *ctx, const void *data, uint32_t len)
+{
+	struct vswitch_frame f = { data, len };
+
+	vswitch_external_receive(ctx, &f, 1);
+}
+
+static int ext_tx(void *ctx, const struct vswitch_frame *f, unsigned n)
+{
+	struct hv_nic *nic = ctx;
+	struct vmsp_frame vf[64];
+	int done = 0;
+
+	if (!nic->h->vmsp_table)
+		return 0;
+	for (unsigned i = 0; i < n; i += 64) {
+		unsigned k = n - i < 64 ? n - i : 64;
+		int rc;
+
+		for (unsigned j = 0; j < k; j++)
+			vf[j] = (struct vmsp_frame){ f[i + j].data, f[i + j].len };
+		rc = nic->h->vmsp_table->send(nic->mac, vf, k);
+		if (rc <= 0)
+			break;
+		done += rc;
+	}
+	return done;
+}
+
+/* Load VMSP and attach every External switch to its PF's binding. */
+static void switches_edge_up(struct hv_host *h)
+{
+	char inf[PATH_MAX], err[512];
+	int rc;
+
+	if (!h->opt.vmsp_dir || !h->nsws)
+		return;
+	snprintf(inf, sizeof(inf), "%s/vmsp.inf", h->opt.vmsp_dir);
+	if (ndis_framework_install_inf(h->fw, inf, h->opt.vmsp_dir, err, sizeof(err))) {
+		note(h, "the switch's protocol edge (VMSP) is not installed: %s", err);
+		return;
+	}
+	if ((rc = ndis_protocol_load(h->fw, VMSP_COMPONENT_ID, &h->vmsp))) {
+		note(h, "the switch's protocol edge (VMSP) did not load (%s)", strerror(-rc));
+		return;
+	}
+	h->vmsp_table = ndis_protocol_driver_symbol(h->vmsp, VMSP_PROTO_SYMBOL);
+	for (size_t i = 0; h->vmsp_table && i < h->nsws; i++) {
+		struct hv_nic *nic = h->sw_nics[i];
+
+		if (!nic || vswitch_type(h->sws[i]) != VSWITCH_EXTERNAL)
+			continue;
+		if (h->vmsp_table->attach(nic->mac, vmsp_rx, h->sws[i]) == 0)
+			vswitch_set_external(h->sws[i], ext_tx, nic);
+	}
+}
 
 /* ---- the VMs' processes (vmwp.c, guest_vm.c) ------------------------------------------ */
 static int64_t now_ms(void)
@@ -982,6 +1044,7 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 		vswitch_set_port_rx(h->sws[h->nsws], port_rx, h);
 		h->sw_nics[h->nsws++] = nic;
 	}
+	switches_edge_up(h);
 	if ((rc = vms_up(h, opt))) {
 		snprintf(err, errlen, "cannot create the VMs: %s", strerror(-rc));
 		hv_host_destroy(h);
@@ -1006,9 +1069,10 @@ void hv_host_destroy(struct hv_host *h)
 		}
 		vstack_destroy(h->vs);
 	}
-	/* 2. The switches unbind. */
+	/* 2. The switches unbind (their protocol edge with them). */
 	for (size_t i = 0; i < h->nsws; i++)
 		vswitch_destroy(h->sws[i]);
+	ndis_protocol_unload(h->vmsp);
 	/* 3. Each PF adapter halts: NDIS's DELETE_SWITCH, then MiniportHaltEx. */
 	for (size_t i = 0; i < h->nnics; i++)
 		ndis_adapter_destroy(h->nics[i].ad);

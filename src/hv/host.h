@@ -77,6 +77,13 @@ struct hv_host_options {
 	partition_entry_fn guest_entry;
 	const char *netvsc_dir;
 	const char *traffic_dir;
+	/*
+	 * The extensible switch's protocol edge (vmsp.inf, vmsp.so): loaded
+	 * into the root partition's NDIS, it binds to each PF and carries the
+	 * External switches' synthetic traffic through the default vPort. NULL:
+	 * frames for the outside are dropped at the switch.
+	 */
+	const char *vmsp_dir;
 };
 
 /*

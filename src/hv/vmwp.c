@@ -940,4 +940,18 @@ enum vmwp_state vmwp_state(const struct vmwp *w) { return w->state; }
 struct vstack_vm *vmwp_vm(const struct vmwp *w) { return w->cfg.vm; }
 pid_t vmwp_pid(const struct vmwp *w) { return partition_pid(w->p); }
 int vmwp_exit_status(const struct vmwp *w) { return w->wstatus; }
-void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st) { *st = w->stats; }
+void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st)
+{
+	*st = w->stats;
+	for (unsigned i = 0; i < w->nnics; i++) {
+		struct netvsp_stats ns;
+
+		if (!w->nics[i].nsp)
+			continue;
+		netvsp_get_stats(w->nics[i].nsp, &ns);
+		st->synthetic_tx += ns.tx_frames;
+		st->synthetic_rx += ns.rx_frames;
+		st->synthetic_rx_dropped += ns.rx_dropped;
+		st->synthetic_tx_while_vf += ns.tx_while_vf;
+	}
+}

@@ -126,6 +126,8 @@ struct vmwp_stats {
 	uint64_t mmio_refused;			/* no BAR of the VM's VFs there, or malformed */
 	uint64_t oids;				/* backend OIDs issued to the PF */
 	uint64_t ctl_refused;			/* malformed control messages */
+	/* NetVSP, summed over the VM's adapters (netvsp_stats) */
+	uint64_t synthetic_tx, synthetic_rx, synthetic_rx_dropped, synthetic_tx_while_vf;
 };
 void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st);
 

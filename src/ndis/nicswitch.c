@@ -817,12 +817,13 @@ enum ndis_oid_route ndis__nicswitch_pre(struct ndis_adapter *ad, const struct nd
 		/* spec 6.5: the trace NDIS writes is ndisOidPreIovVfSerialNumber. */
 		if (!ad->has_cur_sriov || !(ad->cur_sriov.SriovCapabilities & NDIS_SRIOV_CAPS_VF_MINIPORT)) {
 			log_warn(NDIS_LOG_OID, "'%s': ndisOidPreIovVfSerialNumber: the miniport has no current VF SR-IOV "
-				 "capabilities; NDIS_STATUS_NOT_SUPPORTED", ad->name);
+				 "capabilities; OID_SRIOV_VF_SERIAL_NUMBER -> NDIS_STATUS_NOT_SUPPORTED (0xc00000bb)", ad->name);
 			return answer(status, ST(NDIS_STATUS_NOT_SUPPORTED));
 		}
 		if (!ad->vpci_iface_valid) {
 			log_warn(NDIS_LOG_OID, "'%s': ndisOidPreIovVfSerialNumber: no GUID_VPCI_INTERFACE_STANDARD was "
-				 "captured at initialization; NDIS_STATUS_NOT_SUPPORTED", ad->name);
+				 "captured at initialization; OID_SRIOV_VF_SERIAL_NUMBER -> NDIS_STATUS_NOT_SUPPORTED "
+				 "(0xc00000bb)", ad->name);
 			return answer(status, ST(NDIS_STATUS_NOT_SUPPORTED));
 		}
 		memset(&info, 0, sizeof(info));

@@ -62,7 +62,7 @@ has run-default-host-only "VFDataPathActive       : False"
 
 # The field report (F22): vm1's VBD does not forward the vPCI interface.
 check run-vbd 0 "$iovlab" run "$root/labs/vbd-no-forward.lab"
-has run-vbd "ndisOidPreIovVfSerialNumber: no GUID_VPCI_INTERFACE_STANDARD was captured at initialization; NDIS_STATUS_NOT_SUPPORTED"
+has run-vbd "ndisOidPreIovVfSerialNumber: no GUID_VPCI_INTERFACE_STANDARD was captured at initialization; OID_SRIOV_VF_SERIAL_NUMBER -> NDIS_STATUS_NOT_SUPPORTED (0xc00000bb)"
 has run-vbd "OID_SRIOV_VF_SERIAL_NUMBER failed: Declined with NDIS_STATUS_NOT_SUPPORTED"
 has run-vbd "expect vmnetworkadapter vm1 VFDataPathActive False: Get-VMNetworkAdapter vm1: VFDataPathActive is 'False'"
 has run-vbd "expect path vm1 synthetic: its last 1000 frames: 0 through the VF, 1000 on the synthetic path"

@@ -1,0 +1,450 @@
+/*
+ * The lab end to end, the way `iovlab run` runs it (docs/hv/e2e.md): a host
+ * assembled from lab text with the real PF miniport on srnic, the vSwitch
+ * with its protocol edge (VMSP) on the PF, and every VM a child process
+ * running guest_vm_main -- VMBus, guest NDIS, NetVsc's two edges, the vPCI
+ * bus with srnic_vf (and srnic_vbd), the traffic source and sink. Nothing is
+ * faked: VFDataPathActive comes only from the guest's acknowledged
+ * SWITCH_DATA_PATH, frames are counted where they arrive.
+ *
+ * Covers: each VM is its own process and a killed one is cleaned up -- its
+ * VF reset and freed, the other VM untouched, the VF reusable by a restart
+ * (step a); the synthetic path VM to VM, VM to the uplink peer and the peer
+ * to a VM through the PF's default vPort (b); the VF path, with the host
+ * software off it (c); the VBD that does not forward the vPCI interface
+ * (d); IovWeight 0 under a stream and a guest killed under a stream (e).
+ * Every wait is bounded (WAIT_MS) and fails the test when it runs out.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "hv/guest_traffic.h"
+#include "hv/guest_vm.h"
+#include "hv/host.h"
+#include "hv/netvsc_proto.h"
+#include "hv/vmwp.h"
+#include "hw/srnic/srnic.h"
+#include "lab/lab.h"
+#include "ndis/names.h"
+
+#define WAIT_MS 10000
+
+static const uint8_t mac2[6] = { 0x00, 0x15, 0x5d, 0x0a, 0x1b, 0x02 };
+static const uint8_t peer_mac[6] = { 0x02, 0x1a, 0xb4, 0x00, 0x00, 0x01 };
+
+struct env {
+	struct lab *lab;
+	struct hv_host *h;
+	struct vstack *vs;
+	struct vstack_vmnic *n1, *n2;
+	struct hv_nic *nic;
+};
+
+static struct env E;
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static const char *lab_text(uint32_t weight1, uint32_t weight2, bool vbd_no_forward)
+{
+	static char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "[nic pf0]\ndriver = srnic_pf\n"
+		 "[keywords pf0]\n*SRIOV = 1\n*SriovPreferred = 1\n*NumVFs = 8\n"
+		 "[vmswitch ext]\nadapter = pf0\niov = true\n"
+		 "[vm vm1]\nmemory = 32M\n%s"
+		 "[vm vm2]\nmemory = 32M\n"
+		 "[vmnetworkadapter vm1]\nmac = 00155D0A1B01\niov_weight = %u\n"
+		 "[vmnetworkadapter vm2]\nmac = 00155D0A1B02\niov_weight = %u\n",
+		 vbd_no_forward ? "vbd = srnic_vbd\nvbd_forward_vpci = false\n" : "", weight1, weight2);
+	return text;
+}
+
+static void up(const char *text)
+{
+	struct hv_host_options opt = {
+		.builtin_driver_dir = DRIVERS_BUILDDIR,
+		.guest_entry = guest_vm_main,
+		.netvsc_dir = NETVSC_DIR,
+		.traffic_dir = TRAFFIC_DIR,
+		.vmsp_dir = VMSP_DIR,
+	};
+	char err[512];
+
+	memset(&E, 0, sizeof(E));
+	if (lab_load_string(text, "e2e.lab", &E.lab, err, sizeof(err)))
+		fail_msg("lab: %s", err);
+	if (hv_host_create(E.lab, &opt, &E.h, err, sizeof(err)))
+		fail_msg("host: %s", err);
+	E.vs = hv_host_vstack(E.h);
+	E.n1 = vstack_vmnic_find(E.vs, "vm1");
+	E.n2 = vstack_vmnic_find(E.vs, "vm2");
+	E.nic = hv_host_nic_find(E.h, "pf0");
+	assert_non_null(E.n1);
+	assert_non_null(E.n2);
+	assert_int_equal(hv_nic_state(E.nic), HV_NIC_RUNNING);
+}
+
+static void down(void)
+{
+	hv_host_destroy(E.h);
+	lab_free(E.lab);
+	memset(&E, 0, sizeof(E));
+}
+
+typedef bool cond_fn(void *arg);
+
+static void run_until(cond_fn *cond, void *arg, const char *what)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	while (!cond(arg)) {
+		if (now_ms() > deadline)
+			fail_msg("timed out after %d ms waiting for %s", WAIT_MS, what);
+		assert_int_equal(hv_host_run(E.h, 2), 0);
+	}
+}
+
+static void run_for(int ms)
+{
+	for (int64_t end = now_ms() + ms; now_ms() < end;)
+		(void)hv_host_run(E.h, 2);
+}
+
+static struct vmwp *guest(struct vstack_vmnic *n)
+{
+	return hv_host_vm_guest(E.h, vstack_vmnic_vm(n));
+}
+
+static bool guest_up(void *arg)
+{
+	struct vmwp *w = guest(arg);
+
+	return w && vmwp_state(w) == VMWP_RUNNING;
+}
+
+static bool datapath_vf(void *arg)
+{
+	return vstack_vmnic_datapath_active(arg);
+}
+
+static bool vm_off_and_reaped(void *arg)
+{
+	struct vstack_vmnic *n = arg;
+
+	return !guest(n) && vstack_vm_state(vstack_vmnic_vm(n)) == VSTACK_VM_OFF;
+}
+
+/* The guest's counters, fresh. */
+struct query {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_status st;
+};
+
+static bool answered(void *arg)
+{
+	struct query *q = arg;
+
+	return vmwp_status(q->w, &q->st) >= (uint32_t)q->seq;
+}
+
+static struct vmctl_status status_of(struct vstack_vmnic *n)
+{
+	struct query q = { .w = guest(n) };
+
+	assert_non_null(q.w);
+	q.seq = vmwp_query(q.w);
+	assert_true(q.seq > 0);
+	run_until(answered, &q, "the guest's status");
+	return q.st;
+}
+
+struct send {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_status st;
+};
+
+static bool send_done(void *arg)
+{
+	struct send *s = arg;
+
+	return vmwp_sent(s->w, s->seq, &s->st);
+}
+
+/* n numbered frames of size bytes from n's guest to dst; the guest's counters after. */
+static struct vmctl_status send_from(struct vstack_vmnic *n, const uint8_t dst[6], uint32_t count, uint32_t size)
+{
+	struct send s = { .w = guest(n) };
+
+	assert_non_null(s.w);
+	s.seq = vmwp_send(s.w, dst, count, size);
+	assert_true(s.seq > 0);
+	run_until(send_done, &s, "the guest's send");
+	return s.st;
+}
+
+struct rx_wait {
+	struct vstack_vmnic *n;
+	uint64_t want;
+	struct vmctl_status st;
+};
+
+static bool rx_reached(void *arg)
+{
+	struct rx_wait *r = arg;
+
+	r->st = status_of(r->n);
+	return r->st.rx_received >= r->want;
+}
+
+static struct vmctl_status wait_rx(struct vstack_vmnic *n, uint64_t want)
+{
+	struct rx_wait r = { .n = n, .want = want };
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	while (!rx_reached(&r)) {
+		struct vmwp_stats ws;
+
+		if (now_ms() > deadline) {
+			vmwp_get_stats(guest(n), &ws);
+			fail_msg("timed out waiting for %llu frames at '%s': %llu arrived (lost %llu, dup %llu, foreign %llu); "
+				 "NetVSP delivered %llu, dropped %llu",
+				 (unsigned long long)want, vstack_vmnic_name(n), (unsigned long long)r.st.rx_received,
+				 (unsigned long long)r.st.rx_lost, (unsigned long long)r.st.rx_dup,
+				 (unsigned long long)r.st.rx_foreign, (unsigned long long)ws.synthetic_rx,
+				 (unsigned long long)ws.synthetic_rx_dropped);
+		}
+		(void)hv_host_run(E.h, 2);
+	}
+	run_for(20);
+	return status_of(n);
+}
+
+static void assert_clean(const struct vmctl_status *st, uint64_t received)
+{
+	assert_int_equal(st->rx_received, received);
+	assert_int_equal(st->rx_lost, 0);
+	assert_int_equal(st->rx_dup, 0);
+	assert_int_equal(st->rx_reorder, 0);
+	assert_int_equal(st->rx_bad, 0);
+}
+
+/* Index of the first OID record at or after from with this OID, or -1. */
+static long oid_after(struct ndis_adapter *ad, size_t from, uint32_t oid)
+{
+	for (size_t i = from; i < ndis_adapter_oid_record_count(ad); i++)
+		if (ndis_adapter_oid_record_at(ad, i)->oid == oid)
+			return (long)i;
+	return -1;
+}
+
+static void both_on_vf(void)
+{
+	run_until(guest_up, E.n1, "vm1's guest");
+	run_until(guest_up, E.n2, "vm2's guest");
+	run_until(datapath_vf, E.n1, "vm1's VF data path");
+	run_until(datapath_vf, E.n2, "vm2's VF data path");
+}
+
+/* ---- a: processes, and a VM killed ----------------------------------------------------- */
+static void test_vms_are_processes_and_a_kill_is_cleaned_up(void **state)
+{
+	struct ndis_adapter *pf;
+	struct vmctl_status before, after, rx;
+	pid_t p1, p2;
+	size_t mark;
+	long reset, freed;
+
+	(void)state;
+	up(lab_text(100, 100, false));
+	pf = hv_nic_adapter(E.nic);
+	both_on_vf();
+	p1 = vmwp_pid(guest(E.n1));
+	p2 = vmwp_pid(guest(E.n2));
+	assert_true(p1 > 0 && p2 > 0 && p1 != p2 && p1 != getpid() && p2 != getpid());
+	assert_int_equal(kill(p1, 0), 0);
+	assert_int_equal(kill(p2, 0), 0);
+
+	/* vm1 crashes: the host reaps it, takes its VF back in order, turns the VM off. */
+	mark = ndis_adapter_oid_record_count(pf);
+	assert_int_equal(hv_host_vm_kill(E.h, "vm1"), 0);
+	run_until(vm_off_and_reaped, E.n1, "vm1 to be reaped and turned off");
+	assert_int_equal(kill(p1, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(vstack_vmnic_iov_usage(E.n1), 0);
+	assert_int_equal(vstack_vmnic_vf_state(E.n1), VSTACK_VF_NONE);
+	assert_false(vstack_vmnic_datapath_active(E.n1));
+	reset = oid_after(pf, mark, OID_SRIOV_RESET_VF);
+	freed = oid_after(pf, mark, OID_NIC_SWITCH_FREE_VF);
+	assert_true(oid_after(pf, mark, OID_NIC_SWITCH_DELETE_VPORT) >= 0);
+	assert_true(reset >= 0 && freed > reset);
+	assert_int_equal(ndis_adapter_oid_record_at(pf, (size_t)freed)->status, NDIS_STATUS_SUCCESS);
+
+	/* vm2 did not notice: still on its VF, still sending through it. */
+	assert_true(vstack_vmnic_datapath_active(E.n2));
+	assert_int_equal(kill(p2, 0), 0);
+	before = status_of(E.n2);
+	after = send_from(E.n2, peer_mac, 50, 200);
+	assert_int_equal(after.tx_vf - before.tx_vf, 50);
+	assert_int_equal(after.tx_completed - before.tx_completed, 50);
+
+	/* vm1 starts again: a new process, a VF again (the freed one is reusable), on it. */
+	assert_int_equal(hv_host_vm_start(E.h, "vm1"), 0);
+	run_until(guest_up, E.n1, "vm1's new guest");
+	assert_true(vmwp_pid(guest(E.n1)) != p1);
+	run_until(datapath_vf, E.n1, "vm1's VF data path again");
+	before = status_of(E.n1);
+	after = send_from(E.n1, mac2, 200, 128);
+	assert_int_equal(after.tx_vf - before.tx_vf, 200);
+	rx = wait_rx(E.n2, 200);
+	assert_clean(&rx, 200);
+	down();
+}
+
+/* ---- b: the synthetic path ---------------------------------------------------------------- */
+static void test_synthetic_path_between_vms_and_to_the_peer(void **state)
+{
+	struct vswitch *sw;
+	struct vswitch_stats ss;
+	struct srnic_peer *peer;
+	struct vmctl_status st, rx;
+	uint8_t f[256];
+
+	(void)state;
+	up(lab_text(0, 0, false));
+	sw = hv_host_switch_find(E.h, "ext");
+	peer = hv_nic_peer(E.nic);
+	assert_non_null(peer);
+	run_until(guest_up, E.n1, "vm1's guest");
+	run_until(guest_up, E.n2, "vm2's guest");
+	assert_false(vstack_vmnic_datapath_active(E.n1));
+
+	/* VM to VM: NetVSC -> NetVSP -> the switch -> vm2's NetVSP -> NetVsc. */
+	st = send_from(E.n1, mac2, 1000, 64);
+	assert_int_equal(st.tx_synthetic, 1000);
+	assert_int_equal(st.tx_vf, 0);
+	rx = wait_rx(E.n2, 1000);
+	assert_clean(&rx, 1000);
+
+	/* VM to the uplink: the switch sends through VMSP on the PF's default vPort. */
+	st = send_from(E.n1, peer_mac, 100, 1514);
+	assert_int_equal(st.tx_synthetic, 1100);
+	run_for(50);
+	assert_int_equal(srnic_peer_rx_frames(peer), 100);
+	vswitch_get_stats(sw, &ss);
+	assert_int_equal(ss.to_external, 100);
+
+	/* The peer to a VM: the PF indicates it on the default vPort (vm2's filter), the switch delivers. */
+	for (uint64_t i = 0; i < 50; i++) {
+		uint32_t len = guest_traffic_frame_build(f, 100, mac2, peer_mac, GUEST_VM_STREAM, i);
+
+		assert_int_equal(srnic_peer_send(peer, f, len), 0);
+	}
+	rx = wait_rx(E.n2, 1050);
+	assert_clean(&rx, 1050);
+	vswitch_get_stats(sw, &ss);
+	assert_true(ss.from_external >= 50);
+	down();
+}
+
+/* ---- c: the VF path -------------------------------------------------------------------------- */
+static void test_vf_path_with_the_host_software_off_it(void **state)
+{
+	struct vswitch *sw;
+	struct vswitch_stats before_sw, after_sw;
+	struct vmwp_stats ws;
+	struct vmctl_status st, rx;
+
+	(void)state;
+	up(lab_text(100, 100, false));
+	sw = hv_host_switch_find(E.h, "ext");
+	both_on_vf();
+	/* The guest says so too: NetVsc on the VF, NETVSCVFPP bound, the serial it was told. */
+	st = status_of(E.n1);
+	assert_int_equal(st.data_path, NETVSC_DP_VF);
+	assert_int_equal(st.vf_binding, VMCTL_VF_BOUND);
+	assert_int_equal(st.vf_adapters, 1);
+	assert_int_equal(st.vf_serial, vstack_vmnic_serial(E.n1));
+	vmwp_get_stats(guest(E.n1), &ws);
+	assert_true(ws.mmio_writes > 0 && ws.mmio_reads > 0);
+	assert_true(ws.oids > 0);
+
+	vswitch_get_stats(sw, &before_sw);
+	st = send_from(E.n1, mac2, 1000, 64);
+	assert_int_equal(st.tx_vf, 1000);
+	assert_int_equal(st.tx_synthetic, 0);
+	rx = wait_rx(E.n2, 1000);
+	assert_clean(&rx, 1000);
+	st = send_from(E.n1, peer_mac, 100, 1514);
+	run_for(50);
+	assert_int_equal(srnic_peer_rx_frames(hv_nic_peer(E.nic)), 100);
+	/* The host's switch saw none of it. */
+	vswitch_get_stats(sw, &after_sw);
+	assert_int_equal(after_sw.from_ports, before_sw.from_ports);
+	assert_int_equal(after_sw.to_external, before_sw.to_external);
+	down();
+}
+
+/* ---- d: the VBD that does not forward the vPCI interface (F22) -------------------------------- */
+static void test_vbd_without_forwarding_keeps_the_vm_synthetic(void **state)
+{
+	struct vmctl_status st, rx;
+	char desc[512];
+
+	(void)state;
+	up(lab_text(100, 100, true));
+	run_until(guest_up, E.n1, "vm1's guest");
+	run_until(datapath_vf, E.n2, "vm2 (the control) on its VF");
+	run_for(300);
+	/* vm1 holds a VF, its VF miniport came up, but NetVsc declined it: no serial number. */
+	assert_int_equal(vstack_vmnic_iov_usage(E.n1), 1);
+	assert_false(vstack_vmnic_datapath_active(E.n1));
+	st = status_of(E.n1);
+	assert_int_equal(st.vf_adapters, 1);
+	assert_int_equal(st.vf_binding, VMCTL_VF_DECLINED);
+	assert_int_equal(st.vf_status, (uint32_t)NDIS_STATUS_NOT_SUPPORTED);
+	assert_int_equal(st.data_path, NETVSC_DP_SYNTHETIC);
+	assert_int_equal(vstack_vmnic_status(E.n1, desc, sizeof(desc)), VSTACK_OP_DEGRADED);
+	assert_non_null(strstr(desc, "Declined with NDIS_STATUS_NOT_SUPPORTED (0xc00000bb)"));
+
+	st = send_from(E.n1, mac2, 1000, 64);
+	assert_int_equal(st.tx_synthetic, 1000);
+	assert_int_equal(st.tx_vf, 0);
+	rx = wait_rx(E.n2, 1000);
+	assert_clean(&rx, 1000);
+	down();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vms_are_processes_and_a_kill_is_cleaned_up),
+		cmocka_unit_test(test_synthetic_path_between_vms_and_to_the_peer),
+		cmocka_unit_test(test_vf_path_with_the_host_software_off_it),
+		cmocka_unit_test(test_vbd_without_forwarding_keeps_the_vm_synthetic),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	log_configure(getenv("IOVLAB_LOG") ? getenv("IOVLAB_LOG") : "*=error", NULL, 0);
+	return cmocka_run_group_tests_name("e2e", tests, NULL, NULL);
+}

@@ -59,6 +59,8 @@ struct gvm_peer {
 	uint8_t mac[6];
 	uint64_t next_seq;		/* sender: the next number to this destination */
 	struct guest_traffic_seq rx;	/* sink: what arrived from this source */
+	bool joined;			/* sink: the first frame from this source arrived */
+	uint64_t join_seq;		/* ... with this number: a stream joined midway is not a loss */
 };
 
 struct gvm_send {
@@ -314,6 +316,17 @@ static void traffic_rx(void *ctx, const void *data, uint32_t len)
 	}
 	if (rc || stream != GUEST_VM_STREAM || !(from = peer(g, (const uint8_t *)data + 6, true))) {
 		g->rx_foreign++;
+		return;
+	}
+	if (!from->joined) {
+		/* This guest (re)started while the source was streaming: count from here. */
+		from->joined = true;
+		from->join_seq = seq;
+		from->rx.next = seq;
+	}
+	if (seq < from->join_seq) {
+		from->rx.received++;	/* older than the first one we saw: late, not lost */
+		from->rx.reorder++;
 		return;
 	}
 	guest_traffic_seq_take(&from->rx, seq);
@@ -653,12 +666,17 @@ static int loop_once(struct gvm *g, int ms)
 
 	if ((rc = vmbus_guest_poll(g->bus, 0)) == -ECONNRESET)
 		return rc;
+	/*
+	 * The VF's ring before NetVsc's: across a data-path switch the frames
+	 * that came through the VF are older than what the synthetic path
+	 * brings after it, so taking the VF's first keeps a stream in order.
+	 */
+	(void)vf_poll(g);
 	if (g->dev)
 		(void)netvsc_dev_poll(g->dev, 0);
 	if (g->vsc)
 		(void)vpci_vsc_poll(g->vsc, 0);
 	(void)pnp_manager_poll(g->pm);
-	(void)vf_poll(g);
 	ctl_poll(g);
 	send_some(g);
 	send_check_done(g);

@@ -435,6 +435,123 @@ static void test_vbd_without_forwarding_keeps_the_vm_synthetic(void **state)
 	down();
 }
 
+/* ---- e: the VF taken away under a stream, a guest killed under a stream ------------------------ */
+struct stream {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_status st;
+};
+
+static void stream_start(struct stream *x, struct vstack_vmnic *from, const uint8_t dst[6], uint32_t count)
+{
+	x->w = guest(from);
+	assert_non_null(x->w);
+	x->seq = vmwp_send(x->w, dst, count, 128);
+	assert_true(x->seq > 0);
+}
+
+static bool stream_done(void *arg)
+{
+	struct stream *x = arg;
+
+	return vmwp_sent(x->w, x->seq, &x->st);
+}
+
+static bool sent_at_least(struct vstack_vmnic *n, uint64_t frames)
+{
+	return status_of(n).tx_frames >= frames;
+}
+
+static bool not_vf(void *arg)
+{
+	return !vstack_vmnic_datapath_active(arg) && vstack_vmnic_vf_state(arg) == VSTACK_VF_NONE;
+}
+
+static void test_iovweight_zero_under_a_stream(void **state)
+{
+	struct ndis_adapter *pf;
+	struct stream x;
+	struct vmctl_status rx;
+	size_t mark;
+	long move, del, reset, freed;
+	int64_t deadline;
+
+	(void)state;
+	up(lab_text(100, 100, false));
+	pf = hv_nic_adapter(E.nic);
+	both_on_vf();
+	stream_start(&x, E.n1, mac2, 3000);
+	deadline = now_ms() + WAIT_MS;
+	while (!sent_at_least(E.n1, 800)) {
+		assert_true(now_ms() < deadline);
+		(void)hv_host_run(E.h, 2);
+	}
+	/* Set-VMNetworkAdapter vm1 -IovWeight 0, live: the guest lets go first (spec 1.3, 2.17). */
+	mark = ndis_adapter_oid_record_count(pf);
+	assert_int_equal(vstack_vmnic_set_iov_weight(E.n1, 0), 0);
+	assert_int_equal(vstack_vmnic_vf_state(E.n1), VSTACK_VF_REVOKING);
+	assert_int_equal(ndis_adapter_oid_record_count(pf), mark);	/* nothing at the PF before the guest let go */
+	run_until(not_vf, E.n1, "vm1's VF to be taken back");
+	move = oid_after(pf, mark, OID_RECEIVE_FILTER_MOVE_FILTER);
+	del = oid_after(pf, mark, OID_NIC_SWITCH_DELETE_VPORT);
+	reset = oid_after(pf, mark, OID_SRIOV_RESET_VF);
+	freed = oid_after(pf, mark, OID_NIC_SWITCH_FREE_VF);
+	assert_true(move >= 0 && del > move && reset > del && freed > reset);
+	/* The stream went on, synthetic now, and nothing was lost or doubled on the way. */
+	run_until(stream_done, &x, "the rest of the stream");
+	assert_int_equal(x.st.tx_frames, 3000);
+	assert_int_equal(x.st.tx_completed, 3000);
+	assert_int_equal(x.st.tx_failed, 0);
+	assert_true(x.st.tx_vf >= 800 && x.st.tx_synthetic > 0);
+	assert_int_equal(x.st.tx_vf + x.st.tx_synthetic, 3000);
+	assert_int_equal(x.st.data_path, NETVSC_DP_SYNTHETIC);
+	rx = wait_rx(E.n2, 3000);
+	assert_int_equal(rx.rx_received, 3000);
+	assert_int_equal(rx.rx_lost, 0);
+	assert_int_equal(rx.rx_dup, 0);
+	assert_int_equal(rx.rx_bad, 0);
+	/* IovWeight back to 100: a VF again, the guest on it again. */
+	assert_int_equal(vstack_vmnic_set_iov_weight(E.n1, 100), 0);
+	run_until(datapath_vf, E.n1, "vm1 on a VF again");
+	down();
+}
+
+static void test_guest_killed_under_a_stream(void **state)
+{
+	struct stream x;
+	struct vmctl_status before, after, rx;
+	int64_t deadline;
+
+	(void)state;
+	up(lab_text(100, 100, false));
+	both_on_vf();
+	/* vm1 streams to vm2; vm2 dies in the middle. */
+	stream_start(&x, E.n1, mac2, 2000);
+	deadline = now_ms() + WAIT_MS;
+	while (status_of(E.n2).rx_received < 300) {
+		assert_true(now_ms() < deadline);
+		(void)hv_host_run(E.h, 2);
+	}
+	assert_int_equal(hv_host_vm_kill(E.h, "vm2"), 0);
+	run_until(vm_off_and_reaped, E.n2, "vm2 to be reaped");
+	assert_int_equal(vstack_vmnic_iov_usage(E.n2), 0);
+	/* The host and vm1 carry on: vm1's stream finishes (its frames now leave by the uplink). */
+	run_until(stream_done, &x, "vm1's stream");
+	assert_int_equal(x.st.tx_completed, 2000);
+	assert_int_equal(x.st.tx_failed, 0);
+	assert_true(vstack_vmnic_datapath_active(E.n1));
+	/* vm2 comes back and gets a VF (the one freed is reusable); traffic flows again. */
+	assert_int_equal(hv_host_vm_start(E.h, "vm2"), 0);
+	run_until(guest_up, E.n2, "vm2's new guest");
+	run_until(datapath_vf, E.n2, "vm2 on a VF again");
+	before = status_of(E.n1);
+	after = send_from(E.n1, mac2, 500, 64);
+	assert_int_equal(after.tx_vf - before.tx_vf, 500);
+	rx = wait_rx(E.n2, 500);
+	assert_clean(&rx, 500);
+	down();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +559,8 @@ int main(void)
 		cmocka_unit_test(test_synthetic_path_between_vms_and_to_the_peer),
 		cmocka_unit_test(test_vf_path_with_the_host_software_off_it),
 		cmocka_unit_test(test_vbd_without_forwarding_keeps_the_vm_synthetic),
+		cmocka_unit_test(test_iovweight_zero_under_a_stream),
+		cmocka_unit_test(test_guest_killed_under_a_stream),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

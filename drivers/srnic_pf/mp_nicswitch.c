@@ -262,7 +262,7 @@ static NDIS_STATUS MPAllocateVf(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_R
 	}
 	/* The RID the IOMMU will remap with (spec 2.6 step 4). */
 	NdisMGetVirtualFunctionLocation(Adapter->AdapterHandle, Vf->VFId, &seg, &bus, &fn);
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
 	NdisZeroMemory(&Vf->Info, sizeof(Vf->Info));
 	Vf->RequestorId = NDIS_MAKE_RID(seg, bus, fn);
 	Vf->VPortId = 0;
@@ -310,7 +310,7 @@ static NDIS_STATUS MPFreeVf(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUE
 	if (Vf->VPortId)
 		return MPRefuse("FREE_VF", "a vPort is still attached to the VF");
 	(void)HWResetVfState(Adapter, Vf->VFId);
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
 	(void)MPSetVfState(Adapter, Vf, MpVfDisabled);
 	MPOidSetBytesRead(Request, fixed);
 	return NDIS_STATUS_SUCCESS;

@@ -19,7 +19,7 @@
 
 #include <ndis/ndis.h>
 #include <wire/srnic_regs.h>
-#include <wire/srnic_vf_block.h>
+#include <wire/srnic_cfgblock.h>
 
 #include "trace.h"
 
@@ -84,8 +84,8 @@ typedef struct _MP_VF {
 	ULONG VPortId;				/* 0 = none */
 	NDIS_DEVICE_POWER_STATE PowerState;
 	BOOLEAN WakeEnable;
-	struct srnic_vf_block_info Info;	/* block 0 as the VF last saw it */
-	UCHAR DriverBlock[SRNIC_VF_BLOCK_MAX];	/* block 1 as the VF wrote it */
+	struct srnic_cfgblock_vf_info Info;	/* block 0 as the VF last saw it */
+	UCHAR ReportBlock[SRNIC_CFGBLOCK_MAX];	/* block 64 as the VF wrote it */
 } MP_VF, *PMP_VF;
 
 typedef struct _MP_VPORT {

@@ -19,7 +19,7 @@
 #include "ndis/protocol.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
-#include "wire/srnic_vf_block.h"
+#include "wire/srnic_cfgblock.h"
 #include "pf_proto.h"
 
 #define ST(x) ((uint32_t)(x))

@@ -837,6 +837,66 @@ static void test_dcache_switch_change_inside_batch(void **state)
 		assert_int_equal(e->mem[2][RXB + 2048 * (2 + i) + 20], 0x40 + i);
 }
 
+/* An uplink backend that refuses one frame and loses its link on another. */
+struct flaky_uplink {
+	struct srnic *nic;
+	bool up;
+	unsigned calls, refuse_at, down_at;
+	uint8_t fill[8];
+};
+
+static int flaky_transmit(void *ctx, const void *frame, size_t len)
+{
+	struct flaky_uplink *u = ctx;
+
+	(void)len;
+	if (u->calls < 8)
+		u->fill[u->calls] = ((const uint8_t *)frame)[20];
+	if (++u->calls == u->refuse_at)
+		return -EIO;
+	if (u->calls == u->down_at) {
+		u->up = false;
+		srnic_uplink_link_changed(u->nic);
+	}
+	return 0;
+}
+
+static bool flaky_link_up(void *ctx)
+{
+	return ((struct flaky_uplink *)ctx)->up;
+}
+
+/* A batch to the uplink: frames leave in order, one the backend refuses is
+ * a link-down drop, and once the link goes down (reported from inside
+ * transmit) the rest of the batch is dropped without reaching it. */
+static void test_uplink_batch_link_change(void **state)
+{
+	static const struct srnic_uplink_ops ops = { flaky_transmit, flaky_link_up };
+	struct env *e = *state;
+	struct flaky_uplink u = { .nic = e->nic, .up = true, .refuse_at = 2, .down_at = 3 };
+	const uint8_t *dsts[6] = { stranger, stranger, stranger, stranger, stranger, stranger };
+
+	switch_up(e);
+	assert_int_equal(srnic_uplink_attach(e->nic, &ops, &u), 0);
+	post_batch(e, 0, 3, dsts, 0x50);	/* sent, refused, sent */
+	assert_int_equal(u.calls, 3);
+	post_batch(e, 3, 3, dsts, 0x53);	/* link down: none reach it */
+	assert_int_equal(u.calls, 3);
+	u.up = true;
+	u.down_at = 5;
+	srnic_uplink_link_changed(e->nic);
+	post_batch(e, 6, 6, dsts, 0x56);	/* 2 sent, the link goes, 4 dropped */
+	assert_int_equal(u.calls, 5);
+	assert_memory_equal(u.fill, ((const uint8_t[]){ 0x50, 0x51, 0x52, 0x56, 0x57 }), 5);
+	for (unsigned i = 0; i < 12; i++)
+		assert_int_equal(desc(e, 1, TXR, i)->status, SRNIC_DESC_S_DONE);
+	assert_int_equal(r(e, 0, SRNIC_REG_SW_UPLINK_TX), 4);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_DROP_LINK_DOWN), 1 + 3 + 4);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_TX_FRAMES), 12);
+	assert_int_equal(r(e, 0, SRNIC_REG_SW_DROP_LINK_DOWN), 8);
+	srnic_uplink_detach(e->nic);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,6 +916,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_disabled_pf_plain_nic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dcache_follows_switch_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dcache_switch_change_inside_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uplink_batch_link_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

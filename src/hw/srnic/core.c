@@ -325,6 +325,58 @@ hairpin_burst(struct srnic_desc *tx, struct srnic_desc *rx, unsigned n,
 }
 
 /*
+ * The uplink's counterpart of hairpin_burst(): up to n contiguous TX
+ * descriptors from tx, while each is a good descriptor for a plain frame to
+ * mac (cached as "the uplink") with its buffer inside f's TX window, handed
+ * to the backend. The caller checked the link once for the burst; a link
+ * or switch change from inside transmit (srnic_uplink_link_changed() bumps
+ * the generation) ends it after that frame. A frame the backend refuses is
+ * a link-down drop, as in srnic__uplink_tx(). Returns how many descriptors
+ * it completed; the first one that is anything else is left for the
+ * caller's general path.
+ */
+static unsigned uplink_burst(struct srnic_fn *f, struct srnic_desc *tx, unsigned n, uint64_t mac,
+			     uint64_t gen, uint32_t *bytes)
+{
+	struct srnic *nic = f->nic;
+	const struct pcie_dma_window *win = f->dma;
+	const struct srnic_uplink_ops *ops = nic->uplink;
+	void *ctx = nic->uplink_ctx;
+	uint32_t sum = 0, sent = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t addr = tx[i].addr, size = win->size, key;
+		uint32_t len = tx[i].len;
+		uint16_t type;
+		const uint8_t *buf;
+
+		if (tx[i].flags != SRNIC_DESC_F_EOP ||
+		    len - SRNIC_FRAME_MIN > SRNIC_FRAME_MAX - SRNIC_FRAME_MIN || !win->base || len > size ||
+		    addr > size - len)
+			break;
+		buf = win->base + addr;
+		memcpy(&key, buf, sizeof(key));		/* len >= 14 */
+		memcpy(&type, buf + 12, sizeof(type));
+		if ((key & MAC_MASK) != mac || type == ETH_VLAN_LE16)
+			break;
+		if (likely(!ops->transmit(ctx, buf, len)))
+			sent++;
+		else
+			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
+		tx[i].status = SRNIC_DESC_S_DONE;
+		sum += len;
+		if (unlikely(nic->gen != gen)) {
+			i++;
+			break;
+		}
+	}
+	nic->sw_uplink_tx += sent;
+	*bytes += sum;
+	return i;
+}
+
+/*
  * Process TX descriptors head..tail-1 of f's queue qi (one doorbell: the
  * batch). Runs of plain unicast frames to the same vPort go through
  * hairpin_burst(); every other frame takes the general path one at a time,
@@ -468,9 +520,25 @@ classify:
 				srnic__rx_deliver(nic, (unsigned)dst, buf, len);
 				goto complete;
 			}
+			/* Unknown unicast: the uplink, in a burst if the link is
+			 * up (one link_up call for the burst). */
 			if (run_end(&run) && gen != nic->gen)
 				goto classify;
-			srnic__uplink_tx(nic, f, buf, len);	/* unknown unicast */
+			if (srnic__uplink_up(nic) && gen == nic->gen) {
+				uint32_t n = (tail - head) & mask, k, b = 0;
+
+				if (n > mask + 1 - head)
+					n = mask + 1 - head;
+				k = uplink_burst(f, d, n, key, gen, &b);
+				if (k) {
+					head = (head + k) & mask;
+					done += k;
+					sent += k;
+					bytes += b;
+					continue;
+				}
+			}
+			srnic__uplink_tx(nic, f, buf, len);
 			goto complete;
 		}
 		/* Anything but plain unicast keeps its place in the order. */

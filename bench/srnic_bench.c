@@ -296,11 +296,20 @@ int main(void)
 
 	lab_up(&l);
 	if (getenv("SRNIC_BENCH_FRAMES")) {
+		/* SRNIC_BENCH_SIZE=bytes (64), SRNIC_BENCH_PATH=vf|uplink (vf) */
+		const char *sz = getenv("SRNIC_BENCH_SIZE"), *path = getenv("SRNIC_BENCH_PATH");
+		unsigned len = sz ? (unsigned)strtoul(sz, NULL, 0) : 64;
+		bool uplink = path && !strcmp(path, "uplink");
+
+		if (len < 14 || len > SLOT) {
+			fprintf(stderr, "srnic_bench: SRNIC_BENCH_SIZE must be 14..%u\n", SLOT);
+			return 1;
+		}
 		count_frames = strtoull(getenv("SRNIC_BENCH_FRAMES"), NULL, 0);
-		printf("count mode: %llu frames of 64 B, raw then srnic VF -> VF\n",
-		       (unsigned long long)count_frames);
-		run_raw(&raw, 64);
-		run_srnic(&l, 64, l.mac[2], true);
+		printf("count mode: %llu frames of %u B, raw then srnic VF -> %s\n",
+		       (unsigned long long)count_frames, len, uplink ? "uplink" : "VF");
+		run_raw(&raw, len);
+		run_srnic(&l, len, uplink ? stranger : l.mac[2], !uplink);
 		lab_down(&l);
 		free(raw.mem);
 		return 0;

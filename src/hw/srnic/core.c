@@ -749,16 +749,23 @@ int srnic__fn_write(struct srnic_fn *f, uint32_t off, uint32_t val)
 
 /* ---- device entry points ---- */
 
-struct pcie_function *srnic_function(struct srnic *nic, unsigned fn)
+/* srnic_function() for the entry points below, inline (an exported function
+ * of a -fPIC library is not): every doorbell goes through it. */
+static inline struct pcie_function *fn_pci(struct srnic *nic, unsigned fn)
 {
 	if (!nic || fn >= SRNIC_NFUNCS)
 		return NULL;
 	return nic->fns[fn].pci;
 }
 
+struct pcie_function *srnic_function(struct srnic *nic, unsigned fn)
+{
+	return fn_pci(nic, fn);
+}
+
 int srnic_mmio_read32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t *val)
 {
-	struct pcie_function *pci = srnic_function(nic, fn);
+	struct pcie_function *pci = fn_pci(nic, fn);
 
 	if (!pci) {
 		*val = 0xffffffffu;
@@ -769,7 +776,7 @@ int srnic_mmio_read32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off
 
 int srnic_mmio_write32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t val)
 {
-	struct pcie_function *pci = srnic_function(nic, fn);
+	struct pcie_function *pci = fn_pci(nic, fn);
 
 	if (!pci)
 		return -ENODEV;

@@ -89,7 +89,7 @@ static ULONG MPVfConfigRead(_In_ PMP_ADAPTER Adapter, USHORT VFId, ULONG Offset,
 	UCHAR b[4] = { 0 };
 	ULONG v = 0;
 
-	if (NdisMGetVirtualFunctionBusData(Adapter->AdapterHandle, VFId, b, Offset, Length) != Length)
+	if (NICGetVfBusData(Adapter, VFId, b, Offset, Length) != Length)
 		return 0xffffffffu;
 	for (ULONG i = 0; i < Length; i++)
 		v |= (ULONG)b[i] << (8 * i);
@@ -102,7 +102,7 @@ static BOOLEAN MPVfConfigWrite(_In_ PMP_ADAPTER Adapter, USHORT VFId, ULONG Offs
 
 	for (ULONG i = 0; i < Length; i++)
 		b[i] = (UCHAR)(Value >> (8 * i));
-	return NdisMSetVirtualFunctionBusData(Adapter->AdapterHandle, VFId, b, Offset, Length) == Length;
+	return NICSetVfBusData(Adapter, VFId, b, Offset, Length) == Length;
 }
 
 /* Offset of a capability in the VF's list, 0 if absent. */
@@ -228,7 +228,7 @@ static NDIS_STATUS MPReadVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 				 p.Offset, PCI_CFG_SPACE);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
-	n = NdisMGetVirtualFunctionBusData(Adapter->AdapterHandle, p.VFId, Buf + p.BufferOffset, p.Offset, p.Length);
+	n = NICGetVfBusData(Adapter, p.VFId, Buf + p.BufferOffset, p.Offset, p.Length);
 	if (n != p.Length) {
 		TraceEvents(TRACE_LEVEL_ERROR, TRACE_SRIOV, "VF %u: config read 0x%x+%u returned %u bytes", p.VFId, p.Offset,
 			    p.Length, n);
@@ -268,7 +268,7 @@ static NDIS_STATUS MPWriteVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: Initiate FLR in a config write dropped (use RESET_VF)",
 			    p.VFId);
 	}
-	n = NdisMSetVirtualFunctionBusData(Adapter->AdapterHandle, p.VFId, Data, p.Offset, p.Length);
+	n = NICSetVfBusData(Adapter, p.VFId, Data, p.Offset, p.Length);
 	if (n != p.Length) {
 		TraceEvents(TRACE_LEVEL_ERROR, TRACE_SRIOV, "VF %u: config write 0x%x+%u wrote %u bytes", p.VFId, p.Offset,
 			    p.Length, n);
@@ -465,7 +465,7 @@ static NDIS_STATUS MPProbedBars(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQU
 		return NDIS_STATUS_NOT_SUPPORTED;
 	if (MPOidOutLength(Request) < MP_PROBED_BARS_SIZE)
 		return MPOidTooShort(Request, MP_PROBED_BARS_SIZE);
-	if (NdisMQueryProbedBars(Adapter->AdapterHandle, bars) != NDIS_STATUS_SUCCESS)
+	if (NICQueryProbedBars(Adapter, bars) != NDIS_STATUS_SUCCESS)
 		return NDIS_STATUS_FAILURE;
 	NdisZeroMemory(&info, sizeof(info));
 	info.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
@@ -509,7 +509,7 @@ static NDIS_STATUS MPBarResources(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_RE
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, fixed + desc, &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "BAR_RESOURCES")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	if (p.BarIndex >= PCI_TYPE0_ADDRESSES || NdisMQueryProbedBars(Adapter->AdapterHandle, bars) != NDIS_STATUS_SUCCESS)
+	if (p.BarIndex >= PCI_TYPE0_ADDRESSES || NICQueryProbedBars(Adapter, bars) != NDIS_STATUS_SUCCESS)
 		return NDIS_STATUS_INVALID_PARAMETER;
 	/* An implemented memory BAR, and not the upper half of a 64-bit one. */
 	if (!MPIsVfMemoryBar(bars, p.BarIndex)) {

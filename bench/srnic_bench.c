@@ -12,6 +12,7 @@
  * median of the per-pair ratios with min and max.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +97,22 @@ struct raw {
 	struct raw_desc rxring[RING];
 	uint32_t head, tail, rxhead;
 };
+
+/*
+ * Give the baseline's TX frames an Ethernet header, as run_srnic() gives
+ * VF1's. Besides making the frames alike, this materialises the pages:
+ * never-written calloc memory reads from the kernel's shared zero page, so
+ * every "frame" would come from one cached 4 KiB page instead of 512 KiB of
+ * buffers.
+ */
+static void raw_init(struct raw *r)
+{
+	static const uint8_t hdr[14] = { 0x02, 0x1a, 0xb4, 0x03, 0x12, 0x02,
+					 0x02, 0x1a, 0xb4, 0x03, 0x10, 0x01, 0x08, 0x00 };
+
+	for (unsigned i = 0; i < RING; i++)
+		memcpy(r->mem + TXB + SLOT * i, hdr, sizeof(hdr));
+}
 
 static double run_raw(struct raw *r, unsigned len)
 {
@@ -221,10 +238,23 @@ static void lab_down(struct lab *l)
 		free(l->mem[i]);
 }
 
+/* A descriptor as a driver posts it, whole: the address, then len, flags,
+ * status 0 and vport 0 as one little-endian quadword -- two stores, as the
+ * raw baseline writes its descriptors in one. */
+static inline void desc_post(struct srnic_desc *d, uint64_t addr, uint16_t len, uint16_t flags)
+{
+	uint64_t w = len | (uint64_t)flags << 16;
+
+	d->addr = addr;
+	memcpy((uint8_t *)d + offsetof(struct srnic_desc, len), &w, sizeof(w));
+}
+
 /* VF1 sends batches to dst; VF2 (if the receiver) reposts its buffers. */
 static double run_srnic(struct lab *l, unsigned len, const uint8_t *dst, bool to_vf2)
 {
 	uint8_t *m1 = l->mem[1], *m2 = l->mem[2];
+	struct srnic_desc *txr = (struct srnic_desc *)(m1 + TXR), *rxr = (struct srnic_desc *)(m2 + RXR + 0x1000);
+	uint32_t tx_tail = l->tx_tail, rx_tail = l->rx_tail;
 	uint64_t frames = 0, rx0 = rdr(l, 2, SRNIC_REG_STAT_RX_FRAMES), drops0 = rdr(l, 0, SRNIC_REG_SW_DROP_RING_FULL);
 	double t0, t;
 
@@ -239,30 +269,27 @@ static double run_srnic(struct lab *l, unsigned len, const uint8_t *dst, bool to
 	do {
 		for (unsigned k = 0; k < 64; k++) {
 			for (unsigned i = 0; i < BATCH; i++) {
-				unsigned s = (l->tx_tail + i) % RING;
-				struct srnic_desc *d = (struct srnic_desc *)(m1 + TXR + 16 * s);
-				d->addr = TXB + SLOT * s;
-				d->len = (uint16_t)len;
-				d->flags = SRNIC_DESC_F_EOP;
-				d->status = 0;
+				unsigned s = (tx_tail + i) % RING;
+				desc_post(&txr[s], TXB + SLOT * s, (uint16_t)len, SRNIC_DESC_F_EOP);
 			}
-			l->tx_tail = (l->tx_tail + BATCH) % RING;
+			tx_tail = (tx_tail + BATCH) % RING;
 			/* One doorbell per batch. */
-			srnic_mmio_write32(l->nic, 1, SRNIC_BAR_REGS, SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL), l->tx_tail);
+			srnic_mmio_write32(l->nic, 1, SRNIC_BAR_REGS, SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL), tx_tail);
 			if (to_vf2) {
+				/* VF2's driver reposts the buffers it consumed. */
 				for (unsigned i = 0; i < BATCH; i++) {
-					unsigned s = (l->rx_tail + i) % RING;
-					struct srnic_desc *d = (struct srnic_desc *)(m2 + RXR + 0x1000 + 16 * s);
-					d->len = SLOT;
-					d->status = 0;
+					unsigned s = (rx_tail + i) % RING;
+					desc_post(&rxr[s], RXB + SLOT * s, SLOT, 0);
 				}
-				l->rx_tail = (l->rx_tail + BATCH) % RING;
-				srnic_mmio_write32(l->nic, 2, SRNIC_BAR_REGS, SRNIC_REG_QP(0, SRNIC_QP_RX_TAIL), l->rx_tail);
+				rx_tail = (rx_tail + BATCH) % RING;
+				srnic_mmio_write32(l->nic, 2, SRNIC_BAR_REGS, SRNIC_REG_QP(0, SRNIC_QP_RX_TAIL), rx_tail);
 			}
 			frames += BATCH;
 		}
 		t = now_ns() - t0;
 	} while (!run_done(frames, t));
+	l->tx_tail = tx_tail;
+	l->rx_tail = rx_tail;
 	if (to_vf2 && (uint64_t)(rdr(l, 2, SRNIC_REG_STAT_RX_FRAMES) - rx0) != (uint32_t)frames)
 		fprintf(stderr, "srnic_bench: VF2 received %u of %llu frames (ring-full drops %u)\n",
 			(unsigned)(rdr(l, 2, SRNIC_REG_STAT_RX_FRAMES) - rx0), (unsigned long long)frames,
@@ -283,13 +310,27 @@ int main(void)
 	struct raw raw = { .mem = calloc(1, MEMSZ) };
 	struct lab l = { 0 };
 
+	if (!raw.mem) {
+		fprintf(stderr, "srnic_bench: out of memory\n");
+		return 1;
+	}
+	raw_init(&raw);
 	lab_up(&l);
 	if (getenv("SRNIC_BENCH_FRAMES")) {
+		/* SRNIC_BENCH_SIZE=bytes (64), SRNIC_BENCH_PATH=vf|uplink (vf) */
+		const char *sz = getenv("SRNIC_BENCH_SIZE"), *path = getenv("SRNIC_BENCH_PATH");
+		unsigned len = sz ? (unsigned)strtoul(sz, NULL, 0) : 64;
+		bool uplink = path && !strcmp(path, "uplink");
+
+		if (len < 14 || len > SLOT) {
+			fprintf(stderr, "srnic_bench: SRNIC_BENCH_SIZE must be 14..%u\n", SLOT);
+			return 1;
+		}
 		count_frames = strtoull(getenv("SRNIC_BENCH_FRAMES"), NULL, 0);
-		printf("count mode: %llu frames of 64 B, raw then srnic VF -> VF\n",
-		       (unsigned long long)count_frames);
-		run_raw(&raw, 64);
-		run_srnic(&l, 64, l.mac[2], true);
+		printf("count mode: %llu frames of %u B, raw then srnic VF -> %s\n",
+		       (unsigned long long)count_frames, len, uplink ? "uplink" : "VF");
+		run_raw(&raw, len);
+		run_srnic(&l, len, uplink ? stranger : l.mac[2], !uplink);
 		lab_down(&l);
 		free(raw.mem);
 		return 0;

@@ -112,6 +112,8 @@ static NDIS_STATUS MPSetRegistrationAttributes(_In_ PMP_ADAPTER Adapter)
 	ra.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
 	ra.MiniportAdapterContext = Adapter;
 	ra.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_HARDWARE_DEVICE | NDIS_MINIPORT_ATTRIBUTES_BUS_MASTER;
+	if (Adapter->OverVbd)
+		ra.AttributeFlags |= NDIS_MINIPORT_ATTRIBUTES_NDIS_WDM;	/* on srnic_vbd's child (spec 6.4) */
 	ra.InterfaceType = NdisInterfacePci;
 	return NdisMSetMiniportAttributes(Adapter->AdapterHandle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&ra);
 }
@@ -268,6 +270,7 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	Adapter->State = MpAdapterHalted;
 	(void)MPSetAdapterState(Adapter, MpAdapterInitializing);
 
+	MPVbdInitialize(Adapter);	/* on the PCI PDO, or over srnic_vbd? */
 	Status = MPSetRegistrationAttributes(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_free;
@@ -328,6 +331,7 @@ fail_hw:
 	HWRelease(Adapter);
 fail_free:
 	TraceEvents(TRACE_LEVEL_ERROR, TRACE_INIT, "MiniportInitializeEx fails with 0x%x", (unsigned)Status);
+	MPVbdRelease(Adapter);
 	(void)MPSetAdapterState(Adapter, MpAdapterHalted);
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
 	return Status;
@@ -345,6 +349,7 @@ static VOID MPHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 		MPNicSwitchTeardown(Adapter);
 	MPDatapathRelease(Adapter);
 	HWRelease(Adapter);
+	MPVbdRelease(Adapter);
 	(void)MPSetAdapterState(Adapter, MpAdapterHalted);
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
 }

@@ -117,10 +117,10 @@ static NDIS_STATUS MPCreateSwitch(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID
 		return NDIS_STATUS_FAILURE;
 	/* Dynamic creation: VFs appear now (spec 2.3 step 4). */
 	if (p.NumVFs) {
-		Status = NdisMEnableVirtualization(Adapter->AdapterHandle, (USHORT)p.NumVFs, FALSE, FALSE, TRUE);
+		Status = NICEnableVirtualization(Adapter, (USHORT)p.NumVFs, TRUE);
 		if (Status != NDIS_STATUS_SUCCESS) {
 			TraceEvents(TRACE_LEVEL_ERROR, TRACE_NICSWITCH,
-				    "NdisMEnableVirtualization(%u) failed with 0x%x: the platform gave no VFs", p.NumVFs,
+				    "EnableVirtualization(%u) failed with 0x%x: the platform gave no VFs", p.NumVFs,
 				    (unsigned)Status);
 			(void)HWSetSwitchEnable(Adapter, FALSE);
 			return Status;
@@ -207,9 +207,9 @@ VOID MPNicSwitchTeardown(_Inout_ PMP_ADAPTER Adapter)
 	/* The default vPort gets all PF queue pairs back, as at reset. */
 	(void)HWProgramVPort(Adapter, NDIS_DEFAULT_VPORT_ID, 0, 0, Adapter->NumQueuePairs);
 	if (Adapter->VirtualizationEnabled) {
-		Status = NdisMEnableVirtualization(Adapter->AdapterHandle, 0, FALSE, FALSE, FALSE);
+		Status = NICEnableVirtualization(Adapter, 0, FALSE);
 		if (Status != NDIS_STATUS_SUCCESS)
-			TraceEvents(TRACE_LEVEL_ERROR, TRACE_NICSWITCH, "NdisMEnableVirtualization(0, FALSE) failed with 0x%x",
+			TraceEvents(TRACE_LEVEL_ERROR, TRACE_NICSWITCH, "EnableVirtualization(0, FALSE) failed with 0x%x",
 				    (unsigned)Status);
 		Adapter->VirtualizationEnabled = FALSE;
 	}
@@ -261,8 +261,8 @@ static NDIS_STATUS MPAllocateVf(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_R
 		return NDIS_STATUS_FAILURE;
 	}
 	/* The RID the IOMMU will remap with (spec 2.6 step 4). */
-	NdisMGetVirtualFunctionLocation(Adapter->AdapterHandle, Vf->VFId, &seg, &bus, &fn);
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
+	NICGetVfLocation(Adapter, Vf->VFId, &seg, &bus, &fn);
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
 	NdisZeroMemory(&Vf->Info, sizeof(Vf->Info));
 	Vf->RequestorId = NDIS_MAKE_RID(seg, bus, fn);
 	Vf->VPortId = 0;
@@ -310,7 +310,7 @@ static NDIS_STATUS MPFreeVf(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUE
 	if (Vf->VPortId)
 		return MPRefuse("FREE_VF", "a vPort is still attached to the VF");
 	(void)HWResetVfState(Adapter, Vf->VFId);
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
 	(void)MPSetVfState(Adapter, Vf, MpVfDisabled);
 	MPOidSetBytesRead(Request, fixed);
 	return NDIS_STATUS_SUCCESS;

@@ -89,7 +89,7 @@ static ULONG MPVfConfigRead(_In_ PMP_ADAPTER Adapter, USHORT VFId, ULONG Offset,
 	UCHAR b[4] = { 0 };
 	ULONG v = 0;
 
-	if (NdisMGetVirtualFunctionBusData(Adapter->AdapterHandle, VFId, b, Offset, Length) != Length)
+	if (NICGetVfBusData(Adapter, VFId, b, Offset, Length) != Length)
 		return 0xffffffffu;
 	for (ULONG i = 0; i < Length; i++)
 		v |= (ULONG)b[i] << (8 * i);
@@ -102,7 +102,7 @@ static BOOLEAN MPVfConfigWrite(_In_ PMP_ADAPTER Adapter, USHORT VFId, ULONG Offs
 
 	for (ULONG i = 0; i < Length; i++)
 		b[i] = (UCHAR)(Value >> (8 * i));
-	return NdisMSetVirtualFunctionBusData(Adapter->AdapterHandle, VFId, b, Offset, Length) == Length;
+	return NICSetVfBusData(Adapter, VFId, b, Offset, Length) == Length;
 }
 
 /* Offset of a capability in the VF's list, 0 if absent. */
@@ -122,15 +122,18 @@ static ULONG MPVfFindCap(_In_ PMP_ADAPTER Adapter, USHORT VFId, UCHAR CapId)
 
 /* ---- config block 0 ------------------------------------------------------------------------ */
 /*
- * Block 0 says what the NIC switch does for the VF: the MAC and VLAN of the
- * first filter on its vPort (the ALLOCATE_VF MAC until a filter is there),
- * the MTU, and link up while it has a vPort and the uplink is up. Whenever
- * that changes -- a vPort created or deleted, a filter set, moved or cleared
- * on its vPort -- the VF is told with NdisMInvalidateConfigBlock(bit 0).
+ * Block 0 (struct srnic_cfgblock_vf_info) says what the NIC switch does for
+ * the VF: the MAC and VLAN of the first filter on its vPort (the
+ * ALLOCATE_VF MAC until a filter is there), the MTU, the uplink's speed,
+ * and link up while it has a vPort and the uplink is up. Whenever that
+ * changes -- a vPort created or deleted, a filter set, moved or cleared on
+ * its vPort, the uplink's link -- the generation is bumped and the VF is
+ * told with NdisMInvalidateConfigBlock(bit 0).
  */
 VOID MPVfRefreshInfo(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, BOOLEAN Invalidate)
 {
-	struct srnic_vf_block_info n;
+	static const UCHAR zero[6] = { 0 };
+	struct srnic_cfgblock_vf_info n;
 	const UCHAR *mac = Vf->MacAddress;
 	USHORT vlan = 0;
 
@@ -142,25 +145,29 @@ VOID MPVfRefreshInfo(_Inout_ PMP_ADAPTER Adapter, _Inout_ PMP_VF Vf, BOOLEAN Inv
 				vlan = Adapter->Filter[i].VlanId;
 				break;
 			}
-	n.version = SRNIC_VF_INFO_VERSION_1;
-	n.size = sizeof(n);
+	n.magic = SRNIC_CFGBLOCK_MAGIC;
+	n.version = SRNIC_CFGBLOCK_VERSION_1;
+	n.length = sizeof(n);
+	n.generation = Vf->Info.generation;
+	n.flags = (NdisEqualMemory(mac, zero, 6) ? 0 : SRNIC_VFINFO_F_MAC_VALID) | (vlan ? SRNIC_VFINFO_F_VLAN : 0) |
+		  (Vf->VPortId && HWUplinkUp(Adapter) ? SRNIC_VFINFO_F_LINK_UP : 0);
 	NdisMoveMemory(n.mac, mac, 6);
 	n.vlan_id = vlan;
-	n.mtu = MP_MTU;
-	n.flags = (Vf->VPortId && HWUplinkUp(Adapter) ? SRNIC_VF_INFO_LINK_UP : 0) | (vlan ? SRNIC_VF_INFO_VLAN_TAGGED : 0);
-	n.vf_id = Vf->VFId;
 	n.vport_id = (uint16_t)Vf->VPortId;
-	n.num_queue_pairs = Vf->VPortId ? Adapter->VPort[Vf->VPortId].NumQueuePairs : 0;
+	n.num_queue_pairs = Vf->VPortId ? (uint16_t)Adapter->VPort[Vf->VPortId].NumQueuePairs : 0;
+	n.mtu = MP_MTU;
+	n.link_speed = MP_LINK_SPEED;
 	if (NdisEqualMemory(&n, &Vf->Info, sizeof(n)))
 		return;
+	n.generation++;			/* every change, before the VF is told */
 	Vf->Info = n;
 	if (!Invalidate)
 		return;
 	TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_SRIOV,
-		    "VF %u: block 0 now %02x:%02x:%02x:%02x:%02x:%02x vlan %u link %s vPort %u; invalidating", Vf->VFId,
-		    n.mac[0], n.mac[1], n.mac[2], n.mac[3], n.mac[4], n.mac[5], n.vlan_id,
-		    (n.flags & SRNIC_VF_INFO_LINK_UP) ? "up" : "down", n.vport_id);
-	NdisMInvalidateConfigBlock(Adapter->AdapterHandle, Vf->VFId, 1ull << SRNIC_VF_BLOCK_INFO);
+		    "VF %u: block 0 generation %u: %02x:%02x:%02x:%02x:%02x:%02x vlan %u link %s vPort %u; invalidating",
+		    Vf->VFId, n.generation, n.mac[0], n.mac[1], n.mac[2], n.mac[3], n.mac[4], n.mac[5], n.vlan_id,
+		    (n.flags & SRNIC_VFINFO_F_LINK_UP) ? "up" : "down", n.vport_id);
+	NdisMInvalidateConfigBlock(Adapter->AdapterHandle, Vf->VFId, 1ull << SRNIC_CFGBLOCK_VF_INFO);
 }
 
 /* ---- common prologue ---------------------------------------------------------------------- */
@@ -221,7 +228,7 @@ static NDIS_STATUS MPReadVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 				 p.Offset, PCI_CFG_SPACE);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
-	n = NdisMGetVirtualFunctionBusData(Adapter->AdapterHandle, p.VFId, Buf + p.BufferOffset, p.Offset, p.Length);
+	n = NICGetVfBusData(Adapter, p.VFId, Buf + p.BufferOffset, p.Offset, p.Length);
 	if (n != p.Length) {
 		TraceEvents(TRACE_LEVEL_ERROR, TRACE_SRIOV, "VF %u: config read 0x%x+%u returned %u bytes", p.VFId, p.Offset,
 			    p.Length, n);
@@ -261,7 +268,7 @@ static NDIS_STATUS MPWriteVfConfigSpace(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: Initiate FLR in a config write dropped (use RESET_VF)",
 			    p.VFId);
 	}
-	n = NdisMSetVirtualFunctionBusData(Adapter->AdapterHandle, p.VFId, Data, p.Offset, p.Length);
+	n = NICSetVfBusData(Adapter, p.VFId, Data, p.Offset, p.Length);
 	if (n != p.Length) {
 		TraceEvents(TRACE_LEVEL_ERROR, TRACE_SRIOV, "VF %u: config write 0x%x+%u wrote %u bytes", p.VFId, p.Offset,
 			    p.Length, n);
@@ -276,28 +283,28 @@ static NDIS_STATUS MPReadVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_O
 {
 	NDIS_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS p;
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1;
-	UCHAR Block[SRNIC_VF_BLOCK_MAX];
+	UCHAR Block[SRNIC_CFGBLOCK_MAX];
 	NDIS_STATUS Status;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "READ_VF_CONFIG_BLOCK")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	if (p.BlockId >= SRNIC_VF_BLOCK_COUNT) {
+	if (p.BlockId != SRNIC_CFGBLOCK_VF_INFO && p.BlockId != SRNIC_CFGBLOCK_VF_REPORT) {
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: no config block %u", p.VFId, p.BlockId);
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
-	Status = MPCheckDataArea(Request, fixed, MPOidOutLength(Request), p.BufferOffset, p.Length, SRNIC_VF_BLOCK_MAX,
+	Status = MPCheckDataArea(Request, fixed, MPOidOutLength(Request), p.BufferOffset, p.Length, SRNIC_CFGBLOCK_MAX,
 				 0, 0);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
 	NdisZeroMemory(Block, sizeof(Block));
-	if (p.BlockId == SRNIC_VF_BLOCK_INFO) {
+	if (p.BlockId == SRNIC_CFGBLOCK_VF_INFO) {
 		/* The VF reads it now: bring it up to date without another invalidation. */
 		MPVfRefreshInfo(Adapter, Vf, FALSE);
 		NdisMoveMemory(Block, &Vf->Info, sizeof(Vf->Info));
 	} else {
-		NdisMoveMemory(Block, Vf->DriverBlock, sizeof(Block));
+		NdisMoveMemory(Block, Vf->ReportBlock, sizeof(Block));
 	}
 	NdisMoveMemory((PUCHAR)MPOidBuffer(Request) + p.BufferOffset, Block, p.Length);
 	MPOidSetBytesRead(Request, MPOidInLength(Request));
@@ -309,33 +316,38 @@ static NDIS_STATUS MPWriteVfConfigBlock(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_
 {
 	NDIS_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS p;
 	const ULONG fixed = NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1;
-	struct srnic_vf_block_driver d;
+	struct srnic_cfgblock_vf_report r;
 	NDIS_STATUS Status;
 	PMP_VF Vf;
 
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, sizeof(p), &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "WRITE_VF_CONFIG_BLOCK")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	if (p.BlockId != SRNIC_VF_BLOCK_DRIVER) {
+	if (p.BlockId != SRNIC_CFGBLOCK_VF_REPORT) {
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "VF %u: config block %u is %s", p.VFId, p.BlockId,
-			    p.BlockId == SRNIC_VF_BLOCK_INFO ? "read-only" : "unknown");
+			    p.BlockId == SRNIC_CFGBLOCK_VF_INFO ? "read-only" : "unknown");
 		return NDIS_STATUS_INVALID_PARAMETER;
 	}
-	Status = MPCheckDataArea(Request, fixed, MPOidInLength(Request), p.BufferOffset, p.Length, SRNIC_VF_BLOCK_MAX,
+	Status = MPCheckDataArea(Request, fixed, MPOidInLength(Request), p.BufferOffset, p.Length, SRNIC_CFGBLOCK_MAX,
 				 0, 0);
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
-	NdisMoveMemory(Vf->DriverBlock, (PUCHAR)MPOidBuffer(Request) + p.BufferOffset, p.Length);
-	NdisMoveMemory(&d, Vf->DriverBlock, sizeof(d));
-	if (p.Length >= sizeof(d) && d.version == SRNIC_VF_DRIVER_VERSION_1) {
-		if (d.state == SRNIC_VF_DRIVER_STATE_UP && Vf->State == MpVfAssigned)
+	/* Stored as written (read back by OID_SRIOV_READ_VF_CONFIG_BLOCK); an srnic report also moves the state. */
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
+	NdisMoveMemory(Vf->ReportBlock, (PUCHAR)MPOidBuffer(Request) + p.BufferOffset, p.Length);
+	NdisMoveMemory(&r, Vf->ReportBlock, sizeof(r));
+	if (srnic_cfgblock_vf_report_valid(&r, p.Length)) {
+		BOOLEAN Running = (r.flags & SRNIC_VFREPORT_F_RUNNING) != 0;
+
+		if (Running && Vf->State == MpVfAssigned)
 			(void)MPSetVfState(Adapter, Vf, MpVfActive);
-		else if (d.state == SRNIC_VF_DRIVER_STATE_DOWN && Vf->State == MpVfActive)
+		else if (!Running && Vf->State == MpVfActive)
 			(void)MPSetVfState(Adapter, Vf, MpVfAssigned);
 		else
-			TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_SRIOV, "VF %u: driver reports state %u while %s", p.VFId,
-				    d.state, MPVfStateName(Vf->State));
+			TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_SRIOV,
+				    "VF %u: driver reports %s (generation %u seen, block 0 at %u) while %s", p.VFId,
+				    Running ? "running" : "stopped", r.generation_seen, Vf->Info.generation,
+				    MPVfStateName(Vf->State));
 	}
 	MPOidSetBytesRead(Request, p.BufferOffset + p.Length);
 	return NDIS_STATUS_SUCCESS;
@@ -365,7 +377,7 @@ static NDIS_STATUS MPResetVf(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST
 	ctl = MPVfConfigRead(Adapter, p.VFId, exp + PCI_EXP_DEVCTL, 2);
 	ok = ctl != 0xffffffffu && MPVfConfigWrite(Adapter, p.VFId, exp + PCI_EXP_DEVCTL, 2, ctl | PCI_EXP_DEVCTL_BCR_FLR);
 	/* The VF driver is gone; it starts over in D0 (spec 2.15). */
-	NdisZeroMemory(Vf->DriverBlock, sizeof(Vf->DriverBlock));
+	NdisZeroMemory(Vf->ReportBlock, sizeof(Vf->ReportBlock));
 	Vf->PowerState = NdisDeviceStateD0;
 	Vf->WakeEnable = FALSE;
 	(void)MPSetVfState(Adapter, Vf, Vf->StateBeforeReset);
@@ -453,7 +465,7 @@ static NDIS_STATUS MPProbedBars(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQU
 		return NDIS_STATUS_NOT_SUPPORTED;
 	if (MPOidOutLength(Request) < MP_PROBED_BARS_SIZE)
 		return MPOidTooShort(Request, MP_PROBED_BARS_SIZE);
-	if (NdisMQueryProbedBars(Adapter->AdapterHandle, bars) != NDIS_STATUS_SUCCESS)
+	if (NICQueryProbedBars(Adapter, bars) != NDIS_STATUS_SUCCESS)
 		return NDIS_STATUS_FAILURE;
 	NdisZeroMemory(&info, sizeof(info));
 	info.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
@@ -497,7 +509,7 @@ static NDIS_STATUS MPBarResources(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_RE
 	if ((Status = MPSriovFixed(Adapter, Request, fixed, fixed + desc, &p)) != NDIS_STATUS_SUCCESS ||
 	    (Status = MPVfOf(Adapter, p.VFId, &Vf, "BAR_RESOURCES")) != NDIS_STATUS_SUCCESS)
 		return Status;
-	if (p.BarIndex >= PCI_TYPE0_ADDRESSES || NdisMQueryProbedBars(Adapter->AdapterHandle, bars) != NDIS_STATUS_SUCCESS)
+	if (p.BarIndex >= PCI_TYPE0_ADDRESSES || NICQueryProbedBars(Adapter, bars) != NDIS_STATUS_SUCCESS)
 		return NDIS_STATUS_INVALID_PARAMETER;
 	/* An implemented memory BAR, and not the upper half of a 64-bit one. */
 	if (!MPIsVfMemoryBar(bars, p.BarIndex)) {

@@ -8,7 +8,8 @@
  * vPort, VF allocation and receive-filter OIDs), mp_parse.c (pure checks of
  * variable-length OID buffers, fuzzed), mp_state.c (the adapter and VF
  * state tables), mp_hw.c (HW* register access),
- * mp_datapath.c (send/receive on the default vPort). This header is the
+ * mp_datapath.c (send/receive on the default vPort), mp_vbd.c (PCI
+ * virtualization through NDIS, or through srnic_vbd in the parent). This header is the
  * adapter context they share and their cross-file entry points.
  *
  * Spec: ndis-sriov-spec.md 2.1-2.10, 2.13, 2.15-2.18, 3, 5, 6.4; the driver
@@ -19,7 +20,9 @@
 
 #include <ndis/ndis.h>
 #include <wire/srnic_regs.h>
-#include <wire/srnic_vf_block.h>
+#include <wire/srnic_cfgblock.h>
+
+#include "srnic_vbd_if.h"
 
 #include "trace.h"
 
@@ -84,8 +87,8 @@ typedef struct _MP_VF {
 	ULONG VPortId;				/* 0 = none */
 	NDIS_DEVICE_POWER_STATE PowerState;
 	BOOLEAN WakeEnable;
-	struct srnic_vf_block_info Info;	/* block 0 as the VF last saw it */
-	UCHAR DriverBlock[SRNIC_VF_BLOCK_MAX];	/* block 1 as the VF wrote it */
+	struct srnic_cfgblock_vf_info Info;	/* block 0 as the VF last saw it */
+	UCHAR ReportBlock[SRNIC_CFGBLOCK_MAX];	/* block 64 as the VF wrote it */
 } MP_VF, *PMP_VF;
 
 typedef struct _MP_VPORT {
@@ -192,6 +195,12 @@ typedef struct _MP_ADAPTER {
 	ULONG MulticastCount;
 
 	MP_DATAPATH Dp;
+
+	/* the device stack (mp_vbd.c): on the PCI PDO, or NDIS-WDM over srnic_vbd */
+	PDEVICE_OBJECT Pdo, Fdo, NextDevice;
+	BOOLEAN OverVbd;
+	SRNIC_VBD_PF_INTERFACE Vbd;
+	ULONG VbdBypass;			/* hidden keyword: the test mutant */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* ---- mp_state.c (pure) ------------------------------------------------------ */
@@ -281,6 +290,15 @@ NDIS_STATUS MPSriovMethod(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Re
 NDIS_STATUS MPNicSwitchSet(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request, _Out_ PBOOLEAN Handled);
 NDIS_STATUS MPNicSwitchMethod(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQUEST Request, _Out_ PBOOLEAN Handled);
 VOID MPNicSwitchTeardown(_Inout_ PMP_ADAPTER Adapter);
+
+/* ---- mp_vbd.c: PCI virtualization, through NDIS or srnic_vbd (spec 6.4) ---------------- */
+VOID MPVbdInitialize(_Inout_ PMP_ADAPTER Adapter);
+VOID MPVbdRelease(_Inout_ PMP_ADAPTER Adapter);
+NDIS_STATUS NICEnableVirtualization(_In_ PMP_ADAPTER Adapter, USHORT NumVFs, BOOLEAN Enable);
+ULONG NICGetVfBusData(_In_ PMP_ADAPTER Adapter, USHORT VFId, PVOID Buffer, ULONG Offset, ULONG Length);
+ULONG NICSetVfBusData(_In_ PMP_ADAPTER Adapter, USHORT VFId, PVOID Buffer, ULONG Offset, ULONG Length);
+VOID NICGetVfLocation(_In_ PMP_ADAPTER Adapter, USHORT VFId, PUSHORT Segment, PUCHAR Bus, PUCHAR Function);
+NDIS_STATUS NICQueryProbedBars(_In_ PMP_ADAPTER Adapter, PULONG BaseRegisterValues);
 
 /* ---- mp_datapath.c -------------------------------------------------------------------- */
 NDIS_STATUS MPDatapathInitialize(_Inout_ PMP_ADAPTER Adapter);

@@ -6,7 +6,9 @@
  * blocks are the VBD's to serve, spec 6.4) and creates the NIC function's
  * child PDO, which it reports in the bus relations; IRP_MN_REMOVE_DEVICE
  * deletes the child (the PnP manager removed its stack first), lets the
- * interface go and detaches.
+ * interface go and detaches. On an srnic PF's PCI PDO in the parent (no
+ * vPCI interface below, GUID_PCI_VIRTUALIZATION_INTERFACE instead) the FDO
+ * takes the host role: the child is the PF's NIC function.
  */
 #include "srnic_vbd.h"
 
@@ -68,8 +70,8 @@ static NTSTATUS VbdSyncCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID C
 	return STATUS_MORE_PROCESSING_REQUIRED;
 }
 
-/* IRP_MN_QUERY_INTERFACE(GUID_VPCI_INTERFACE_STANDARD) to the vPCI PDO, for the VBD itself. */
-static NTSTATUS VbdQueryVpciInterface(PVBD_FDO Fdo)
+/* IRP_MN_QUERY_INTERFACE(Type) to the PDO below, for the VBD itself. */
+static NTSTATUS VbdQueryBusInterface(PVBD_FDO Fdo, const GUID *Type, USHORT Size, PINTERFACE Interface)
 {
 	PIO_STACK_LOCATION Stack;
 	KEVENT Event;
@@ -83,10 +85,10 @@ static NTSTATUS VbdQueryVpciInterface(PVBD_FDO Fdo)
 	Stack = IoGetNextIrpStackLocation(Irp);
 	Stack->MajorFunction = IRP_MJ_PNP;
 	Stack->MinorFunction = IRP_MN_QUERY_INTERFACE;
-	Stack->Parameters.QueryInterface.InterfaceType = &GUID_VPCI_INTERFACE_STANDARD;
-	Stack->Parameters.QueryInterface.Size = sizeof(Fdo->Vpci);
+	Stack->Parameters.QueryInterface.InterfaceType = Type;
+	Stack->Parameters.QueryInterface.Size = Size;
 	Stack->Parameters.QueryInterface.Version = 1;
-	Stack->Parameters.QueryInterface.Interface = (PINTERFACE)&Fdo->Vpci;
+	Stack->Parameters.QueryInterface.Interface = Interface;
 	KeInitializeEvent(&Event, NotificationEvent, FALSE);
 	IoSetCompletionRoutine(Irp, VbdSyncCompletion, &Event, TRUE, TRUE, TRUE);
 	Status = IoCallDriver(Fdo->Lower, Irp);
@@ -95,8 +97,27 @@ static NTSTATUS VbdQueryVpciInterface(PVBD_FDO Fdo)
 		return STATUS_UNSUCCESSFUL;	/* still below us: not ours to free */
 	Status = Irp->IoStatus.Status;
 	IoFreeIrp(Irp);
+	return Status;
+}
+
+static NTSTATUS VbdQueryVpciInterface(PVBD_FDO Fdo)
+{
+	NTSTATUS Status = VbdQueryBusInterface(Fdo, &GUID_VPCI_INTERFACE_STANDARD, sizeof(Fdo->Vpci),
+					       (PINTERFACE)&Fdo->Vpci);
+
 	Fdo->HaveVpci = NT_SUCCESS(Status);
 	return Status;
+}
+
+/* Host role: GUID_PCI_VIRTUALIZATION_INTERFACE from the PF's PCI PDO (spec 6.4, PASSIVE_LEVEL). */
+static NTSTATUS VbdQueryPciVirtInterface(PVBD_FDO Fdo)
+{
+	NTSTATUS Status = VbdQueryBusInterface(Fdo, &GUID_PCI_VIRTUALIZATION_INTERFACE, sizeof(Fdo->PciVirt),
+					       (PINTERFACE)&Fdo->PciVirt);
+
+	Fdo->HavePciVirt = NT_SUCCESS(Status) && Fdo->PciVirt.Size >= sizeof(Fdo->PciVirt) &&
+			   Fdo->PciVirt.EnableVirtualization;
+	return Fdo->HavePciVirt ? STATUS_SUCCESS : Status;
 }
 
 static NTSTATUS VbdFdoStart(PVBD_FDO Fdo, PIRP Irp)
@@ -110,13 +131,19 @@ static NTSTATUS VbdFdoStart(PVBD_FDO Fdo, PIRP Irp)
 		return VbdCompleteIrp(Irp, Status, 0);
 	Fdo->ForwardVpciInterface = VbdReadForwardKeyword(Fdo);
 	Status = VbdQueryVpciInterface(Fdo);
-	if (NT_SUCCESS(Status))
+	Fdo->Role = VbdRoleGuestVf;
+	if (!NT_SUCCESS(Status) && NT_SUCCESS(VbdQueryPciVirtInterface(Fdo))) {
+		/* The parent partition: we drive the PF, for the PF miniport on our child. */
+		Fdo->Role = VbdRoleHostPf;
+		TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_FDO, "GUID_PCI_VIRTUALIZATION_INTERFACE from the PF's PCI PDO: "
+			    "host role, the PF miniport asks us through GUID_SRNIC_VBD_PF_INTERFACE");
+	} else if (NT_SUCCESS(Status))
 		TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_FDO, "GUID_VPCI_INTERFACE_STANDARD from the vPCI PDO: "
 			    "serial number %u; ForwardVpciInterface=%u", Fdo->Vpci.SerialNumber, Fdo->ForwardVpciInterface);
 	else
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_FDO, "the bus below offers no GUID_VPCI_INTERFACE_STANDARD "
 			    "(0x%x): config blocks will fail", (unsigned)Status);
-	if (!Fdo->ForwardVpciInterface)
+	if (!Fdo->ForwardVpciInterface && Fdo->Role == VbdRoleGuestVf)
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_FDO, "ForwardVpciInterface=0: GUID_VPCI_INTERFACE_STANDARD and "
 			    "IOCTL_VPCI_* from the NIC function will NOT be forwarded (NDIS gets no serial number)");
 	if (!Fdo->Child) {
@@ -164,6 +191,9 @@ static NTSTATUS VbdFdoRemove(PVBD_FDO Fdo, PIRP Irp)
 	if (Fdo->HaveVpci && Fdo->Vpci.InterfaceDereference)
 		Fdo->Vpci.InterfaceDereference(Fdo->Vpci.Context);
 	Fdo->HaveVpci = FALSE;
+	if (Fdo->HavePciVirt && Fdo->PciVirt.InterfaceDereference)
+		Fdo->PciVirt.InterfaceDereference(Fdo->PciVirt.Context);
+	Fdo->HavePciVirt = FALSE;
 	Irp->IoStatus.Status = STATUS_SUCCESS;
 	IoSkipCurrentIrpStackLocation(Irp);
 	Status = IoCallDriver(Lower, Irp);

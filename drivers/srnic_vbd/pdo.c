@@ -13,7 +13,10 @@
  *                        always forwarded (the function's config space
  *                        and DMA are the VF's);
  *   GUID_SRNIC_VBD_INTERFACE   answered here: config blocks through the
- *                        VBD's own vPCI interface.
+ *                        VBD's own vPCI interface;
+ *   GUID_SRNIC_VBD_PF_INTERFACE  host role ("SRNICVBD\\PF"): answered here,
+ *                        each routine a call of the PCI virtualization
+ *                        interface the FDO holds (spec 6.4).
  *
  * Forwarding reuses the IRP: the child PDO has a stack location to spare
  * for the vPCI PDO (VbdPdoCreate), so IoSkipCurrentIrpStackLocation +
@@ -24,18 +27,22 @@
 #include "srnic_vbd.h"
 
 static const WCHAR VbdNicHardwareId[] = u"SRNICVBD\\NIC";
+static const WCHAR VbdPfHardwareId[] = u"SRNICVBD\\PF";
 
 NTSTATUS VbdPdoCreate(PVBD_FDO Fdo)
 {
-	static WCHAR Name[] = u"\\Device\\SrnicVbdNic";
+	static WCHAR NicName[] = u"\\Device\\SrnicVbdNic";
+	static WCHAR PfName[] = u"\\Device\\SrnicVbdPf";
+	PWCHAR Name = Fdo->Role == VbdRoleHostPf ? PfName : NicName;
+	USHORT NameBytes = Fdo->Role == VbdRoleHostPf ? sizeof(PfName) : sizeof(NicName);
 	UNICODE_STRING DeviceName;
 	PDEVICE_OBJECT Child;
 	PVBD_PDO Pdo;
 	NTSTATUS Status;
 
 	DeviceName.Buffer = Name;
-	DeviceName.Length = sizeof(Name) - sizeof(WCHAR);
-	DeviceName.MaximumLength = sizeof(Name);
+	DeviceName.Length = NameBytes - sizeof(WCHAR);
+	DeviceName.MaximumLength = NameBytes;
 	Status = IoCreateDevice(Fdo->Self->DriverObject, sizeof(VBD_PDO), &DeviceName, FILE_DEVICE_BUS_EXTENDER,
 				FILE_DEVICE_SECURE_OPEN, FALSE, &Child);
 	if (!NT_SUCCESS(Status))
@@ -50,7 +57,8 @@ NTSTATUS VbdPdoCreate(PVBD_FDO Fdo)
 	Child->StackSize = (CHAR)(Fdo->Lower->StackSize + 1);
 	Child->Flags &= ~DO_DEVICE_INITIALIZING;
 	Fdo->Child = Child;
-	TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_PDO, "child PDO SRNICVBD\\NIC created");
+	TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_PDO, "child PDO %s created",
+		    Fdo->Role == VbdRoleHostPf ? "SRNICVBD\\PF" : "SRNICVBD\\NIC");
 	return STATUS_SUCCESS;
 }
 
@@ -67,15 +75,17 @@ static PWCHAR VbdMultiSz(const WCHAR *Id, ULONG IdBytes)
 	return Buffer;
 }
 
-static NTSTATUS VbdPdoQueryId(PIRP Irp, BUS_QUERY_ID_TYPE IdType)
+static NTSTATUS VbdPdoQueryId(PVBD_PDO Pdo, PIRP Irp, BUS_QUERY_ID_TYPE IdType)
 {
 	static const WCHAR InstanceId[] = u"0";
+	BOOLEAN Pf = Pdo->Parent && Pdo->Parent->Role == VbdRoleHostPf;
 	PWCHAR Id;
 
 	switch (IdType) {
 	case BusQueryDeviceID:
 	case BusQueryHardwareIDs:
-		Id = VbdMultiSz(VbdNicHardwareId, sizeof(VbdNicHardwareId));
+		Id = Pf ? VbdMultiSz(VbdPfHardwareId, sizeof(VbdPfHardwareId)) :
+			  VbdMultiSz(VbdNicHardwareId, sizeof(VbdNicHardwareId));
 		break;
 	case BusQueryInstanceID:
 		Id = VbdMultiSz(InstanceId, sizeof(InstanceId));
@@ -125,12 +135,93 @@ static NTSTATUS VbdIfWriteBlock(PVOID Context, ULONG BlockId, PVOID Buffer, ULON
 	return VbdIfConfigBlock(Context, BlockId, Buffer, Length, TRUE);
 }
 
+/* ---- GUID_SRNIC_VBD_PF_INTERFACE (host role): the PCI virtualization interface, asked for the PF ---- */
+static PVBD_FDO VbdPfFdo(PVOID Context)
+{
+	PVBD_PDO Pdo = Context;
+
+	return Pdo && Pdo->Parent && Pdo->Parent->HavePciVirt ? Pdo->Parent : NULL;
+}
+
+static NTSTATUS VbdPfEnableVirtualization(PVOID Context, USHORT NumVFs, BOOLEAN Enable)
+{
+	PVBD_FDO Fdo = VbdPfFdo(Context);
+	NTSTATUS Status;
+
+	if (!Fdo)
+		return STATUS_DEVICE_NOT_READY;
+	Status = Fdo->PciVirt.EnableVirtualization(Fdo->PciVirt.Context, NumVFs, FALSE, FALSE, Enable);
+	TraceEvents(NT_SUCCESS(Status) ? TRACE_LEVEL_INFORMATION : TRACE_LEVEL_WARNING, TRACE_PDO,
+		    "EnableVirtualization(%u, %s) for the PF miniport: 0x%x", NumVFs, Enable ? "TRUE" : "FALSE",
+		    (unsigned)Status);
+	return Status;
+}
+
+static ULONG VbdPfReadVfConfig(PVOID Context, USHORT VFId, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+	PVBD_FDO Fdo = VbdPfFdo(Context);
+
+	return Fdo ? Fdo->PciVirt.GetVirtualFunctionData(Fdo->PciVirt.Context, VFId, Buffer, Offset, Length) : 0;
+}
+
+static ULONG VbdPfWriteVfConfig(PVOID Context, USHORT VFId, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+	PVBD_FDO Fdo = VbdPfFdo(Context);
+
+	return Fdo ? Fdo->PciVirt.SetVirtualFunctionData(Fdo->PciVirt.Context, VFId, Buffer, Offset, Length) : 0;
+}
+
+static NTSTATUS VbdPfGetVfLocation(PVOID Context, USHORT VFId, PUSHORT SegmentNumber, PUCHAR BusNumber,
+				   PUCHAR FunctionNumber)
+{
+	PVBD_FDO Fdo = VbdPfFdo(Context);
+
+	if (!Fdo)
+		return STATUS_DEVICE_NOT_READY;
+	return Fdo->PciVirt.GetLocation(Fdo->PciVirt.Context, VFId, SegmentNumber, BusNumber, FunctionNumber);
+}
+
+static NTSTATUS VbdPfQueryProbedBars(PVOID Context, PULONG BaseRegisterValues)
+{
+	PVBD_FDO Fdo = VbdPfFdo(Context);
+
+	if (!Fdo)
+		return STATUS_DEVICE_NOT_READY;
+	return Fdo->PciVirt.GetVirtualFunctionProbedBars(Fdo->PciVirt.Context, BaseRegisterValues);
+}
+
+static NTSTATUS VbdPdoQueryPfInterface(PVBD_PDO Pdo, PIRP Irp, PIO_STACK_LOCATION Stack)
+{
+	PSRNIC_VBD_PF_INTERFACE If = (PSRNIC_VBD_PF_INTERFACE)Stack->Parameters.QueryInterface.Interface;
+
+	if (!VbdPfFdo(Pdo))	/* not the host role: not ours to answer */
+		return VbdCompleteIrp(Irp, Irp->IoStatus.Status, Irp->IoStatus.Information);
+	if (!If || Stack->Parameters.QueryInterface.Size < sizeof(*If) ||
+	    Stack->Parameters.QueryInterface.Version < SRNIC_VBD_PF_INTERFACE_VERSION)
+		return VbdCompleteIrp(Irp, STATUS_INVALID_PARAMETER, 0);
+	If->Size = sizeof(*If);
+	If->Version = SRNIC_VBD_PF_INTERFACE_VERSION;
+	If->Context = Pdo;
+	If->InterfaceReference = VbdIfReference;
+	If->InterfaceDereference = VbdIfDereference;
+	If->EnableVirtualization = VbdPfEnableVirtualization;
+	If->ReadVfConfig = VbdPfReadVfConfig;
+	If->WriteVfConfig = VbdPfWriteVfConfig;
+	If->GetVfLocation = VbdPfGetVfLocation;
+	If->QueryProbedBars = VbdPfQueryProbedBars;
+	VbdIfReference(Pdo);
+	TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_PDO, "GUID_SRNIC_VBD_PF_INTERFACE handed to the PF miniport");
+	return VbdCompleteIrp(Irp, STATUS_SUCCESS, 0);
+}
+
 static NTSTATUS VbdPdoQueryInterface(PVBD_PDO Pdo, PIRP Irp)
 {
 	PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
 	const GUID *Type = Stack->Parameters.QueryInterface.InterfaceType;
 	PVBD_FDO Fdo = Pdo->Parent;
 
+	if (Type && IsEqualGUID(Type, &GUID_SRNIC_VBD_PF_INTERFACE))
+		return VbdPdoQueryPfInterface(Pdo, Irp, Stack);
 	if (Type && IsEqualGUID(Type, &GUID_SRNIC_VBD_INTERFACE)) {
 		PSRNIC_VBD_INTERFACE If = (PSRNIC_VBD_INTERFACE)Stack->Parameters.QueryInterface.Interface;
 
@@ -173,7 +264,7 @@ NTSTATUS VbdPdoDispatchPnp(PVBD_PDO Pdo, PIRP Irp)
 		Pdo->Started = TRUE;
 		return VbdCompleteIrp(Irp, STATUS_SUCCESS, 0);
 	case IRP_MN_QUERY_ID:
-		return VbdPdoQueryId(Irp, Stack->Parameters.QueryId.IdType);
+		return VbdPdoQueryId(Pdo, Irp, Stack->Parameters.QueryId.IdType);
 	case IRP_MN_QUERY_INTERFACE:
 		return VbdPdoQueryInterface(Pdo, Irp);
 	case IRP_MN_READ_CONFIG:

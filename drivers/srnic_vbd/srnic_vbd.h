@@ -16,6 +16,12 @@
  * the bus interface (DMA) are always forwarded. The VF miniport reads its
  * configuration blocks through GUID_SRNIC_VBD_INTERFACE (srnic_vbd_if.h).
  *
+ * The same binary serves the srnic PF in the parent partition (spec 6.4,
+ * "With IHV VBD"): srnic_vbd.inf also matches the PF's PCI ID; on the PCI
+ * PDO the FDO takes GUID_PCI_VIRTUALIZATION_INTERFACE, the child is
+ * "SRNICVBD\PF" (srnic_pf.inf serves it, NDIS-WDM) and the child answers
+ * GUID_SRNIC_VBD_PF_INTERFACE by calling the PCI virtualization interface.
+ *
  * File split: driver.c (DriverEntry, AddDevice, dispatch), fdo.c (the FDO
  * on the vPCI PDO), pdo.c (the child PDO). Written against include/ndis
  * only (wdm.h, vpci.h). docs/drivers/srnic_vbd.md.
@@ -36,6 +42,17 @@ typedef enum _VBD_DEVICE_KIND {
 	VbdKindPdo = 0x50445642,	/* 'BVDP' */
 } VBD_DEVICE_KIND;
 
+/*
+ * Which function the FDO drives, decided at START by what the bus below
+ * offers: a VF's vPCI PDO in a guest (GUID_VPCI_INTERFACE_STANDARD), or
+ * the PF's PCI PDO in the parent (GUID_PCI_VIRTUALIZATION_INTERFACE).
+ */
+typedef enum _VBD_ROLE {
+	VbdRoleNone,
+	VbdRoleGuestVf,		/* child SRNICVBD\NIC for srnic_vf */
+	VbdRoleHostPf,		/* child SRNICVBD\PF for srnic_pf */
+} VBD_ROLE;
+
 typedef struct _VBD_FDO VBD_FDO, *PVBD_FDO;
 
 typedef struct _VBD_PDO {
@@ -44,7 +61,7 @@ typedef struct _VBD_PDO {
 	PVBD_FDO Parent;
 	BOOLEAN Present;	/* reported in the bus relations */
 	BOOLEAN Started;
-	ULONG InterfaceRefs;	/* GUID_SRNIC_VBD_INTERFACE references out */
+	ULONG InterfaceRefs;	/* GUID_SRNIC_VBD_INTERFACE / _PF_INTERFACE references out */
 } VBD_PDO, *PVBD_PDO;
 
 struct _VBD_FDO {
@@ -55,6 +72,9 @@ struct _VBD_FDO {
 	VPCI_INTERFACE_STANDARD Vpci;	/* the VBD's own reference */
 	BOOLEAN HaveVpci;
 	ULONG ForwardVpciInterface;	/* device parameter, default 1 */
+	VBD_ROLE Role;
+	PCI_VIRTUALIZATION_INTERFACE PciVirt;	/* host role: from the PF's PCI PDO */
+	BOOLEAN HavePciVirt;
 	BOOLEAN Started;
 	PDEVICE_OBJECT Child;		/* the NIC function's PDO */
 };

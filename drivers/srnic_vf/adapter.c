@@ -116,18 +116,19 @@ static NDIS_STATUS NICConfigBlock(PMP_ADAPTER Adapter, ULONG BlockId, PVOID Buff
 NDIS_STATUS NICReadVfInfo(PMP_ADAPTER Adapter)
 {
 	struct srnic_cfgblock_vf_info Info;
+	UCHAR Block[sizeof(struct srnic_cfgblock_vf_info)];
 	NDIS_STATUS Status;
 
-	NdisZeroMemory(&Info, sizeof(Info));
+	NdisZeroMemory(Block, sizeof(Block));
 	Adapter->InfoReads++;
-	Status = NICConfigBlock(Adapter, SRNIC_CFGBLOCK_VF_INFO, &Info, sizeof(Info), FALSE);
+	Status = NICConfigBlock(Adapter, SRNIC_CFGBLOCK_VF_INFO, Block, sizeof(Block), FALSE);
 	if (Status != NDIS_STATUS_SUCCESS) {
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "configuration block 0 could not be read (0x%x)",
 			    (unsigned)Status);
 		return Status;
 	}
-	if (Info.magic != SRNIC_CFGBLOCK_MAGIC || Info.version < SRNIC_CFGBLOCK_VERSION_1 ||
-	    Info.length < SRNIC_VFINFO_V1_LEN) {
+	/* The one check of the layout, shared with the PF's tests (srnic_cfgblock.h). */
+	if (!srnic_cfgblock_parse_vf_info(Block, sizeof(Block), &Info)) {
 		TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "configuration block 0 is not an srnic VF block "
 			    "(magic 0x%x, version %u, length %u)", Info.magic, Info.version, Info.length);
 		return NDIS_STATUS_INVALID_DATA;

@@ -525,6 +525,53 @@ typedef struct _BUS_INTERFACE_STANDARD {
 } BUS_INTERFACE_STANDARD, *PBUS_INTERFACE_STANDARD;
 
 
+/* ---- the PCI virtualization interface (wdm.h, wdmguid.h) ---------------- */
+/*
+ * What pci.sys offers on an SR-IOV PF's PDO (IRP_MN_QUERY_INTERFACE,
+ * PASSIVE_LEVEL): an IHV virtual bus driver that is the PF's function
+ * driver holds it and does for the PF miniport on its child what NDIS
+ * otherwise does with NdisMEnableVirtualization, NdisM{Get,Set}Virtual-
+ * FunctionBusData, NdisMGetVirtualFunctionLocation and NdisMQueryProbedBars
+ * (ndis-sriov-spec.md 6.4). VirtualFunction is zero-based like NDIS's VFId.
+ */
+DEFINE_GUID(GUID_PCI_VIRTUALIZATION_INTERFACE, 0x64897b47, 0x3a4a, 0x4d75,
+	    0xbc, 0x74, 0x89, 0xdd, 0x6c, 0x07, 0x82, 0x93);
+
+/* Bytes read / written, 0 on failure (VF not enabled, outside its space). */
+typedef ULONG (*PSET_VIRTUAL_DEVICE_DATA)(PVOID Context, USHORT VirtualFunction, PVOID Buffer, ULONG Offset,
+					  ULONG Length);
+typedef ULONG (*PGET_VIRTUAL_DEVICE_DATA)(PVOID Context, USHORT VirtualFunction, PVOID Buffer, ULONG Offset,
+					  ULONG Length);
+typedef NTSTATUS (*PGET_VIRTUAL_DEVICE_LOCATION)(PVOID Context, USHORT VirtualFunction, PUSHORT SegmentNumber,
+						 PUCHAR BusNumber, PUCHAR FunctionNumber);
+/* The bus numbers captured for the VFs' routing IDs. */
+typedef VOID (*PGET_VIRTUAL_DEVICE_RESOURCES)(PVOID Context, PUCHAR CapturedBusNumbers);
+/*
+ * STATUS_INVALID_PARAMETER: enabling with NumVFs 0 or above TotalVFs;
+ * STATUS_INVALID_DEVICE_STATE: already in the requested state.
+ */
+typedef NTSTATUS (*PENABLE_VIRTUALIZATION)(PVOID Context, USHORT NumVFs, BOOLEAN EnableVfMigration,
+					   BOOLEAN EnableMigrationInterrupt, BOOLEAN EnableVirtualization);
+/* BaseRegisterValues[PCI_TYPE0_ADDRESSES]: the VF BARs read back after the all-ones probe. */
+typedef NTSTATUS (*PGET_VIRTUAL_FUNCTION_PROBED_BARS)(PVOID Context, PULONG BaseRegisterValues);
+
+typedef struct _PCI_VIRTUALIZATION_INTERFACE {
+	USHORT Size;
+	USHORT Version;
+	PVOID Context;
+	PINTERFACE_REFERENCE InterfaceReference;
+	PINTERFACE_DEREFERENCE InterfaceDereference;
+	PSET_VIRTUAL_DEVICE_DATA SetVirtualFunctionData;
+	PGET_VIRTUAL_DEVICE_DATA GetVirtualFunctionData;
+	PGET_VIRTUAL_DEVICE_LOCATION GetLocation;
+	PGET_VIRTUAL_DEVICE_RESOURCES GetResources;
+	PENABLE_VIRTUALIZATION EnableVirtualization;
+	PGET_VIRTUAL_FUNCTION_PROBED_BARS GetVirtualFunctionProbedBars;
+} PCI_VIRTUALIZATION_INTERFACE, *PPCI_VIRTUALIZATION_INTERFACE;
+
+C_ASSERT(sizeof(PCI_VIRTUALIZATION_INTERFACE) == 80);	/* x64 */
+
+
 /* ---- kernel routines src/pnp exports to drivers --------------------------- */
 #define WDM_EXPORT __attribute__((visibility("default")))
 

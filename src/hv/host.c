@@ -27,10 +27,12 @@
 #include "base/log.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
+#include "hv/pci_pdo.h"
 #include "hv/pcibus.h"
 #include "hv/vmsp/vmsp.h"
 #include "hv/vmwp.h"
 #include "ndis/protocol.h"
+#include "pnp/guest_ndis.h"
 #include "hw/srnic/srnic.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
@@ -59,6 +61,11 @@ struct hv_nic {
 	struct ndis_inf *inf;
 	const struct ndis_inf_model *model;
 	uint8_t mac[6];
+	/* over a virtual bus driver ([nic] vbd): the PCI PDO, its node, the overrides */
+	PDEVICE_OBJECT pci_pdo;
+	struct pnp_devnode *dn;
+	struct ndis_keyword kw[64];
+	size_t nkw;
 };
 
 /* A VM's runtime on the host: its process while it has one. */
@@ -94,6 +101,10 @@ struct hv_host {
 	size_t ninstalled;
 	struct ndis_protocol *vmsp;		/* the switches' protocol edge, NULL if not loaded */
 	const struct vmsp_proto *vmsp_table;
+	/* the root partition's PnP manager, for PFs on a virtual bus driver */
+	struct pnp_manager *pm;
+	struct pci_bus *pci;
+	struct guest_ndis *gn;
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -357,6 +368,103 @@ static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_
 	return true;
 }
 
+/* ---- a PF on a virtual bus driver (spec 6.4) ---------------------------------------- */
+/*
+ * NDIS's PnP edge asks for the device on the VBD's child: the [nic] whose
+ * PCI PDO is the child's parent gets its name, its [keywords] and the PCI bus
+ * driver's MMIO, DMA and interrupt ops (config space travels as IRPs).
+ */
+static void vbd_describe(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d)
+{
+	struct hv_host *h = ctx;
+	struct pnp_devnode *dn = pnp_devnode_of(pdo), *parent = dn ? pnp_devnode_parent(dn) : NULL;
+
+	for (size_t i = 0; i < h->nnics; i++) {
+		struct hv_nic *n = &h->nics[i];
+
+		if (n->pci_pdo && (pdo == n->pci_pdo || (parent && pnp_devnode_pdo(parent) == n->pci_pdo))) {
+			d->name = n->lab->name;
+			d->keywords = n->kw;
+			d->n_keywords = n->nkw;
+			d->platform = &pcibus_ndis_ops;
+			d->platform_ctx = n->bus;
+			return;
+		}
+	}
+}
+
+static bool resolve_vbd(struct hv_host *h, const struct lab_nic *l, const struct hv_host_options *opt, char *so,
+			char *inf, size_t len, enum hv_nic_state *fail)
+{
+	*fail = HV_NIC_DRIVER_ERROR;
+	if (lab_driver_is_path(l->vbd)) {
+		size_t k;
+
+		lab_relative(h->lab, l->vbd, so, len);
+		k = strlen(so);
+		snprintf(inf, len, "%.*s.inf", (int)(k > 3 && !strcmp(so + k - 3, ".so") ? k - 3 : k), so);
+	} else {
+		if (!opt || !opt->builtin_driver_dir) {
+			note(h, "nic %s: built-in virtual bus driver %s is not built yet", l->name, l->vbd);
+			*fail = HV_NIC_NOT_BUILT;
+			return false;
+		}
+		snprintf(so, len, "%s/%s/%s.so", opt->builtin_driver_dir, l->vbd, l->vbd);
+		snprintf(inf, len, "%s/%s/%s.inf", opt->builtin_driver_dir, l->vbd, l->vbd);
+	}
+	if (!exists(so) || !exists(inf)) {
+		note(h, "nic %s: virtual bus driver package %s / %s not found", l->name, so, inf);
+		return false;
+	}
+	return true;
+}
+
+static void nic_vbd_up(struct hv_host *h, struct hv_nic *n, const struct hv_host_options *opt)
+{
+	const struct lab_nic *l = n->lab;
+	char so[PATH_MAX], inf[PATH_MAX], key[PATH_MAX + 8], err[512];
+	enum hv_nic_state fail;
+	struct ndis_adapter *ad;
+	char *slash;
+	int rc;
+
+	if (!resolve_vbd(h, l, opt, so, inf, sizeof(so), &fail)) {
+		n->state = fail;
+		return;
+	}
+	n->state = HV_NIC_DRIVER_ERROR;
+	slash = strrchr(so, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(key, sizeof(key), "pnp:%s", inf);
+	if (!already_installed(h, key) && (rc = pnp_install_inf(h->pm, inf, slash ? so : ".", err, sizeof(err)))) {
+		note(h, "nic %s: virtual bus driver INF refused: %s", l->name, rc == -EEXIST ? "its IDs are served already" : err);
+		return;
+	}
+	rc = pci_bus_add_pf(h->pci, n->bus, &n->pci_pdo, &n->dn);
+	if (rc) {
+		note(h, "nic %s: the PnP manager refused the PF's PCI PDO (%s)", l->name, strerror(-rc));
+		return;
+	}
+	(void)pnp_manager_poll(h->pm);
+	if (!n->dn || !pnp_devnode_service(n->dn) || strcmp(pnp_devnode_service(n->dn), "srnic_vbd") != 0 ||
+	    pnp_devnode_state(n->dn) != PNP_DN_STARTED) {
+		note(h, "nic %s: virtual bus driver %s did not start on the PF's PCI PDO (%s)", l->name, l->vbd,
+		     n->dn ? pnp_dn_state_name(pnp_devnode_state(n->dn)) : "no device node");
+		return;
+	}
+	ad = ndis_framework_find_adapter(h->fw, l->name);
+	if (!ad) {
+		note(h, "nic %s: no PF miniport started on %s's child (see the lab.pnp trace)", l->name, l->vbd);
+		n->state = HV_NIC_INIT_FAILED;
+		return;
+	}
+	n->ad = ad;
+	n->state = HV_NIC_RUNNING;
+	log_info(HOST_LOG, "nic %s: adapter up over %s (NDIS-WDM, driver %s)", l->name, l->vbd,
+		 ndis_adapter_driver_name(ad));
+}
+
 static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_host_options *opt)
 {
 	const struct lab_nic *l = n->lab;
@@ -381,7 +489,9 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 		*slash = 0;
 	else
 		snprintf(dir, sizeof(dir), ".");
-	if (!already_installed(h, inf) && ndis_framework_install_inf(h->fw, inf, dir, err, sizeof(err))) {
+	if (!already_installed(h, inf) &&
+	    (h->gn ? guest_ndis_install_inf(h->gn, inf, dir, err, sizeof(err)) :
+		     ndis_framework_install_inf(h->fw, inf, dir, err, sizeof(err)))) {
 		note(h, "nic %s: INF refused: %s", l->name, err);
 		return;
 	}
@@ -397,6 +507,12 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 		for (size_t i = 0; i < l->keywords->kv.count && nkw < 64; i++)
 			kw[nkw++] = (struct ndis_keyword){ hv_keyword_registry_name(l->keywords->kv.items[i].key),
 							   l->keywords->kv.items[i].value };
+	if (l->vbd) {
+		memcpy(n->kw, kw, nkw * sizeof(kw[0]));
+		n->nkw = nkw;
+		nic_vbd_up(h, n, opt);
+		return;
+	}
 	memset(&p, 0, sizeof(p));
 	p.name = l->name;
 	p.hardware_id = n->hwid;
@@ -1016,6 +1132,18 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 	}
 	ndis_framework_set_virt_ops(h->fw, &host_virt_ops, h);
 	for (size_t i = 0; i < h->nnics; i++)
+		if (h->nics[i].lab->vbd && h->nics[i].lab->driver && !h->pm) {
+			struct guest_ndis_config gc = { .fw = h->fw, .describe = vbd_describe, .describe_ctx = h };
+
+			h->pm = pnp_manager_create("host");
+			gc.pm = h->pm;
+			if (!h->pm || pci_bus_create(h->pm, &h->pci) || guest_ndis_create(&gc, &h->gn)) {
+				snprintf(err, errlen, "cannot create the root partition's PnP manager");
+				hv_host_destroy(h);
+				return -EIO;
+			}
+		}
+	for (size_t i = 0; i < h->nnics; i++)
 		nic_driver_up(h, &h->nics[i], opt);
 
 	for (size_t i = 0; i < lab->nvswitches; i++) {
@@ -1074,8 +1202,20 @@ void hv_host_destroy(struct hv_host *h)
 		vswitch_destroy(h->sws[i]);
 	ndis_protocol_unload(h->vmsp);
 	/* 3. Each PF adapter halts: NDIS's DELETE_SWITCH, then MiniportHaltEx. */
-	for (size_t i = 0; i < h->nnics; i++)
-		ndis_adapter_destroy(h->nics[i].ad);
+	for (size_t i = 0; i < h->nnics; i++) {
+		if (h->nics[i].pci_pdo) {
+			/* Over the VBD: PnP removal halts the adapter (NDIS's FDO), then the VBD lets the PF go. */
+			(void)pci_bus_remove_pf(h->pci, h->nics[i].bus);
+			h->nics[i].pci_pdo = NULL;
+			h->nics[i].dn = NULL;
+		} else {
+			ndis_adapter_destroy(h->nics[i].ad);
+		}
+		h->nics[i].ad = NULL;
+	}
+	pci_bus_destroy(h->pci);
+	guest_ndis_destroy(h->gn);
+	pnp_manager_destroy(h->pm);
 	ndis_framework_destroy(h->fw);
 	/* 4. The bus driver, the devices, the bus. */
 	for (size_t i = 0; i < h->nnics; i++) {
@@ -1176,6 +1316,13 @@ struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis
 		if (h->nics[i].ad == ad)
 			return &h->nics[i];
 	return NULL;
+}
+
+struct pnp_devnode *hv_nic_devnode(const struct hv_nic *n) { return n->dn; }
+
+int hv_nic_pci_virt_stats(const struct hv_host *h, const struct hv_nic *n, struct pci_pdo_stats *st)
+{
+	return n->pci_pdo ? pci_bus_pf_stats(h->pci, n->bus, st) : -ENOENT;
 }
 
 const char *hv_nic_description(const struct hv_nic *n)

@@ -6,7 +6,10 @@
  *   one srnic per [nic] (PF at 0000:03+i:00.0) with its uplink peer,
  *   the root partition's NDIS (src/ndis) with each [nic]'s driver package
  *   installed, and each PF adapter on the root partition's PCI bus driver
- *   (pcibus.c) with the [keywords] overrides,
+ *   (pcibus.c) with the [keywords] overrides -- or, for a [nic] with a vbd,
+ *   the PF's PCI PDO (pci_pdo.c) on the root partition's PnP manager with the
+ *   virtual bus driver as its function driver and the PF miniport, NDIS-WDM,
+ *   on the VBD's child through NDIS's PnP edge (spec 6.4),
  *   the virtual switches ([vmswitch]) bound above their adapters,
  *   the virtualization stack (vstack.c) with the VMs ([vm]) and their network
  *   adapters ([vmnetworkadapter]); VMs with autostart start on the host side,
@@ -44,6 +47,7 @@
 #include <stdint.h>
 
 #include "hv/partition.h"
+#include "hv/pci_pdo.h"
 #include "hv/vstack.h"
 #include "hv/vswitch.h"
 #include "lab/lab.h"
@@ -208,6 +212,14 @@ struct srnic_peer *hv_nic_peer(const struct hv_nic *n);
 /* The [nic] whose PF adapter is ad, or NULL. */
 struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis_adapter *ad);
 enum hv_sriov_support hv_nic_sriov_support(const struct hv_host *h, const struct hv_nic *n);
+/*
+ * [nic] vbd: the PF's device node on the root partition's PnP manager (PCI
+ * PDO -> VBD FDO; its child carries NDIS's FDO), NULL when NDIS sits on the
+ * PF directly; and the calls the VBD made through the PCI PDO's
+ * GUID_PCI_VIRTUALIZATION_INTERFACE (-ENOENT without a VBD).
+ */
+struct pnp_devnode *hv_nic_devnode(const struct hv_nic *n);
+int hv_nic_pci_virt_stats(const struct hv_host *h, const struct hv_nic *n, struct pci_pdo_stats *st);
 
 /*
  * Set-NetAdapterAdvancedProperty -RegistryKeyword keyword -RegistryValue

@@ -129,6 +129,7 @@ struct lab_nic {
 	enum lab_nic_model model;
 	char *driver;		/* built-in name or a path to a .so; NULL = none */
 	char *inf;		/* path to an INF; "" = the driver's own */
+	char *vbd;		/* virtual bus driver on the PCI PDO; NULL = none */
 	uint32_t total_vfs;
 	uint32_t first_vf_offset;
 	uint32_t vf_stride;

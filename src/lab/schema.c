@@ -126,6 +126,11 @@ static const struct lab_key nic_keys[] = {
 	  .frows = "F12=none,F14,F20,F21,F32",
 	  .doc = "PF miniport: a built-in driver, a path to your own .so built against "
 		 "include/ndis (relative to the lab file), or none." },
+	{ .name = "vbd", .type = LAB_T_DRIVER, .flags = LAB_KF_NONE_OK,
+	  .offset = KEY(lab_nic, vbd), .def = "none", .values = vbd_drivers, .frows = "F22",
+	  .doc = "IHV virtual bus driver on the PF's PCI PDO: the PF miniport loads on its child as an "
+		 "NDIS-WDM miniport and asks it, not NDIS, to enable VFs and reach their config space "
+		 "and probed BARs. Built-in, a path to your .so, or none (PF miniport on the PCI PDO)." },
 	{ .name = "inf", .type = LAB_T_STRING, .flags = LAB_KF_EMPTY_OK,
 	  .offset = KEY(lab_nic, inf), .def = "", .max = 160, .frows = "F12",
 	  .doc = "INF for the driver (path relative to the lab file); empty: the driver's own. "

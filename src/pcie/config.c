@@ -15,21 +15,6 @@
 #include "base/log.h"
 #include "pcie/pcie_int.h"
 
-uint32_t pcie__get(const uint8_t *p, unsigned off, unsigned len)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < len; i++)
-		v |= (uint32_t)p[off + i] << (8 * i);
-	return v;
-}
-
-void pcie__set(uint8_t *p, unsigned off, unsigned len, uint32_t v)
-{
-	for (unsigned i = 0; i < len; i++)
-		p[off + i] = (uint8_t)(v >> (8 * i));
-}
-
 uint32_t pcie__bar_flags(const struct pcie_bar_info *b)
 {
 	return (b->mem64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |

@@ -59,9 +59,24 @@ struct pcie_host {
 	void *msi_ctx;
 };
 
+/* Little-endian field of len (1..4) bytes at off in a config image. Inline:
+ * every MMIO access reads the decode bits through it (check_mmio). */
+static inline uint32_t pcie__get(const uint8_t *p, unsigned off, unsigned len)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < len; i++)
+		v |= (uint32_t)p[off + i] << (8 * i);
+	return v;
+}
+
+static inline void pcie__set(uint8_t *p, unsigned off, unsigned len, uint32_t v)
+{
+	for (unsigned i = 0; i < len; i++)
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
+
 /* config.c */
-uint32_t pcie__get(const uint8_t *p, unsigned off, unsigned len);
-void pcie__set(uint8_t *p, unsigned off, unsigned len, uint32_t v);
 void pcie__bar_masks(uint8_t *wmask, unsigned off, const struct pcie_bar_info *bars,
 		     unsigned n, uint64_t min_size);
 uint32_t pcie__bar_flags(const struct pcie_bar_info *b);

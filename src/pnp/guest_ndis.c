@@ -26,6 +26,7 @@ struct ndis_fdo {
 	struct ndis_adapter *ad;
 	char hwid[200];
 	bool over_vbd;
+	struct guest_ndis_device dev;		/* the creator's description (parent) */
 	bool started;
 	bool surprise_removed;
 	bool removing;
@@ -58,6 +59,8 @@ struct guest_ndis {
 	size_t n_infs;
 	struct match *matches;
 	struct ndis_fdo *fdos;
+	void (*describe)(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d);
+	void *describe_ctx;
 };
 
 static struct ndis_fdo *fdo_of(PDEVICE_OBJECT d)
@@ -112,10 +115,14 @@ static int config_write(void *ctx, uint32_t offset, const void *buf, uint32_t le
 	return config_io(ctx, offset, (void *)buf, len, true);
 }
 
+#define PLATFORM(f, op) ((f)->dev.platform && (f)->dev.platform->op)
+
 static int map_io(void *ctx, uint64_t phys, uint32_t len, void **va)
 {
 	struct ndis_fdo *f = ctx;
 
+	if (PLATFORM(f, map_io_space))
+		return f->dev.platform->map_io_space(f->dev.platform_ctx, phys, len, va);
 	if (!f->gn->mmio || !f->gn->mmio->map)
 		return -ENOTSUP;
 	return f->gn->mmio->map(f->gn->mmio_ctx, phys, len, va);
@@ -125,6 +132,10 @@ static void unmap_io(void *ctx, void *va, uint32_t len)
 {
 	struct ndis_fdo *f = ctx;
 
+	if (PLATFORM(f, unmap_io_space)) {
+		f->dev.platform->unmap_io_space(f->dev.platform_ctx, va, len);
+		return;
+	}
 	if (f->gn->mmio && f->gn->mmio->unmap)
 		f->gn->mmio->unmap(f->gn->mmio_ctx, va, len);
 }
@@ -133,6 +144,8 @@ static int mmio_read(void *ctx, uint64_t phys, unsigned size, uint64_t *value)
 {
 	struct ndis_fdo *f = ctx;
 
+	if (PLATFORM(f, mmio_read))
+		return f->dev.platform->mmio_read(f->dev.platform_ctx, phys, size, value);
 	if (!f->gn->mmio || !f->gn->mmio->read)
 		return -ENOTSUP;
 	return f->gn->mmio->read(f->gn->mmio_ctx, phys, size, value);
@@ -142,9 +155,45 @@ static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
 {
 	struct ndis_fdo *f = ctx;
 
+	if (PLATFORM(f, mmio_write))
+		return f->dev.platform->mmio_write(f->dev.platform_ctx, phys, size, value);
 	if (!f->gn->mmio || !f->gn->mmio->write)
 		return -ENOTSUP;
 	return f->gn->mmio->write(f->gn->mmio_ctx, phys, size, value);
+}
+
+static int alloc_common(void *ctx, uint32_t len, void **va, uint64_t *dma)
+{
+	struct ndis_fdo *f = ctx;
+
+	if (!PLATFORM(f, alloc_common_buffer))
+		return -ENOTSUP;
+	return f->dev.platform->alloc_common_buffer(f->dev.platform_ctx, len, va, dma);
+}
+
+static void free_common(void *ctx, void *va, uint32_t len)
+{
+	struct ndis_fdo *f = ctx;
+
+	if (PLATFORM(f, free_common_buffer))
+		f->dev.platform->free_common_buffer(f->dev.platform_ctx, va, len);
+}
+
+static int connect_int(void *ctx, void (*isr)(void *isr_ctx, unsigned message), void *isr_ctx, unsigned *messages)
+{
+	struct ndis_fdo *f = ctx;
+
+	if (!PLATFORM(f, connect_interrupt))
+		return -ENOTSUP;
+	return f->dev.platform->connect_interrupt(f->dev.platform_ctx, isr, isr_ctx, messages);
+}
+
+static void disconnect_int(void *ctx)
+{
+	struct ndis_fdo *f = ctx;
+
+	if (PLATFORM(f, disconnect_interrupt))
+		f->dev.platform->disconnect_interrupt(f->dev.platform_ctx);
 }
 
 static const struct ndis_bus_ops bus_ops = {
@@ -154,6 +203,20 @@ static const struct ndis_bus_ops bus_ops = {
 	.unmap_io_space = unmap_io,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+};
+
+/* The parent's: the same, plus DMA and the interrupt from the platform's bus. */
+static const struct ndis_bus_ops platform_bus_ops = {
+	.config_read = config_read,
+	.config_write = config_write,
+	.map_io_space = map_io,
+	.unmap_io_space = unmap_io,
+	.mmio_read = mmio_read,
+	.mmio_write = mmio_write,
+	.alloc_common_buffer = alloc_common,
+	.free_common_buffer = free_common,
+	.connect_interrupt = connect_int,
+	.disconnect_interrupt = disconnect_int,
 };
 
 static void drop_interface(struct ndis_fdo *f)
@@ -293,14 +356,25 @@ static NTSTATUS start(struct ndis_fdo *f, PIRP irp)
 		return STATUS_UNSUCCESSFUL;
 	if (!NT_SUCCESS(irp->IoStatus.Status))
 		return irp->IoStatus.Status;
-	adapter_name(f->gn, name, sizeof(name));
+	memset(&f->dev, 0, sizeof(f->dev));
+	if (f->gn->describe)
+		f->gn->describe(f->gn->describe_ctx, f->pdo, &f->dev);
+	if (f->dev.name)
+		snprintf(name, sizeof(name), "%s", f->dev.name);
+	else
+		adapter_name(f->gn, name, sizeof(name));
 	memset(&p, 0, sizeof(p));
 	p.name = name;
 	p.hardware_id = f->hwid;
-	p.bus = &bus_ops;
+	p.bus = f->dev.platform ? &platform_bus_ops : &bus_ops;
 	p.bus_ctx = f;
-	p.vpci = &vpci_ops;
-	p.vpci_ctx = f;
+	p.keywords = f->dev.keywords;
+	p.n_keywords = f->dev.n_keywords;
+	/* Only a guest has a vPCI bus to ask (and NDIS takes an adapter with one for a VF). */
+	if (ndis_framework_partition(f->gn->fw) == NDIS_PARTITION_CHILD) {
+		p.vpci = &vpci_ops;
+		p.vpci_ctx = f;
+	}
 	p.over_vbd = f->over_vbd;
 	p.pdo = f->pdo;
 	p.fdo = f->self;
@@ -496,6 +570,8 @@ int guest_ndis_create(const struct guest_ndis_config *cfg, struct guest_ndis **o
 	gn->mmio_ctx = cfg->mmio_ctx;
 	snprintf(gn->prefix, sizeof(gn->prefix), "%s", cfg->name_prefix ? cfg->name_prefix : "Ethernet");
 	gn->next_index = cfg->first_index ? cfg->first_index : 2;
+	gn->describe = cfg->describe;
+	gn->describe_ctx = cfg->describe_ctx;
 	if ((rc = pnp_driver_create(cfg->pm, "ndis", driver_init, gn, &gn->drv)) ||
 	    (rc = pnp_manager_add_provider(cfg->pm, &provider, gn))) {
 		free(gn);

@@ -45,13 +45,35 @@ struct guest_mmio_ops {
 	int (*write)(void *ctx, uint64_t phys, unsigned size, uint64_t value);
 };
 
+/*
+ * The parent partition uses the same edge for a PF miniport on an IHV
+ * virtual bus driver's child (spec 6.4; the host's stack is PCI PDO ->
+ * VBD FDO, VBD child PDO -> NDIS FDO). There the creator describes each
+ * device before its adapter is created: the adapter's name and registry
+ * overrides, and the lower edges IRPs do not carry in iovlab -- MMIO
+ * mappings, DMA common buffers, the interrupt -- from the platform's bus
+ * (src/hv/pcibus.h). Config space still goes down the stack as IRPs, and
+ * NDIS gets no PCI virtualization ops: the VBD owns that interface. In the
+ * parent NDIS asks no vPCI interface.
+ */
+struct guest_ndis_device {
+	const char *name;			/* NULL: "<prefix> <n>" */
+	const struct ndis_keyword *keywords;
+	size_t n_keywords;
+	const struct ndis_bus_ops *platform;	/* map/unmap/mmio, DMA, interrupts; NULL: mmio ops below */
+	void *platform_ctx;
+};
+
 struct guest_ndis_config {
 	struct pnp_manager *pm;
-	struct ndis_framework *fw;		/* the guest's NDIS (NDIS_PARTITION_CHILD) */
+	struct ndis_framework *fw;		/* the guest's NDIS (NDIS_PARTITION_CHILD), or the parent's */
 	const struct guest_mmio_ops *mmio;	/* may be NULL */
 	void *mmio_ctx;
 	const char *name_prefix;		/* adapters are "<prefix> <n>"; NULL: "Ethernet" */
 	unsigned first_index;			/* n of the first adapter; 0: 2 (the synthetic NIC is "Ethernet") */
+	/* Optional: fill *d for the device on pdo (the node NDIS's FDO sits on) at START. */
+	void (*describe)(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d);
+	void *describe_ctx;
 };
 
 struct guest_ndis;

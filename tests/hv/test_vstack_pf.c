@@ -6,8 +6,8 @@
  * its vPort and receive-filter registers, read through the host bus as a
  * driver reads MMIO. Covers pool exhaustion with the real driver (*NumVFs
  * 2, three IOV adapters), a live IovWeight change handing the freed VF to
- * the waiting adapter, *SRIOV = 0 at run time, and Stop-VM cleaning the
- * device up.
+ * the waiting adapter, *SRIOV = 0 at run time, Stop-VM cleaning the
+ * device up, and the PF miniport on srnic_vbd ([nic] vbd, spec 6.4).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,9 +231,69 @@ static void test_sriov_off_live(void **state)
 	env_down(&e);
 }
 
+/*
+ * [nic] vbd = srnic_vbd: the same lab with the PF miniport on the VBD's
+ * child (spec 6.4). The host builds PCI PDO -> srnic_vbd -> SRNICVBD\PF ->
+ * NDIS -> srnic_pf; the VMs get their VFs, the VFs were enabled by the VBD
+ * through GUID_PCI_VIRTUALIZATION_INTERFACE, and NDIS's verifier saw nothing.
+ */
+static void test_bringup_over_vbd(void **state)
+{
+	static const char text[] =
+		"[nic pf0]\ndriver = srnic_pf\nvbd = srnic_vbd\n"
+		"[keywords pf0]\n*NumVFs = 2\n"
+		"[vmswitch ext]\niov = true\n"
+		"[vm vm1]\n[vm vm2]\n"
+		"[vmnetworkadapter vm1]\nmac = 00155D0A1B01\niov_weight = 100\n"
+		"[vmnetworkadapter vm2]\nmac = 00155D0A1B02\niov_weight = 100\n";
+	struct hv_host_options opt = { .builtin_driver_dir = DRIVERS_BUILDDIR };
+	struct pci_pdo_stats st;
+	struct ndis_sriov_view v;
+	struct env e;
+	char err[256];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	if (lab_load_string(text, "vbd.lab", &e.lab, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(e.lab->nics[0].vbd, "srnic_vbd");
+	if (hv_host_create(e.lab, &opt, &e.h, err, sizeof(err)))
+		fail_msg("%s", err);
+	e.pf = hv_host_nic_find(e.h, "pf0");
+	if (hv_nic_state(e.pf) != HV_NIC_RUNNING)
+		fail_msg("srnic_pf over srnic_vbd did not come up: %s",
+			 hv_host_note_count(e.h) ? hv_host_note_at(e.h, 0) : "?");
+	e.ad = hv_nic_adapter(e.pf);
+	assert_string_equal(ndis_adapter_name(e.ad), "pf0");
+	assert_non_null(hv_nic_devnode(e.pf));
+	assert_string_equal(pnp_devnode_service(hv_nic_devnode(e.pf)), "srnic_vbd");
+	assert_int_equal(hv_nic_sriov_support(e.h, e.pf), HV_SRIOV_SUPPORTED);
+	/* The VFs: enabled by the VBD, handed to both VMs. */
+	assert_int_equal(pcie_pf_num_vfs(hv_nic_function(e.pf)), 2);
+	ndis_adapter_sriov_view(e.ad, &v);
+	assert_true(v.switch_created);
+	assert_false(v.virtualization_enabled);	/* NDIS never called the PCI virtualization interface */
+	assert_int_equal(vstack_vmnic_vf_state(nic(&e, "vm1")), VSTACK_VF_OFFERED);
+	assert_int_equal(vstack_vmnic_vf_state(nic(&e, "vm2")), VSTACK_VF_OFFERED);
+	assert_int_equal(filter_vport(&e, mac1, 0), (int)vstack_vmnic_vport_id(nic(&e, "vm1")));
+	assert_int_equal(hv_nic_pci_virt_stats(e.h, e.pf, &st), 0);
+	assert_int_equal(st.enable, 1);
+	assert_int_equal(st.get_location, 2);	/* one RID per ALLOCATE_VF */
+	assert_int_equal(ndis_framework_finding_count(hv_host_ndis(e.h)), 0);
+	/* A keyword change restarts the adapter on the same stack. */
+	assert_int_equal(hv_nic_set_keyword(e.h, e.pf, "*NumVFs", "1", err, sizeof(err)), 0);
+	assert_int_equal(hv_nic_state(e.pf), HV_NIC_RUNNING);
+	assert_int_equal(pcie_pf_num_vfs(hv_nic_function(e.pf)), 1);
+	assert_int_equal(hv_nic_pci_virt_stats(e.h, e.pf, &st), 0);
+	assert_int_equal(st.enable, 3);	/* disabled at halt, enabled again */
+	assert_int_equal(ndis_framework_finding_count(hv_host_ndis(e.h)), 0);
+	env_down(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bringup_over_vbd),
 		cmocka_unit_test(test_bringup_on_srnic),
 		cmocka_unit_test(test_sriov_off_live),
 	};

@@ -38,6 +38,9 @@ struct env {
 	uint8_t mac[3][6];
 	unsigned msi[3];
 	uint32_t msi_data[3];
+	/* Called from the MSI handler: a driver's interrupt routine that
+	 * reprograms the device from inside a doorbell. */
+	void (*msi_hook)(struct env *e, unsigned fn);
 };
 
 static void on_msi(void *ctx, struct pcie_function *fn, uint64_t addr, uint32_t data)
@@ -48,6 +51,8 @@ static void on_msi(void *ctx, struct pcie_function *fn, uint64_t addr, uint32_t 
 	if (i < 3) {
 		e->msi[i]++;
 		e->msi_data[i] = data;
+		if (e->msi_hook)
+			e->msi_hook(e, i);
 	}
 }
 
@@ -697,6 +702,201 @@ static void test_batch_order_and_partial_run(void **state)
 	assert_int_equal(e->mem[2][RXB + 2048 * 2 + 20], 8);
 }
 
+static const uint8_t moving[6] = { 0x02, 0x55, 0x55, 0x55, 0x55, 0x01 };
+
+/* The per-source destination cache never delivers by a stale decision:
+ * each doorbell's frames go where the switch says at that time, across
+ * filter, vPort, switch and link changes between batches. */
+static void test_dcache_follows_switch_changes(void **state)
+{
+	struct env *e = *state;
+	const uint32_t to = SRNIC_FILTER_CFG_VALID;
+
+	switch_up(e);
+	set_filter(e, 20, moving, to | SRNIC_FILTER_CFG_VPORT(2));
+	send(e, 1, 0, moving, 64, 1);
+	send(e, 1, 1, moving, 64, 2);	/* a cache hit */
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 2);
+	assert_int_equal(desc(e, 2, RXR, 1)->vport, 2);
+	/* The same filter now steers the MAC to the PF's default vPort. */
+	set_filter(e, 20, moving, to | SRNIC_FILTER_CFG_VPORT(0));
+	send(e, 1, 2, moving, 64, 3);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 2);
+	assert_int_equal(r(e, 0, SRNIC_REG_STAT_RX_FRAMES), 1);
+	assert_int_equal(desc(e, 0, RXR, 0)->vport, 0);
+	assert_int_equal(e->mem[0][RXB + 20], 3);
+	/* Cleared: unknown unicast leaves by the uplink. */
+	set_filter(e, 20, moving, 0);
+	send(e, 1, 3, moving, 64, 4);
+	assert_int_equal(r(e, 0, SRNIC_REG_STAT_RX_FRAMES), 1);
+	assert_int_equal(srnic_peer_rx_frames(e->peer), 1);
+	/* Back to VF2, then VF2's vPort deleted: its filters stop matching. */
+	set_filter(e, 20, moving, to | SRNIC_FILTER_CFG_VPORT(2));
+	send(e, 1, 4, moving, 64, 5);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 3);
+	w(e, 0, SRNIC_REG_VPORT_SEL, 2);
+	w(e, 0, SRNIC_REG_VPORT_CFG, 0);
+	send(e, 1, 5, moving, 64, 6);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 3);
+	assert_int_equal(srnic_peer_rx_frames(e->peer), 2);
+	/* VF2 re-attached as vPort 5: the filter follows the new vPort. */
+	w(e, 0, SRNIC_REG_VPORT_SEL, 5);
+	w(e, 0, SRNIC_REG_VPORT_CFG, SRNIC_VPORT_CFG_VALID | SRNIC_VPORT_CFG_FUNC(2) | SRNIC_VPORT_CFG_QP_NUM(1));
+	set_filter(e, 20, moving, to | SRNIC_FILTER_CFG_VPORT(5));
+	send(e, 1, 6, moving, 64, 7);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 4);
+	assert_int_equal(desc(e, 2, RXR, 3)->vport, 5);
+	assert_int_equal(e->mem[2][RXB + 2048 * 3 + 20], 7);
+	/* The target's link down: dropped there, not delivered. */
+	w(e, 2, SRNIC_REG_CTRL, 0);
+	send(e, 1, 7, moving, 64, 8);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_DROP_LINK_DOWN), 1);
+	w(e, 2, SRNIC_REG_CTRL, SRNIC_CTRL_ENABLE);
+	send(e, 1, 8, moving, 64, 9);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 5);
+	/* The switch off: a VF has no path out. */
+	w(e, 0, SRNIC_REG_SW_CTRL, 0);
+	send(e, 1, 9, moving, 64, 10);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 5);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_DROP_LINK_DOWN), 1);
+	/* The sender's own MAC moved to another vPort is a hairpin target. */
+	w(e, 0, SRNIC_REG_SW_CTRL, SRNIC_SW_CTRL_ENABLE);
+	set_filter(e, 20, moving, to | SRNIC_FILTER_CFG_VPORT(1));
+	send(e, 1, 10, moving, 64, 11);	/* to its own vPort: the uplink */
+	assert_int_equal(srnic_peer_rx_frames(e->peer), 3);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_RX_FRAMES), 0);
+}
+
+static void retarget_on_rx(struct env *e, unsigned fn)
+{
+	if (fn == 2) {
+		e->msi_hook = NULL;
+		set_filter(e, 20, moving, SRNIC_FILTER_CFG_VALID | SRNIC_FILTER_CFG_VPORT(0));
+	}
+}
+
+static void retarget_back_on_rx(struct env *e, unsigned fn)
+{
+	if (fn == 2) {
+		e->msi_hook = NULL;
+		set_filter(e, 20, moving, SRNIC_FILTER_CFG_VALID | SRNIC_FILTER_CFG_VPORT(2));
+	}
+}
+
+static void post_batch(struct env *e, unsigned first, unsigned n, const uint8_t *const *dsts, uint8_t fill)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct srnic_desc *d = desc(e, 1, TXR, first + i);
+
+		make_frame(e->mem[1] + TXB + 2048 * (first + i), dsts[i], e->mac[1], 64, (uint8_t)(fill + i));
+		d->addr = TXB + 2048 * (first + i);
+		d->len = 64;
+		d->flags = SRNIC_DESC_F_EOP;
+		d->status = 0;
+	}
+	w(e, 1, SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL), first + n);
+}
+
+/* A switch change made from an interrupt handler inside a doorbell applies
+ * to the rest of that batch: VF2's RX interrupt (raised when the run of
+ * frames to it ends) moves the MAC to the PF, then back. */
+static void test_dcache_switch_change_inside_batch(void **state)
+{
+	struct env *e = *state;
+	const uint8_t *dsts[5] = { moving, moving, stranger, moving, moving };
+	const uint8_t *dsts2[4] = { e->mac[2], e->mac[2], moving, moving };
+
+	switch_up(e);
+	set_filter(e, 20, moving, SRNIC_FILTER_CFG_VALID | SRNIC_FILTER_CFG_VPORT(2));
+	srnic_mmio_write32(e->nic, 2, SRNIC_BAR_MSIX, 16 * 1 + 8, 0x77);
+	srnic_mmio_write32(e->nic, 2, SRNIC_BAR_MSIX, 16 * 1 + 12, 0);
+	srnic_cfg_write(e->nic, 2, 0x50 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	w(e, 2, SRNIC_REG_INT_MASK, ~SRNIC_INT_RX(0));
+	e->msi_hook = retarget_on_rx;
+	post_batch(e, 0, 5, dsts, 0x30);
+	assert_null(e->msi_hook);	/* the handler ran */
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(desc(e, 1, TXR, i)->status, SRNIC_DESC_S_DONE);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 2);
+	assert_int_equal(e->mem[2][RXB + 20], 0x30);
+	assert_int_equal(e->mem[2][RXB + 2048 + 20], 0x31);
+	assert_int_equal(srnic_peer_rx_frames(e->peer), 1);
+	assert_int_equal(r(e, 0, SRNIC_REG_STAT_RX_FRAMES), 2);
+	assert_int_equal(e->mem[0][RXB + 20], 0x33);
+	assert_int_equal(e->mem[0][RXB + 2048 + 20], 0x34);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_TX_FRAMES), 5);
+	/* The MAC is on the PF; VF2's handler, run when the next frame (to
+	 * that MAC) ends the run to VF2, moves it back: it goes to VF2. */
+	w(e, 2, SRNIC_REG_INT_CAUSE, SRNIC_INT_RX(0));
+	e->msi_hook = retarget_back_on_rx;
+	post_batch(e, 5, 4, dsts2, 0x40);
+	assert_null(e->msi_hook);
+	assert_int_equal(r(e, 0, SRNIC_REG_STAT_RX_FRAMES), 2);
+	assert_int_equal(r(e, 2, SRNIC_REG_STAT_RX_FRAMES), 6);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(e->mem[2][RXB + 2048 * (2 + i) + 20], 0x40 + i);
+}
+
+/* An uplink backend that refuses one frame and loses its link on another. */
+struct flaky_uplink {
+	struct srnic *nic;
+	bool up;
+	unsigned calls, refuse_at, down_at;
+	uint8_t fill[8];
+};
+
+static int flaky_transmit(void *ctx, const void *frame, size_t len)
+{
+	struct flaky_uplink *u = ctx;
+
+	(void)len;
+	if (u->calls < 8)
+		u->fill[u->calls] = ((const uint8_t *)frame)[20];
+	if (++u->calls == u->refuse_at)
+		return -EIO;
+	if (u->calls == u->down_at) {
+		u->up = false;
+		srnic_uplink_link_changed(u->nic);
+	}
+	return 0;
+}
+
+static bool flaky_link_up(void *ctx)
+{
+	return ((struct flaky_uplink *)ctx)->up;
+}
+
+/* A batch to the uplink: frames leave in order, one the backend refuses is
+ * a link-down drop, and once the link goes down (reported from inside
+ * transmit) the rest of the batch is dropped without reaching it. */
+static void test_uplink_batch_link_change(void **state)
+{
+	static const struct srnic_uplink_ops ops = { flaky_transmit, flaky_link_up };
+	struct env *e = *state;
+	struct flaky_uplink u = { .nic = e->nic, .up = true, .refuse_at = 2, .down_at = 3 };
+	const uint8_t *dsts[6] = { stranger, stranger, stranger, stranger, stranger, stranger };
+
+	switch_up(e);
+	assert_int_equal(srnic_uplink_attach(e->nic, &ops, &u), 0);
+	post_batch(e, 0, 3, dsts, 0x50);	/* sent, refused, sent */
+	assert_int_equal(u.calls, 3);
+	post_batch(e, 3, 3, dsts, 0x53);	/* link down: none reach it */
+	assert_int_equal(u.calls, 3);
+	u.up = true;
+	u.down_at = 5;
+	srnic_uplink_link_changed(e->nic);
+	post_batch(e, 6, 6, dsts, 0x56);	/* 2 sent, the link goes, 4 dropped */
+	assert_int_equal(u.calls, 5);
+	assert_memory_equal(u.fill, ((const uint8_t[]){ 0x50, 0x51, 0x52, 0x56, 0x57 }), 5);
+	for (unsigned i = 0; i < 12; i++)
+		assert_int_equal(desc(e, 1, TXR, i)->status, SRNIC_DESC_S_DONE);
+	assert_int_equal(r(e, 0, SRNIC_REG_SW_UPLINK_TX), 4);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_DROP_LINK_DOWN), 1 + 3 + 4);
+	assert_int_equal(r(e, 1, SRNIC_REG_STAT_TX_FRAMES), 12);
+	assert_int_equal(r(e, 0, SRNIC_REG_SW_DROP_LINK_DOWN), 8);
+	srnic_uplink_detach(e->nic);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +914,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deferred_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_order_and_partial_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_disabled_pf_plain_nic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dcache_follows_switch_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dcache_switch_change_inside_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uplink_batch_link_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

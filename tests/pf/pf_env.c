@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,49 @@ static void invalidate(void *ctx, struct ndis_adapter *pf, uint16_t vf, uint64_t
 
 static const struct ndis_virt_ops virt_ops = { .invalidate_config_block = invalidate };
 
+/* NDIS's PnP edge asks what the device on srnic_vbd's child is. */
+static void describe(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d)
+{
+	struct pf_env *e = ctx;
+
+	(void)pdo;
+	d->name = "SLOT 3 Port 1";
+	if (e->opts) {
+		d->keywords = e->opts->keywords;
+		d->n_keywords = e->opts->n_keywords;
+	}
+	d->platform = &pcibus_ndis_ops;
+	d->platform_ctx = e->bus;
+}
+
+static void vbd_stack_up(struct pf_env *e)
+{
+	struct guest_ndis_config gc = { .fw = e->fw, .describe = describe, .describe_ctx = e };
+	char err[256];
+
+	e->pm = pnp_manager_create("host");
+	assert_non_null(e->pm);
+	gc.pm = e->pm;
+	assert_int_equal(pci_bus_create(e->pm, &e->pci), 0);
+	assert_int_equal(guest_ndis_create(&gc, &e->gn), 0);
+	if (pnp_install_inf(e->pm, SRNIC_VBD_DIR "/srnic_vbd.inf", SRNIC_VBD_DIR, err, sizeof(err)))
+		fail_msg("installing srnic_vbd.inf: %s", err);
+	if (guest_ndis_install_inf(e->gn, SRNIC_PF_DIR "/srnic_pf.inf", SRNIC_PF_DIR, err, sizeof(err)))
+		fail_msg("installing srnic_pf.inf: %s", err);
+	assert_int_equal(pci_bus_add_pf(e->pci, e->bus, &e->pci_pdo, &e->dn), 0);
+	(void)pnp_manager_poll(e->pm);
+	e->ad = ndis_framework_find_adapter(e->fw, "SLOT 3 Port 1");
+	e->create_rc = e->ad ? 0 : -EIO;
+}
+
+struct pci_pdo_stats pf_pci_virt_stats(struct pf_env *e)
+{
+	struct pci_pdo_stats st;
+
+	assert_int_equal(pci_bus_pf_stats(e->pci, e->bus, &st), 0);
+	return st;
+}
+
 void pf_env_up(struct pf_env *e, const struct pf_opts *o)
 {
 	struct ndis_adapter_params p;
@@ -46,6 +90,11 @@ void pf_env_up(struct pf_env *e, const struct pf_opts *o)
 	e->fw = ndis_framework_create("host", o && o->partition_set ? o->partition : NDIS_PARTITION_PARENT);
 	assert_non_null(e->fw);
 	ndis_framework_set_virt_ops(e->fw, &virt_ops, e);
+	e->opts = o;
+	if (o && o->over_vbd) {
+		vbd_stack_up(e);
+		return;
+	}
 	if (ndis_framework_install_inf(e->fw, SRNIC_PF_DIR "/srnic_pf.inf", SRNIC_PF_DIR, err, sizeof(err)))
 		fail_msg("installing srnic_pf.inf: %s", err);
 	memset(&p, 0, sizeof(p));
@@ -90,8 +139,22 @@ void pf_env_down(struct pf_env *e)
 		print_error("finding: %s: %s\n", f->id, f->evidence);
 	}
 	assert_int_equal(n, 0);
-	if (e->ad && ndis_adapter_state(e->ad) != NDIS_ADAPTER_HALTED)
+	if (e->pci) {
+		/* PnP removal: NDIS's FDO halts the adapter, srnic_vbd lets the PCI interface go. */
+		assert_int_equal(pci_bus_remove_pf(e->pci, e->bus), 0);
+		pci_bus_destroy(e->pci);
+		guest_ndis_destroy(e->gn);
+		pnp_manager_destroy(e->pm);
+		{
+			struct pnp_stats ps;
+
+			pnp_get_stats(&ps);
+			assert_int_equal(ps.irps_allocated, ps.irps_freed);
+			assert_int_equal(ps.bad_objects + ps.stack_overflows + ps.driver_bugs + ps.pending_abandoned, 0);
+		}
+	} else if (e->ad && ndis_adapter_state(e->ad) != NDIS_ADAPTER_HALTED) {
 		assert_int_equal(ndis_adapter_halt(e->ad, NdisHaltDeviceDisabled), 0);
+	}
 	assert_int_equal(ndis_framework_finding_count(e->fw), 0);
 	ndis_framework_destroy(e->fw);
 	/* The driver unmapped what it mapped. */

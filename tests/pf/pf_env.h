@@ -13,13 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/pci_pdo.h"
 #include "hv/pcibus.h"
 #include "hw/srnic/srnic.h"
 #include "ndis/framework.h"
 #include "ndis/protocol.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
-#include "wire/srnic_vf_block.h"
+#include "wire/srnic_cfgblock.h"
+#include "pnp/guest_ndis.h"
 #include "pf_proto.h"
 
 #define ST(x) ((uint32_t)(x))
@@ -43,6 +45,13 @@ struct pf_env {
 	struct pf_proto *pc;
 	void (*proto_send)(const UCHAR *base, ULONG len, unsigned n, USHORT vport);
 	void (*proto_return_held)(void);
+	/* pf_opts.over_vbd: the PF's PCI PDO with srnic_vbd on it, the PF miniport on its child */
+	struct pnp_manager *pm;
+	struct pci_bus *pci;
+	struct guest_ndis *gn;
+	PDEVICE_OBJECT pci_pdo;
+	struct pnp_devnode *dn;
+	const struct pf_opts *opts;
 };
 
 /* Platform and keyword overrides; NULL/0 = the defaults (SR-IOV works). */
@@ -53,11 +62,19 @@ struct pf_opts {
 	bool with_proto;		/* bind pf_proto.so to the PF */
 	bool partition_set;		/* else the parent partition */
 	enum ndis_partition partition;
+	/*
+	 * The parent's stack with an IHV virtual bus driver (spec 6.4): PCI PDO
+	 * (src/hv/pci_pdo.c) -> srnic_vbd FDO, SRNICVBD\PF -> NDIS's FDO
+	 * (src/pnp/guest_ndis.c) -> srnic_pf, NDIS-WDM.
+	 */
+	bool over_vbd;
 };
 
 void pf_env_up(struct pf_env *e, const struct pf_opts *o);
 /* Halt and destroy everything; fails the test on any verifier finding. */
 void pf_env_down(struct pf_env *e);
+/* over_vbd: what went through the PCI PDO's GUID_PCI_VIRTUALIZATION_INTERFACE. */
+struct pci_pdo_stats pf_pci_virt_stats(struct pf_env *e);
 
 extern const struct ndis_issuer pf_vmsp;	/* the virtualization stack ("VMSP") */
 extern const struct ndis_issuer pf_ndis;	/* NDIS itself */

@@ -78,13 +78,16 @@ static uint32_t write_block(struct pf_env *e, uint16_t vf, uint32_t block, const
 		      (uint32_t)(b.p.BufferOffset + len), 0, NULL);
 }
 
-static struct srnic_vf_block_info info_of(struct pf_env *e, uint16_t vf)
+/* Block 0 as the VF driver reads it (its size) and checks it (its parser). */
+static struct srnic_cfgblock_vf_info info_of(struct pf_env *e, uint16_t vf)
 {
-	struct srnic_vf_block_info i;
+	uint8_t raw[sizeof(struct srnic_cfgblock_vf_info)];
+	struct srnic_cfgblock_vf_info i;
 
-	assert_int_equal(read_block(e, vf, SRNIC_VF_BLOCK_INFO, &i, sizeof(i)), ST(NDIS_STATUS_SUCCESS));
-	assert_int_equal(i.version, SRNIC_VF_INFO_VERSION_1);
-	assert_int_equal(i.size, sizeof(i));
+	assert_int_equal(read_block(e, vf, SRNIC_CFGBLOCK_VF_INFO, raw, sizeof(raw)), ST(NDIS_STATUS_SUCCESS));
+	assert_true(srnic_cfgblock_parse_vf_info(raw, sizeof(raw), &i));
+	assert_int_equal(i.version, SRNIC_CFGBLOCK_VERSION_1);
+	assert_int_equal(i.length, sizeof(i));
 	return i;
 }
 
@@ -116,7 +119,7 @@ static void test_bring_up_and_teardown(void **state)
 {
 	struct pf_env e;
 	struct ndis_sriov_view v;
-	struct srnic_vf_block_info info;
+	struct srnic_cfgblock_vf_info info;
 	uint32_t rid, vport, filter, st;
 	unsigned hw_vport;
 	uint16_t vf, w;
@@ -139,9 +142,11 @@ static void test_bring_up_and_teardown(void **state)
 	assert_int_equal(v.n_vfs, 1);
 	info = info_of(&e, vf);
 	assert_memory_equal(info.mac, vm_mac, 6);
-	assert_int_equal(info.flags & SRNIC_VF_INFO_LINK_UP, 0);
+	assert_true(info.flags & SRNIC_VFINFO_F_MAC_VALID);
+	assert_int_equal(info.flags & SRNIC_VFINFO_F_LINK_UP, 0);
 	assert_int_equal(info.vport_id, 0);
 	assert_int_equal(info.mtu, 1500);
+	assert_int_equal(info.generation, 1);
 	assert_int_equal(e.invalidations, 0);
 
 	/* 3. CREATE_VPORT on the VF: srnic vPort 1 = function 1 (VF 0), QP 0, 1 QP. */
@@ -152,9 +157,10 @@ static void test_bring_up_and_teardown(void **state)
 	/* The VF's link came up: block 0 invalidated. */
 	assert_int_equal(e.invalidations, 1);
 	assert_int_equal(e.inval_vf, vf);
-	assert_int_equal(e.inval_mask, 1ull << SRNIC_VF_BLOCK_INFO);
+	assert_int_equal(e.inval_mask, 1ull << SRNIC_CFGBLOCK_VF_INFO);
 	info = info_of(&e, vf);
-	assert_true(info.flags & SRNIC_VF_INFO_LINK_UP);
+	assert_true(info.flags & SRNIC_VFINFO_F_LINK_UP);
+	assert_int_equal(info.generation, 2);
 	assert_int_equal(info.vport_id, vport);
 	assert_int_equal(info.num_queue_pairs, 1);
 
@@ -170,7 +176,8 @@ static void test_bring_up_and_teardown(void **state)
 	assert_int_equal(e.invalidations, 2);
 	info = info_of(&e, vf);
 	assert_int_equal(info.vlan_id, 100);
-	assert_true(info.flags & SRNIC_VF_INFO_VLAN_TAGGED);
+	assert_true(info.flags & SRNIC_VFINFO_F_VLAN);
+	assert_int_equal(info.generation, 3);
 
 	/* 5. What the vPCI VSP asks while the guest enumerates the VF. */
 	assert_int_equal(cfg_space(&e, NdisRequestMethod, vf, PCI_CLASS_DEVICE, b, 2), ST(NDIS_STATUS_SUCCESS));
@@ -243,13 +250,19 @@ static void test_bring_up_and_teardown(void **state)
 		assert_int_equal(vf_cfg(&e, vf, 0x40 + PCI_PM_CTRL, 2) & (PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE), 0);
 	}
 
-	/* 6. The VF driver says it is up over block 1, and reads it back. */
+	/* 6. The VF driver reports it runs over block 64, and reads it back. */
 	{
-		struct srnic_vf_block_driver d = { SRNIC_VF_DRIVER_VERSION_1, sizeof(d), SRNIC_VF_DRIVER_STATE_UP, 0x10000, 0 };
-		struct srnic_vf_block_driver back;
+		struct srnic_cfgblock_vf_report d, back;
 
-		assert_int_equal(write_block(&e, vf, SRNIC_VF_BLOCK_DRIVER, &d, sizeof(d)), ST(NDIS_STATUS_SUCCESS));
-		assert_int_equal(read_block(&e, vf, SRNIC_VF_BLOCK_DRIVER, &back, sizeof(back)), ST(NDIS_STATUS_SUCCESS));
+		memset(&d, 0, sizeof(d));
+		d.magic = SRNIC_CFGBLOCK_MAGIC;
+		d.version = SRNIC_CFGBLOCK_VERSION_1;
+		d.length = sizeof(d);
+		d.generation_seen = info.generation;
+		d.flags = SRNIC_VFREPORT_F_RUNNING;
+		d.driver_version = 0x10000;
+		assert_int_equal(write_block(&e, vf, SRNIC_CFGBLOCK_VF_REPORT, &d, sizeof(d)), ST(NDIS_STATUS_SUCCESS));
+		assert_int_equal(read_block(&e, vf, SRNIC_CFGBLOCK_VF_REPORT, &back, sizeof(back)), ST(NDIS_STATUS_SUCCESS));
 		assert_memory_equal(&back, &d, sizeof(d));
 	}
 	/* The VF uses its function: MAC register and CTRL.ENABLE (VF MSE decodes VF BARs). */
@@ -267,8 +280,9 @@ static void test_bring_up_and_teardown(void **state)
 	assert_int_equal(hw_vport_cfg(&e, vport) & SRNIC_VPORT_CFG_VALID, 0);
 	assert_int_equal(e.invalidations, 4);	/* link down */
 	info = info_of(&e, vf);
-	assert_int_equal(info.flags & SRNIC_VF_INFO_LINK_UP, 0);
+	assert_int_equal(info.flags & SRNIC_VFINFO_F_LINK_UP, 0);
 	assert_int_equal(info.vport_id, 0);
+	assert_int_equal(info.generation, 5);
 
 	assert_true(vf_cfg(&e, vf, PCI_COMMAND, 2) & PCI_COMMAND_MASTER);
 	assert_int_equal(pf_reset_vf(&e, vf), ST(NDIS_STATUS_SUCCESS));
@@ -277,19 +291,19 @@ static void test_bring_up_and_teardown(void **state)
 	assert_int_equal(fn_reg(&e, 1, SRNIC_REG_CTRL), 0);
 	assert_int_not_equal(fn_reg(&e, 1, SRNIC_REG_MAC_LO), 0x5d150000);
 	assert_int_equal(fn_reg(&e, 1, SRNIC_REG_STAT_DROP_LINK_DOWN), 0);
-	/* ... and the driver block is cleared: the VF driver is gone. */
+	/* ... and the report block is cleared: the VF driver is gone. */
 	{
-		uint8_t z[16], blk[16];
+		uint8_t z[sizeof(struct srnic_cfgblock_vf_report)], blk[sizeof(z)];
 
 		memset(z, 0, sizeof(z));
-		assert_int_equal(read_block(&e, vf, SRNIC_VF_BLOCK_DRIVER, blk, sizeof(blk)), ST(NDIS_STATUS_SUCCESS));
+		assert_int_equal(read_block(&e, vf, SRNIC_CFGBLOCK_VF_REPORT, blk, sizeof(blk)), ST(NDIS_STATUS_SUCCESS));
 		assert_memory_equal(blk, z, sizeof(z));
 	}
 	assert_int_equal(pf_free_vf(&e, vf), ST(NDIS_STATUS_SUCCESS));
 	ndis_adapter_sriov_view(e.ad, &v);
 	assert_int_equal(v.n_vfs, 0);
 	/* A freed VF is no longer there for SR-IOV OIDs. */
-	st = read_block(&e, vf, SRNIC_VF_BLOCK_INFO, &info, sizeof(info));
+	st = read_block(&e, vf, SRNIC_CFGBLOCK_VF_INFO, &info, sizeof(info));
 	assert_int_equal(st, ST(NDIS_STATUS_INVALID_PARAMETER));
 	assert_int_equal(pf_clear_filter(&e, filter), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(hw_filter_find(&e, vm_mac, 100, NULL), -1);
@@ -467,7 +481,7 @@ static void test_filters(void **state)
 static void test_vf_mac_follows_filters(void **state)
 {
 	static const uint8_t mac2[6] = { 0x00, 0x15, 0x5d, 0x00, 0x00, 0x22 };
-	struct srnic_vf_block_info info;
+	struct srnic_cfgblock_vf_info info;
 	struct pf_env e;
 	uint32_t vport, f;
 	uint16_t vf;
@@ -490,6 +504,96 @@ static void test_vf_mac_follows_filters(void **state)
 	/* A filter on the default vPort changes nothing for the VF. */
 	f = pf_set_filter(&e, 0, mac2, 0);
 	assert_int_equal(e.invalidations, 3);
+	assert_int_equal(pf_clear_filter(&e, f), ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(pf_delete_vport(&e, vport), ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(pf_free_vf(&e, vf), ST(NDIS_STATUS_SUCCESS));
+	pf_env_down(&e);
+}
+
+/*
+ * The two real drivers agree on block 0: what srnic_pf answers to the
+ * OID_SRIOV_READ_VF_CONFIG_BLOCK the virtualization stack issues for a
+ * guest's NdisMReadConfigBlock(0) -- sized as srnic_vf's buffer, output
+ * exactly that large -- is accepted by srnic_vf's own parser
+ * (srnic_cfgblock_parse_vf_info, the one NICReadVfInfo runs) with the VM
+ * NIC's MAC; a MAC or VLAN change through the PF bumps the generation and
+ * reaches the virtualization stack's invalidate callback as bit 0.
+ */
+static uint32_t vf_driver_read_block0(struct pf_env *e, uint16_t vf, struct srnic_cfgblock_vf_info *info)
+{
+	struct {
+		NDIS_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS p;
+		uint8_t data[sizeof(struct srnic_cfgblock_vf_info)];	/* srnic_vf's NICReadVfInfo buffer */
+	} b;
+	NDIS_OID_REQUEST r;
+
+	memset(&b, 0, sizeof(b));
+	pf_hdr(&b.p, NDIS_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1,
+	       NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1);
+	b.p.VFId = vf;
+	b.p.BlockId = SRNIC_CFGBLOCK_VF_INFO;
+	b.p.Length = sizeof(b.data);
+	b.p.BufferOffset = offsetof(__typeof__(b), data);
+	assert_int_equal(pf_oid(e, &pf_vmsp, NdisRequestMethod, OID_SRIOV_READ_VF_CONFIG_BLOCK, &b, sizeof(b.p),
+				(uint32_t)(offsetof(__typeof__(b), data) + sizeof(b.data)), &r),
+			 ST(NDIS_STATUS_SUCCESS));
+	assert_true(pf_reached_miniport(e));
+	assert_int_equal(r.DATA.METHOD_INFORMATION.BytesWritten, offsetof(__typeof__(b), data) + sizeof(b.data));
+	return (uint32_t)srnic_cfgblock_parse_vf_info(b.data, sizeof(b.data), info);
+}
+
+static void test_vf_driver_reads_pf_block0(void **state)
+{
+	static const uint8_t mac2[6] = { 0x00, 0x15, 0x5d, 0x00, 0x00, 0x42 };
+	struct srnic_cfgblock_vf_info info;
+	struct pf_env e;
+	uint32_t vport, f, gen;
+	uint16_t vf;
+
+	(void)state;
+	pf_env_up(&e, NULL);
+	vf = pf_allocate_vf(&e, vm_mac, NULL);
+	vport = pf_create_vport(&e, vf, 1);
+	assert_int_equal(vf_driver_read_block0(&e, vf, &info), 1);
+	assert_int_equal(info.magic, SRNIC_CFGBLOCK_MAGIC);
+	assert_true(info.flags & SRNIC_VFINFO_F_MAC_VALID);
+	assert_memory_equal(info.mac, vm_mac, 6);
+	assert_int_equal(info.flags & SRNIC_VFINFO_F_VLAN, 0);
+	assert_true(info.flags & SRNIC_VFINFO_F_LINK_UP);
+	assert_int_equal(info.vport_id, vport);
+	assert_int_equal(info.num_queue_pairs, 1);
+	assert_int_equal(info.mtu, 1500);
+	gen = info.generation;
+	assert_true(gen >= 1);
+
+	/* The PF steers another MAC to the VF's vPort: generation + 1, bit 0 invalidated. */
+	e.invalidations = 0;
+	e.inval_mask = 0;
+	f = pf_set_filter(&e, vport, mac2, 0);
+	assert_int_equal(e.invalidations, 1);
+	assert_int_equal(e.inval_vf, vf);
+	assert_int_equal(e.inval_mask, 1ull << SRNIC_CFGBLOCK_VF_INFO);
+	assert_int_equal(vf_driver_read_block0(&e, vf, &info), 1);
+	assert_memory_equal(info.mac, mac2, 6);
+	assert_int_equal(info.generation, gen + 1);
+	/* Re-reading without a change neither bumps nor invalidates. */
+	assert_int_equal(vf_driver_read_block0(&e, vf, &info), 1);
+	assert_int_equal(info.generation, gen + 1);
+	assert_int_equal(e.invalidations, 1);
+
+	/* ... and a VLAN: the VM NIC's MAC tagged 7 on the vPort. */
+	assert_int_equal(pf_clear_filter(&e, f), ST(NDIS_STATUS_SUCCESS));
+	e.invalidations = 0;
+	e.inval_mask = 0;
+	f = pf_set_filter(&e, vport, vm_mac, 7);
+	assert_int_equal(e.invalidations, 1);
+	assert_int_equal(e.inval_mask, 1ull << SRNIC_CFGBLOCK_VF_INFO);
+	assert_int_equal(vf_driver_read_block0(&e, vf, &info), 1);
+	assert_memory_equal(info.mac, vm_mac, 6);
+	assert_true(info.flags & SRNIC_VFINFO_F_VLAN);
+	assert_int_equal(info.vlan_id, 7);
+	assert_int_equal(info.generation, gen + 3);	/* cleared (back to vm_mac untagged), then tagged */
+
 	assert_int_equal(pf_clear_filter(&e, f), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(pf_delete_vport(&e, vport), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(pf_free_vf(&e, vf), ST(NDIS_STATUS_SUCCESS));
@@ -523,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_pf_vports),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_vf_mac_follows_filters),
+		cmocka_unit_test(test_vf_driver_reads_pf_block0),
 		cmocka_unit_test(test_halt_with_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -111,22 +111,23 @@ static void transitions(const char *log, const char *what, char *out, size_t len
 	}
 }
 
-static uint32_t driver_block(struct pf_env *e, uint16_t vf, uint32_t state)
+static uint32_t report_block(struct pf_env *e, uint16_t vf, uint32_t flags)
 {
 	struct {
 		NDIS_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS p;
-		struct srnic_vf_block_driver d;
+		struct srnic_cfgblock_vf_report d;
 	} b;
 
 	memset(&b, 0, sizeof(b));
 	pf_hdr(&b.p, 1, NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1);
 	b.p.VFId = vf;
-	b.p.BlockId = SRNIC_VF_BLOCK_DRIVER;
+	b.p.BlockId = SRNIC_CFGBLOCK_VF_REPORT;
 	b.p.Length = sizeof(b.d);
 	b.p.BufferOffset = offsetof(__typeof__(b), d);
-	b.d.version = SRNIC_VF_DRIVER_VERSION_1;
-	b.d.size = sizeof(b.d);
-	b.d.state = state;
+	b.d.magic = SRNIC_CFGBLOCK_MAGIC;
+	b.d.version = SRNIC_CFGBLOCK_VERSION_1;
+	b.d.length = sizeof(b.d);
+	b.d.flags = flags;
 	return pf_oid(e, &pf_vmsp, NdisRequestSetInformation, OID_SRIOV_WRITE_VF_CONFIG_BLOCK, &b, sizeof(b), 0, NULL);
 }
 
@@ -146,11 +147,11 @@ static void test_vf_walk(void **state)
 	assert_int_equal(pf_reset_vf(&e, vf), 0);		/* Allocated > Resetting > Allocated */
 	vport = pf_create_vport(&e, vf, 1);			/* Allocated > Assigned */
 	assert_int_equal(pf_reset_vf(&e, vf), 0);		/* Assigned > Resetting > Assigned */
-	assert_int_equal(driver_block(&e, vf, SRNIC_VF_DRIVER_STATE_UP), 0);	/* Assigned > Active */
-	assert_int_equal(driver_block(&e, vf, SRNIC_VF_DRIVER_STATE_DOWN), 0);	/* Active > Assigned */
-	assert_int_equal(driver_block(&e, vf, SRNIC_VF_DRIVER_STATE_UP), 0);	/* Assigned > Active */
+	assert_int_equal(report_block(&e, vf, SRNIC_VFREPORT_F_RUNNING), 0);	/* Assigned > Active */
+	assert_int_equal(report_block(&e, vf, 0), 0);	/* Active > Assigned */
+	assert_int_equal(report_block(&e, vf, SRNIC_VFREPORT_F_RUNNING), 0);	/* Assigned > Active */
 	assert_int_equal(pf_reset_vf(&e, vf), 0);		/* Active > Resetting > Assigned */
-	assert_int_equal(driver_block(&e, vf, SRNIC_VF_DRIVER_STATE_UP), 0);	/* Assigned > Active */
+	assert_int_equal(report_block(&e, vf, SRNIC_VFREPORT_F_RUNNING), 0);	/* Assigned > Active */
 	/* Illegal: freeing an attached VF; a second vPort. The state stays Active. */
 	assert_int_equal(pf_free_vf(&e, vf), ST(NDIS_STATUS_FILE_NOT_FOUND));
 	assert_int_equal(pf_delete_vport(&e, vport), 0);	/* Active > Allocated */

@@ -70,6 +70,10 @@ __attribute__((visibility("default"))) BOOLEAN NetvscTestAdapterSetState(ULONG F
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
+/*
+ * The statuses netvsc's traces name. A driver cannot reach src/ndis/names.h
+ * (it sees include/ndis only), so it carries the few it prints.
+ */
 const char *NetvscStatusName(NDIS_STATUS Status)
 {
 	switch (Status) {

@@ -80,9 +80,7 @@ static const char *VFStatusText(NDIS_STATUS Status, char *Buf, ULONG Len)
 
 	if (Name)
 		return Name;
-	/* An unnamed status the way the field traces print it. */
-	for (ULONG i = 0, Shift = 28; i + 1 < Len && i < 8; i++, Shift -= 4)
-		Buf[i] = "0123456789abcdef"[(Status >> Shift) & 0xf], Buf[i + 1] = 0;
+	snprintf(Buf, Len, "0x%x", (unsigned)Status);
 	return Buf;
 }
 

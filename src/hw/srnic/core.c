@@ -10,6 +10,7 @@
  * in SRNIC_REG_ERR_CAUSE (docs/hw/srnic.md "Errors").
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ void srnic__fn_reset(struct srnic_fn *f)
 	f->mac[3] = (uint8_t)(rid >> 8);
 	f->mac[4] = (uint8_t)rid;
 	f->mac[5] = (uint8_t)f->index;
-	(void)nic;
+	f->dcache.gen = 0;
+	srnic__changed(nic);
 }
 
 static unsigned cause_vector(uint32_t bit)
@@ -181,168 +183,379 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 
 /* ---- TX ---- */
 
-#define TX_BURST 32u
-
-/* Hairpin frames of one doorbell waiting to be delivered, in ring order. */
-struct tx_burst {
-	unsigned n;
-	int16_t dst[TX_BURST];
-	const uint8_t *frame[TX_BURST];
-	uint32_t len[TX_BURST];
-	struct srnic_desc *desc[TX_BURST];	/* TX descriptors to complete */
+/*
+ * A run: consecutive hairpin frames of one doorbell to the same vPort. The
+ * target RX queue's state is held here (in srnic__tx_process's frame) from
+ * run_open() to run_close() and written back once. Nothing else may touch
+ * that queue in between, so a run is closed before anything that can call
+ * out of the device (an interrupt, an uplink backend, the general switch
+ * path), since a callback may re-enter it.
+ */
+struct rx_run {
+	struct srnic_fn *f;
+	struct srnic_desc *ring;	/* whole ring checked inside the domain */
+	uint8_t *base;			/* the target function's DMA window */
+	uint64_t size;
+	uint64_t mac;			/* destination the burst loop matches */
+	uint32_t head, head0, tail, mask, bytes;
+	unsigned qi;
+	int v;				/* target vPort, -1: no run open */
 };
 
-/*
- * Deliver frames [i, j) of the burst, which all go to vPort v, with the RX
- * queue's state in locals for the whole run, and complete their TX
- * descriptors (a TX buffer is free only once copied). A frame that needs
- * more than the plain case (no buffer, fault, short buffer, link down) goes
- * through srnic__rx_deliver(), which counts and flags it.
- */
-static void rx_deliver_run(struct srnic *nic, unsigned v, struct tx_burst *b, unsigned i, unsigned j)
+/* Open a run to vPort v; false if the plain case does not apply (function
+ * down, queue not enabled, ring outside the domain): then every frame goes
+ * through srnic__rx_deliver(), which counts and flags it. */
+static bool run_open(struct srnic *nic, struct rx_run *r, unsigned v, uint64_t mac)
 {
 	uint32_t cfg = nic->vport_cfg[v];
-	unsigned qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
 	struct srnic_fn *f = &nic->fns[SRNIC_VPORT_CFG_GET_FUNC(cfg)];
-	struct srnic_queue *q = &f->rxq[qi];
+	unsigned qi = SRNIC_VPORT_CFG_GET_QP_FIRST(cfg);
+	const struct srnic_queue *q = &f->rxq[qi];
 	uint8_t *base = f->dma->base;
 	uint64_t size = f->dma->size, rbase = q->base;
-	uint32_t head = q->head, tail = q->tail, mask = q->size - 1, bytes = 0, got = 0;
 
-	/* The whole ring inside the domain: no per-descriptor ring check. */
-	if (likely(srnic__fn_up(f) && q->state == SRNIC_Q_ENABLED && base && rbase <= size &&
-		   16ull * q->size <= size - rbase)) {
-		struct srnic_desc *ring = (struct srnic_desc *)(base + rbase);
+	if (!srnic__fn_up(f) || q->state != SRNIC_Q_ENABLED || !base || rbase > size ||
+	    16ull * q->size > size - rbase)
+		return false;
+	r->f = f;
+	r->ring = (struct srnic_desc *)(base + rbase);
+	r->base = base;
+	r->size = size;
+	r->mac = mac;
+	r->head = r->head0 = q->head;
+	r->tail = q->tail;
+	r->mask = q->size - 1;
+	r->bytes = 0;
+	r->qi = qi;
+	r->v = (int)v;
+	return true;
+}
 
-		for (; i < j && head != tail; i++) {
-			struct srnic_desc *d = &ring[head];
-			uint64_t baddr = d->addr;
-			uint32_t len = b->len[i];
+/* Write the run's queue state and statistics back, raise RX once. True if
+ * it raised, i.e. called out of the device. */
+static bool run_close(struct rx_run *r)
+{
+	struct srnic_fn *f = r->f;
+	uint32_t got = (r->head - r->head0) & r->mask;
 
-			if (unlikely(d->len < len || len > size || baddr > size - len))
-				break;
-			memmove(base + baddr, b->frame[i], len);	/* domains may be shared */
-			atomic_thread_fence(memory_order_release);	/* frame before DONE */
-			d->len = (uint16_t)len;
-			d->vport = (uint16_t)v;
-			d->status = SRNIC_DESC_S_DONE;
-			b->desc[i]->status = SRNIC_DESC_S_DONE;
-			head = (head + 1) & mask;
-			bytes += len;
-			got++;
+	r->v = -1;
+	f->rxq[r->qi].head = r->head;
+	f->stats[SRNIC_ST_RX_FRAMES] += got;
+	f->stats[SRNIC_ST_RX_BYTES] += r->bytes;
+	if (got && unlikely(!(f->int_cause & SRNIC_INT_RX(r->qi)))) {
+		srnic__raise(f, SRNIC_INT_RX(r->qi));
+		return true;
+	}
+	return false;
+}
+
+static inline bool run_end(struct rx_run *r)
+{
+	return r->v >= 0 && run_close(r);
+}
+
+/* Where a plain unicast frame from f to mac goes: a vPort to hairpin to,
+ * or -1 for the uplink (no filter, or the sender's own vPort). */
+static int dcache_fill(struct srnic_fn *f, uint64_t mac)
+{
+	struct srnic *nic = f->nic;
+	int v = srnic__lookup(nic, (const uint8_t *)&mac, false, 0);
+
+	f->dcache.mac = mac;
+	f->dcache.gen = nic->gen;
+	f->dcache.vport = v >= 0 && v != f->vport ? v : -1;
+	return f->dcache.vport;
+}
+
+#define MAC_MASK	0xffffffffffffull
+#define ETH_VLAN_LE16	0x0081u		/* 0x8100 as read from the wire, little-endian */
+
+/*
+ * The hot loop: up to n TX descriptors from tx into RX descriptors from rx
+ * (both contiguous; the caller bounds n by both rings' room and wrap), while
+ * each is a good descriptor for a plain frame to mac (a unicast MAC, so a
+ * group address never matches), its buffer is inside the TX window and the
+ * RX buffer is big enough and inside the RX window. Returns how many it
+ * delivered and completed. It never handles an error: the first frame that
+ * is anything else is left for the caller's general path, which re-reads
+ * it. One copy per frame, no call but memmove. SRNIC_FRAME_MIN + span is
+ * the smallest of SRNIC_FRAME_MAX and both window sizes, so with len checked
+ * against it first, size - len cannot wrap. Not inlined: the loop gets all
+ * the registers.
+ */
+static __attribute__((noinline)) unsigned
+hairpin_burst(struct srnic_desc *tx, struct srnic_desc *rx, unsigned n,
+			      const uint8_t *tbase, uint64_t tsize, uint8_t *rbase, uint64_t rsize,
+			      uint32_t span, uint64_t mac, uint16_t vport, uint32_t *bytes)
+{
+	uint32_t sum = 0, sv = SRNIC_DESC_S_DONE | (uint32_t)vport << 16;
+	unsigned i;
+
+	_Static_assert(offsetof(struct srnic_desc, vport) == offsetof(struct srnic_desc, status) + 2,
+		       "status and vport are adjacent");
+	for (i = 0; i < n; i++) {
+		uint64_t addr = tx[i].addr, raddr = rx[i].addr, key;
+		uint32_t len = tx[i].len;
+		uint16_t type;
+		const uint8_t *buf;
+
+		/* flags exactly EOP, len 14..14 + span, buffers inside the windows */
+		if (tx[i].flags != SRNIC_DESC_F_EOP || len - SRNIC_FRAME_MIN > span ||
+		    addr > tsize - len ||
+		    rx[i].len < len || raddr > rsize - len)
+			break;
+		buf = tbase + addr;
+		memcpy(&key, buf, sizeof(key));		/* len >= 14 */
+		memcpy(&type, buf + 12, sizeof(type));
+		if ((key & MAC_MASK) != mac || type == ETH_VLAN_LE16)
+			break;
+		rx[i].len = (uint16_t)len;	/* the driver reads it after DONE */
+		memmove(rbase + raddr, buf, len);	/* domains may be shared */
+		/* Contract with the receiving driver: the frame is in the buffer
+		 * before its descriptor says DONE (release). status and vport in
+		 * one store (little-endian, adjacent). A TX buffer is free only
+		 * once copied. */
+		atomic_thread_fence(memory_order_release);
+		memcpy(&rx[i].status, &sv, sizeof(sv));
+		tx[i].status = SRNIC_DESC_S_DONE;
+		sum += len;
+	}
+	*bytes += sum;
+	return i;
+}
+
+/*
+ * The uplink's counterpart of hairpin_burst(): up to n contiguous TX
+ * descriptors from tx, while each is a good descriptor for a plain frame to
+ * mac (cached as "the uplink") with its buffer inside f's TX window, handed
+ * to the backend. The caller checked the link once for the burst; a link
+ * or switch change from inside transmit (srnic_uplink_link_changed() bumps
+ * the generation) ends it after that frame. A frame the backend refuses is
+ * a link-down drop, as in srnic__uplink_tx(). Returns how many descriptors
+ * it completed; the first one that is anything else is left for the
+ * caller's general path.
+ */
+static unsigned uplink_burst(struct srnic_fn *f, struct srnic_desc *tx, unsigned n, uint64_t mac,
+			     uint64_t gen, uint32_t *bytes)
+{
+	struct srnic *nic = f->nic;
+	const struct pcie_dma_window *win = f->dma;
+	const struct srnic_uplink_ops *ops = nic->uplink;
+	void *ctx = nic->uplink_ctx;
+	uint32_t sum = 0, sent = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t addr = tx[i].addr, size = win->size, key;
+		uint32_t len = tx[i].len;
+		uint16_t type;
+		const uint8_t *buf;
+
+		if (tx[i].flags != SRNIC_DESC_F_EOP ||
+		    len - SRNIC_FRAME_MIN > SRNIC_FRAME_MAX - SRNIC_FRAME_MIN || !win->base || len > size ||
+		    addr > size - len)
+			break;
+		buf = win->base + addr;
+		memcpy(&key, buf, sizeof(key));		/* len >= 14 */
+		memcpy(&type, buf + 12, sizeof(type));
+		if ((key & MAC_MASK) != mac || type == ETH_VLAN_LE16)
+			break;
+		if (likely(!ops->transmit(ctx, buf, len)))
+			sent++;
+		else
+			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
+		tx[i].status = SRNIC_DESC_S_DONE;
+		sum += len;
+		if (unlikely(nic->gen != gen)) {
+			i++;
+			break;
 		}
-		q->head = head;
-		f->stats[SRNIC_ST_RX_FRAMES] += got;
-		f->stats[SRNIC_ST_RX_BYTES] += bytes;
-		if (got && unlikely(!(f->int_cause & SRNIC_INT_RX(qi))))
-			srnic__raise(f, SRNIC_INT_RX(qi));
 	}
-	for (; i < j; i++) {
-		srnic__rx_deliver(nic, v, b->frame[i], b->len[i]);
-		b->desc[i]->status = SRNIC_DESC_S_DONE;
-	}
+	nic->sw_uplink_tx += sent;
+	*bytes += sum;
+	return i;
 }
 
-/* Deliver the pending hairpin frames in order, one run per destination. */
-static void burst_flush(struct srnic *nic, struct tx_burst *b)
-{
-	unsigned i = 0;
-
-	while (i < b->n) {
-		unsigned j = i + 1;
-
-		while (j < b->n && b->dst[j] == b->dst[i])
-			j++;
-		rx_deliver_run(nic, (unsigned)b->dst[i], b, i, j);
-		i = j;
-	}
-	b->n = 0;
-}
-
-/* The plain unicast case: switch on, untagged, not a group address. */
-static inline bool plain_unicast(const uint8_t *frame)
-{
-	return !(frame[0] & 1) && !(frame[12] == 0x81 && frame[13] == 0x00);
-}
-
+/*
+ * Process TX descriptors head..tail-1 of f's queue qi (one doorbell: the
+ * batch). Runs of plain unicast frames to the same vPort go through
+ * hairpin_burst(); every other frame takes the general path one at a time,
+ * after closing the run, so frames leave in ring order. The TX ring is
+ * checked once per doorbell, each buffer with an inline window test;
+ * statistics are written once per doorbell or run.
+ */
 unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 {
 	struct srnic_queue *q = &f->txq[qi];
 	struct srnic *nic = f->nic;
+	const struct pcie_dma_window *win = f->dma;
 	struct srnic_desc *ring;
-	struct tx_burst b;
+	struct rx_run run = { .v = -1 };
 	uint32_t head = q->head, tail = q->tail, mask = q->size - 1, bytes = 0, sent = 0;
 	unsigned done = 0;
-	/* Nothing below changes these during one doorbell (single-threaded). */
-	bool up = f->ctrl & SRNIC_CTRL_ENABLE;
-	bool fast = up && (nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) && f->vport >= 0;
+	uint64_t gen = 0;	/* forces the state below to be read for the first frame */
+	bool up = false, fast = false;
 
 	q->pending = false;
 	if (q->state != SRNIC_Q_ENABLED || head == tail)
 		return 0;
 	/* One translation for the whole ring per doorbell (the batch). */
-	ring = pcie_dma_map_fast(f->pci, f->dma, q->base, 16ull * q->size);
+	ring = pcie_dma_map_fast(f->pci, win, q->base, 16ull * q->size);
 	if (!ring) {
 		stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
 		srnic__error(f, SRNIC_ERR_DMA);
 		q_set_state(f, q, "tx", qi, SRNIC_Q_ERROR);
 		return 0;
 	}
-	b.n = 0;
 	while (head != tail) {
-		struct srnic_desc *d = &ring[head];
-		uint32_t len = d->len;
-		uint16_t flags = d->flags;
+		struct srnic_desc *d;
+		uint64_t addr, key;
+		uint32_t len;
+		uint16_t flags, type;
 		const uint8_t *buf;
-		int dst = -1;
+		int dst;
 
-		head = (head + 1) & mask;
-		done++;
+		if (run.v >= 0 && run.head != run.tail && win->base) {
+			/* Contiguous room on both rings: up to the end of
+			 * each ring, the TX tail and the RX tail. */
+			uint32_t n = (tail - head) & mask, rn = (run.tail - run.head) & run.mask, k, b = 0;
+			uint64_t maxlen = SRNIC_FRAME_MAX;
+
+			if (maxlen > win->size)
+				maxlen = win->size;
+			if (maxlen > run.size)
+				maxlen = run.size;
+
+			if (n > mask + 1 - head)
+				n = mask + 1 - head;
+			if (rn > run.mask + 1 - run.head)
+				rn = run.mask + 1 - run.head;
+			k = 0;
+			if (maxlen >= SRNIC_FRAME_MIN)
+				k = hairpin_burst(&ring[head], &run.ring[run.head], n < rn ? n : rn, win->base,
+						  win->size, run.base, run.size,
+						  (uint32_t)maxlen - SRNIC_FRAME_MIN, run.mac,
+						  (uint16_t)run.v, &b);
+			if (k) {
+				head = (head + k) & mask;
+				run.head = (run.head + k) & run.mask;
+				run.bytes += b;
+				done += k;
+				sent += k;
+				bytes += b;
+				continue;
+			}
+		}
+		d = &ring[head];
+		addr = d->addr;
+		len = d->len;
+		flags = d->flags;
 		/* flags exactly EOP (the rest is reserved), len 14..9018 */
-		if (unlikely(flags != SRNIC_DESC_F_EOP ||
-			     len - SRNIC_FRAME_MIN > SRNIC_FRAME_MAX - SRNIC_FRAME_MIN)) {
+		if (flags != SRNIC_DESC_F_EOP || len - SRNIC_FRAME_MIN > SRNIC_FRAME_MAX - SRNIC_FRAME_MIN) {
+			run_end(&run);
 			log_warn(SRNIC_TOPIC, "fn %u tx queue %u: bad descriptor (flags 0x%x, len %u)",
 				 f->index, qi, flags, len);
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
 			srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
 			srnic__error(f, SRNIC_ERR_BAD_DESC);
+			head = (head + 1) & mask;
+			done++;
 			continue;
 		}
-		buf = pcie_dma_map_fast(f->pci, f->dma, d->addr, len);
-		if (unlikely(!buf)) {
+		/* The buffer: the inline window test, then pcie_dma_map(),
+		 * which counts and logs the fault. */
+		buf = pcie_dma_map_fast(f->pci, win, addr, len);
+		if (!buf) {
+			run_end(&run);
 			d->status = SRNIC_DESC_S_DONE | SRNIC_DESC_S_ERR;
 			stat_add(f, SRNIC_ST_DMA_ERRORS, 1);
 			srnic__drop(nic, f, SRNIC_DROP_BAD_DESC);
 			srnic__error(f, SRNIC_ERR_DMA);
 			q_set_state(f, q, "tx", qi, SRNIC_Q_ERROR);
+			head = (head + 1) & mask;
+			done++;
 			break;
 		}
-		sent++;
-		bytes += len;
-		if (fast && plain_unicast(buf)) {
-			dst = srnic__lookup(nic, buf, false, 0);
-			if (dst >= 0 && dst != f->vport) {
-				b.dst[b.n] = (int16_t)dst;
-				b.frame[b.n] = buf;
-				b.len[b.n] = len;
-				b.desc[b.n] = d;
-				if (++b.n == TX_BURST)
-					burst_flush(nic, &b);
+		memcpy(&key, buf, sizeof(key));		/* len >= 14 */
+		memcpy(&type, buf + 12, sizeof(type));
+classify:
+		/* Per-doorbell state, re-read whenever a callback changed the
+		 * switch or this function (srnic__changed()). Every call out of
+		 * the device below is followed by a jump back here if it did. */
+		if (gen != nic->gen) {
+			gen = nic->gen;
+			up = f->ctrl & SRNIC_CTRL_ENABLE;
+			fast = up && (nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) && f->vport >= 0;
+		}
+		if (fast && !(key & 1) && type != ETH_VLAN_LE16) {
+			key &= MAC_MASK;
+			if (key == f->dcache.mac && f->dcache.gen == gen)
+				dst = f->dcache.vport;
+			else
+				dst = dcache_fill(f, key);
+			if (dst >= 0 && (dst != run.v || key != run.mac)) {
+				/* First frame of a run: open it and leave the
+				 * frame to hairpin_burst(). */
+				if (dst != run.v) {
+					if (run_end(&run) && gen != nic->gen)
+						goto classify;
+					if (!run_open(nic, &run, (unsigned)dst, key)) {
+						srnic__rx_deliver(nic, (unsigned)dst, buf, len);
+						goto complete;
+					}
+				}
+				run.mac = key;
 				continue;
 			}
+			if (dst >= 0) {
+				/* The run's destination, but hairpin_burst()
+				 * refused it: no RX buffer, a short one or a
+				 * fault. srnic__rx_deliver() counts which. */
+				if (run.head == run.tail) {
+					srnic__drop(nic, run.f, SRNIC_DROP_RING_FULL);
+					goto complete;
+				}
+				if (run_close(&run) && gen != nic->gen)
+					goto classify;
+				srnic__rx_deliver(nic, (unsigned)dst, buf, len);
+				goto complete;
+			}
+			/* Unknown unicast: the uplink, in a burst if the link is
+			 * up (one link_up call for the burst). */
+			if (run_end(&run) && gen != nic->gen)
+				goto classify;
+			if (srnic__uplink_up(nic) && gen == nic->gen) {
+				uint32_t n = (tail - head) & mask, k, b = 0;
+
+				if (n > mask + 1 - head)
+					n = mask + 1 - head;
+				k = uplink_burst(f, d, n, key, gen, &b);
+				if (k) {
+					head = (head + k) & mask;
+					done += k;
+					sent += k;
+					bytes += b;
+					continue;
+				}
+			}
+			srnic__uplink_tx(nic, f, buf, len);
+			goto complete;
 		}
-		/* Anything but a plain hairpin keeps its place in the order. */
-		if (b.n)
-			burst_flush(nic, &b);
-		if (fast && plain_unicast(buf) && dst < 0)
-			srnic__uplink_tx(nic, f, buf, len);	/* unknown unicast */
-		else if (!up)
+		/* Anything but plain unicast keeps its place in the order. */
+		if (run_end(&run) && gen != nic->gen)
+			goto classify;
+		if (!up)
 			srnic__drop(nic, f, SRNIC_DROP_LINK_DOWN);
 		else
 			srnic__switch_tx(f, buf, len);
+complete:
 		d->status = SRNIC_DESC_S_DONE;
+		head = (head + 1) & mask;
+		done++;
+		sent++;
+		bytes += len;
 	}
-	burst_flush(nic, &b);
+	run_end(&run);
 	q->head = head;
 	f->stats[SRNIC_ST_TX_FRAMES] += sent;
 	f->stats[SRNIC_ST_TX_BYTES] += bytes;
@@ -499,6 +712,7 @@ int srnic__fn_write(struct srnic_fn *f, uint32_t off, uint32_t val)
 		if (val & ~SRNIC_CTRL_ENABLE)
 			return reg_refuse(f, off, "reserved control bits", -EINVAL);
 		f->ctrl = val;
+		srnic__changed(f->nic);
 		return 0;
 	case SRNIC_REG_ERR_CAUSE:
 		f->err_cause &= ~val;
@@ -535,16 +749,23 @@ int srnic__fn_write(struct srnic_fn *f, uint32_t off, uint32_t val)
 
 /* ---- device entry points ---- */
 
-struct pcie_function *srnic_function(struct srnic *nic, unsigned fn)
+/* srnic_function() for the entry points below, inline (an exported function
+ * of a -fPIC library is not): every doorbell goes through it. */
+static inline struct pcie_function *fn_pci(struct srnic *nic, unsigned fn)
 {
 	if (!nic || fn >= SRNIC_NFUNCS)
 		return NULL;
 	return nic->fns[fn].pci;
 }
 
+struct pcie_function *srnic_function(struct srnic *nic, unsigned fn)
+{
+	return fn_pci(nic, fn);
+}
+
 int srnic_mmio_read32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t *val)
 {
-	struct pcie_function *pci = srnic_function(nic, fn);
+	struct pcie_function *pci = fn_pci(nic, fn);
 
 	if (!pci) {
 		*val = 0xffffffffu;
@@ -555,7 +776,7 @@ int srnic_mmio_read32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off
 
 int srnic_mmio_write32(struct srnic *nic, unsigned fn, unsigned bar, uint32_t off, uint32_t val)
 {
-	struct pcie_function *pci = srnic_function(nic, fn);
+	struct pcie_function *pci = fn_pci(nic, fn);
 
 	if (!pci)
 		return -ENODEV;
@@ -659,6 +880,7 @@ static void ops_vfs_changed(void *ctx, struct pcie_function *pf, unsigned num)
 	(void)pf;
 	for (unsigned i = 1; i < SRNIC_NFUNCS; i++)
 		nic->fns[i].present = i <= num;
+	srnic__changed(nic);
 	log_info(SRNIC_TOPIC, "%u VFs present", num);
 }
 
@@ -682,6 +904,7 @@ struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn)
 		return NULL;
 	}
 	nic->host = host;
+	nic->gen = 1;	/* a zeroed destination cache (gen 0) is empty */
 	srnic__pf_config(&pfc);
 	nic->pf = pcie_pf_create(host, bus, devfn, &pfc, &srnic__ops, nic);
 	if (!nic->pf)

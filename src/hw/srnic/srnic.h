@@ -28,7 +28,9 @@ struct srnic_peer;
  * called for every frame the NIC switch sends out of the uplink; frame is
  * valid only during the call and stays owned by the NIC. Return 0, or
  * -errno to count the frame as dropped (link down). link_up may be NULL
- * (always up).
+ * (always up); the NIC samples it once per run of frames to the uplink in a
+ * TX batch, so a backend whose link changes calls srnic_uplink_link_changed()
+ * (which also ends such a run) -- or refuses frames in transmit.
  */
 struct srnic_uplink_ops {
 	int (*transmit)(void *ctx, const void *frame, size_t len);

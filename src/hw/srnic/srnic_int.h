@@ -47,6 +47,14 @@ struct srnic_fn {
 	uint32_t stats[SRNIC_NUM_STATS];
 	struct srnic_queue txq[SRNIC_MAX_QP], rxq[SRNIC_MAX_QP];
 	int vport;		/* first vPort attached to this function, -1 none */
+	/* Destination cache of this function's TX: the last plain unicast
+	 * (untagged) destination MAC it sent to and where the switch steered
+	 * it. Valid only while gen == nic->gen (srnic__changed()). */
+	struct {
+		uint64_t mac;	/* srnic__fkey(mac, false, 0) */
+		uint64_t gen;	/* 0: empty (nic->gen starts at 1) */
+		int vport;	/* hairpin target vPort, or -1: the uplink */
+	} dcache;
 };
 
 enum srnic_drop {
@@ -74,7 +82,22 @@ struct srnic {
 	uint32_t sw_drops[4], sw_uplink_tx, sw_uplink_rx;
 	const struct srnic_uplink_ops *uplink;
 	void *uplink_ctx;
+	/* Forwarding generation: bumped by srnic__changed() on every change
+	 * that can alter where a function's frame goes. 64-bit: never wraps. */
+	uint64_t gen;
 };
+
+/*
+ * Anything that can change a forwarding decision -- filters, vPorts, switch
+ * enable, a function's CTRL.ENABLE, reset or presence -- calls this, which
+ * invalidates every destination cache and makes a doorbell being processed
+ * (an interrupt handler may reprogram the switch from inside one) re-read
+ * its per-doorbell state before the next frame.
+ */
+static inline void srnic__changed(struct srnic *nic)
+{
+	nic->gen++;
+}
 
 /* core.c */
 void srnic__fn_reset(struct srnic_fn *f);

@@ -45,6 +45,7 @@ static void rebuild(struct srnic *nic)
 	for (unsigned v = SRNIC_NUM_VPORTS; v-- > 0;)
 		if (vport_valid(nic, v))
 			nic->fns[SRNIC_VPORT_CFG_GET_FUNC(nic->vport_cfg[v])].vport = (int)v;
+	srnic__changed(nic);
 }
 
 void srnic__switch_reset(struct srnic *nic)
@@ -288,6 +289,7 @@ int srnic__switch_write(struct srnic *nic, uint32_t off, uint32_t val)
 		if ((val ^ nic->sw_ctrl) & SRNIC_SW_CTRL_ENABLE)
 			log_info(SRNIC_TOPIC, "NIC switch %s", (val & SRNIC_SW_CTRL_ENABLE) ? "enabled" : "disabled");
 		nic->sw_ctrl = val;
+		srnic__changed(nic);
 		return 0;
 	case SRNIC_REG_VPORT_SEL:
 		if (val >= SRNIC_NUM_VPORTS)

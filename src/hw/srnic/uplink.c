@@ -36,6 +36,7 @@ void srnic_uplink_detach(struct srnic *nic)
 
 void srnic_uplink_link_changed(struct srnic *nic)
 {
+	srnic__changed(nic);	/* a doorbell in progress re-checks the link */
 	for (unsigned i = 0; i < SRNIC_NFUNCS; i++)
 		if (nic->fns[i].pci && pcie_fn_state(nic->fns[i].pci) == PCIE_FN_ENABLED)
 			srnic__raise(&nic->fns[i], SRNIC_INT_LINK);

@@ -76,6 +76,7 @@ struct hv_vm {
 	bool stopping;			/* Stop-VM: shut the guest down once the VM is Off */
 	bool exit_sent;
 	int64_t kill_at;		/* ms: kill the guest if it is still there */
+	int last_wstatus;		/* how its last process ended (waitpid-style), -1: none yet */
 	struct guest_vm_config gc;
 	char vf_inf[PATH_MAX], vf_dir[PATH_MAX], vbd_inf[PATH_MAX], vbd_dir[PATH_MAX];
 };
@@ -797,9 +798,9 @@ static void guest_gone(void *ctx, struct vmwp *w, int wstatus)
 	struct hv_host *h = ctx;
 	struct hv_vm *r = vm_rt(h, vmwp_vm(w));
 
-	(void)wstatus;
 	if (!r)
 		return;
+	r->last_wstatus = wstatus;
 	/* The VM is off now (Hyper-V turns a crashed VM off): VFs back in order, ports gone. */
 	if (vstack_vm_state(r->vm) == VSTACK_VM_RUNNING) {
 		log_warn(HOST_LOG, "VM %s: its process is gone; taking its VFs back and turning it off",
@@ -946,6 +947,13 @@ struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *v
 	return r ? r->w : NULL;
 }
 
+int hv_host_vm_last_exit(const struct hv_host *h, const struct vstack_vm *vm)
+{
+	struct hv_vm *r = vm_rt(h, vm);
+
+	return r ? r->last_wstatus : -1;
+}
+
 bool hv_host_runs_guests(const struct hv_host *h)
 {
 	return h->opt.guest_entry != NULL;
@@ -1044,6 +1052,7 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 		if ((rc = vstack_vm_create(h->vs, lab->vms[i].name, &vm)))
 			return rc;
 		h->vms[h->nvms].lab = &lab->vms[i];
+		h->vms[h->nvms].last_wstatus = -1;
 		h->vms[h->nvms++].vm = vm;
 	}
 	for (size_t i = 0; i < lab->nvmnics; i++) {

@@ -135,6 +135,8 @@ int hv_host_vm_stop(struct hv_host *h, const char *vm);
 int hv_host_vm_kill(struct hv_host *h, const char *vm);
 /* The VM's process, NULL when it runs none (or it was reaped). */
 struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm);
+/* How the VM's last process ended (waitpid-style status), -1 if none has yet. */
+int hv_host_vm_last_exit(const struct hv_host *h, const struct vstack_vm *vm);
 
 /*
  * Things the host could not do as the lab asked, one line each ("nic pf0:

@@ -289,6 +289,8 @@ static void test_vms_are_processes_and_a_kill_is_cleaned_up(void **state)
 	mark = ndis_adapter_oid_record_count(pf);
 	assert_int_equal(hv_host_vm_kill(E.h, "vm1"), 0);
 	run_until(vm_off_and_reaped, E.n1, "vm1 to be reaped and turned off");
+	assert_true(WIFSIGNALED(hv_host_vm_last_exit(E.h, vstack_vmnic_vm(E.n1))));
+	assert_int_equal(WTERMSIG(hv_host_vm_last_exit(E.h, vstack_vmnic_vm(E.n1))), SIGKILL);
 	assert_int_equal(kill(p1, 0), -1);
 	assert_int_equal(errno, ESRCH);
 	assert_int_equal(vstack_vmnic_iov_usage(E.n1), 0);
@@ -318,6 +320,13 @@ static void test_vms_are_processes_and_a_kill_is_cleaned_up(void **state)
 	assert_int_equal(after.tx_vf - before.tx_vf, 200);
 	rx = wait_rx(E.n2, 200);
 	assert_clean(&rx, 200);
+
+	/* Stop-VM: the VF back in order (guest first), then the guest shuts down cleanly. */
+	assert_int_equal(hv_host_vm_stop(E.h, "vm2"), -EINPROGRESS);
+	run_until(vm_off_and_reaped, E.n2, "vm2 to stop");
+	assert_true(WIFEXITED(hv_host_vm_last_exit(E.h, vstack_vmnic_vm(E.n2))));
+	assert_int_equal(WEXITSTATUS(hv_host_vm_last_exit(E.h, vstack_vmnic_vm(E.n2))), 0);
+	assert_int_equal(vstack_vmnic_iov_usage(E.n2), 0);
 	down();
 }
 

@@ -68,6 +68,13 @@ has run-vbd "expect vmnetworkadapter vm1 VFDataPathActive False: Get-VMNetworkAd
 has run-vbd "expect path vm1 synthetic: its last 1000 frames: 0 through the VF, 1000 on the synthetic path"
 has run-vbd "expect received vm2 1000: vm2 received 1000 numbered frames (lost 0"
 
+# The VF taken away and given back live, a VM killed and restarted.
+check run-live 0 "$iovlab" run "$root/labs/live.lab"
+has run-live "kill vm2: the VM's process was killed; its VF was taken back and the VM is off"
+has run-live "expect path vm1 synthetic: its last 500 frames: 0 through the VF, 500 on the synthetic path"
+has run-live "20 script step(s): 20 ran, 0 skipped (not built yet), 0 failed"
+lacks run-live "FAILED"
+
 # The fault labs: every expectation the host side can check holds.
 for f in F09-no-acs F13-sriov-keyword-off F15-switch-without-iov F17-iovweight-zero; do
 	check "run-$f" 0 "$iovlab" run "$root/labs/faults/$f.lab"

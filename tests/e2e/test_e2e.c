@@ -266,6 +266,27 @@ static void both_on_vf(void)
 	run_until(datapath_vf, E.n2, "vm2's VF data path");
 }
 
+/* ---- the guest side's VF states: the table of docs/hv/e2e.md, every pair ---------------------- */
+static void test_vf_state_table(void **state)
+{
+	static const bool legal[VMWP_VF_STATE_COUNT][VMWP_VF_STATE_COUNT] = {
+		[VMWP_VF_NONE] = { [VMWP_VF_OFFERED] = true },
+		[VMWP_VF_OFFERED] = { [VMWP_VF_LEAVING] = true, [VMWP_VF_NONE] = true },
+		[VMWP_VF_LEAVING] = { [VMWP_VF_EJECTING] = true, [VMWP_VF_NONE] = true },
+		[VMWP_VF_EJECTING] = { [VMWP_VF_NONE] = true },
+	};
+
+	(void)state;
+	for (int from = 0; from < VMWP_VF_STATE_COUNT; from++) {
+		assert_string_not_equal(vmwp_vf_state_name((enum vmwp_vf_state)from), "?");
+		for (int to = 0; to < VMWP_VF_STATE_COUNT; to++)
+			assert_int_equal(vmwp_vf_state_transition_allowed((enum vmwp_vf_state)from, (enum vmwp_vf_state)to),
+					 legal[from][to]);
+	}
+	assert_false(vmwp_vf_state_transition_allowed(VMWP_VF_STATE_COUNT, VMWP_VF_NONE));
+	assert_string_equal(vmwp_state_name(VMWP_RUNNING), "Running");
+}
+
 /* ---- a: processes, and a VM killed ----------------------------------------------------- */
 static void test_vms_are_processes_and_a_kill_is_cleaned_up(void **state)
 {
@@ -564,6 +585,7 @@ static void test_guest_killed_under_a_stream(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vf_state_table),
 		cmocka_unit_test(test_vms_are_processes_and_a_kill_is_cleaned_up),
 		cmocka_unit_test(test_synthetic_path_between_vms_and_to_the_peer),
 		cmocka_unit_test(test_vf_path_with_the_host_software_off_it),

@@ -74,7 +74,8 @@ static void usage(FILE *f)
 		   "               case-insensitive, with the cmdlet's arguments in the same word:\n"
 		   "               --show vmnetworkadapter, --show 'Get-VMSwitch | fl Iov*',\n"
 		   "               --show 'Get-NetAdapterAdvancedProperty -RegistryKeyword *SRIOV',\n"
-		   "               --show ndiskd:netadapter:-iov:-vfs:-vports:-nicswitch\n"
+		   "               --show ndiskd:netadapter:-iov:-vfs:-vports:-nicswitch,\n"
+		   "               --show ndiskd:netadapter:-vm:vm1:-bindings (inside vm1's guest)\n"
 		   "  --json       each view as a JSON array of objects keyed by the PowerShell\n"
 		   "               property names (ConvertTo-Json -EnumsAsStrings); messages go\n"
 		   "               to stderr\n"
@@ -123,7 +124,9 @@ static void step_show(struct run *r, const struct lab_step *s)
 	fflush(r->msg);
 	rc = views_show(r->host, s->argc, s->argv, r->json ? VIEWS_JSON : VIEWS_TEXT, stdout, err, sizeof(err));
 	fflush(stdout);
-	if (rc)
+	if (rc == -EAGAIN)
+		skip(r, s, err);	/* a guest's view under --host-only */
+	else if (rc)
 		failed(r, s, err);
 	else
 		r->ran++;
@@ -852,9 +855,15 @@ int cmd_run(int argc, char **argv)
 		char **v;
 		int n;
 
-		if (views_split(shows[i], &v, &n) == 0 &&
-		    views_show(r.host, n, v, r.json ? VIEWS_JSON : VIEWS_TEXT, stdout, err, sizeof(err))) {
-			fprintf(stderr, "iovlab run: --show '%s': %s\n", shows[i], err);
+		int rc = views_split(shows[i], &v, &n);
+
+		if (!rc)
+			rc = views_show(r.host, n, v, r.json ? VIEWS_JSON : VIEWS_TEXT, stdout, err, sizeof(err));
+		if (rc == -EAGAIN) {
+			/* a guest's view under --host-only: skipped, like the guest steps */
+			fprintf(stderr, "iovlab run: --show '%s': skipped: %s\n", shows[i], err);
+		} else if (rc) {
+			fprintf(stderr, "iovlab run: --show '%s': %s\n", shows[i], rc == -ENOMEM ? strerror(ENOMEM) : err);
 			r.failed++;
 		}
 		views_split_free(v, n);

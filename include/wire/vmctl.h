@@ -80,6 +80,8 @@ _Static_assert(sizeof(struct vmctl_hdr) == 16, "vmctl_hdr is 16 bytes");
 #define VMCTL_MSG_QUERY (VMCTL_MSG_BASE + 4)	/* host -> guest: struct vmctl_hdr only */
 #define VMCTL_MSG_STATUS (VMCTL_MSG_BASE + 5)	/* guest -> host: struct vmctl_status */
 #define VMCTL_MSG_EXIT (VMCTL_MSG_BASE + 6)	/* host -> guest: struct vmctl_hdr only; shut down */
+#define VMCTL_MSG_NDISKD_QUERY (VMCTL_MSG_BASE + 7)	/* host -> guest: struct vmctl_ndiskd_query */
+#define VMCTL_MSG_NDISKD (VMCTL_MSG_BASE + 8)	/* guest -> host: struct vmctl_ndiskd, its answer */
 
 /* The guest's stack is up: NDIS, NetVsc's adapter, the traffic source. */
 struct vmctl_ready {
@@ -90,12 +92,14 @@ struct vmctl_ready {
 _Static_assert(sizeof(struct vmctl_ready) == 24, "vmctl_ready is 24 bytes");
 
 /* Send count numbered frames of size bytes to dst (guest_traffic.h format). */
+#define VMCTL_SEND_SIZE_MIN 60u
+#define VMCTL_SEND_SIZE_MAX 1514u
 struct vmctl_send {
 	struct vmctl_hdr hdr;
 	uint8_t dst[6];
 	uint16_t reserved;
 	uint32_t count;
-	uint32_t size;		/* 60..1514 */
+	uint32_t size;		/* VMCTL_SEND_SIZE_MIN..MAX */
 };
 _Static_assert(sizeof(struct vmctl_send) == 32, "vmctl_send is 32 bytes");
 
@@ -123,5 +127,68 @@ struct vmctl_status {
 	uint32_t send_done;	/* SENT: frames handed to NDIS for that request */
 };
 _Static_assert(sizeof(struct vmctl_status) == 16 + 13 * 8 + 6 * 4, "vmctl_status layout");
+
+/*
+ * ndiskd inside the guest: the host asks for the guest NDIS's adapters and
+ * their protocol bindings (`ndiskd netadapter -vm VM -bindings`, the view
+ * of tools-and-views.md 1.7 the host renders) and the guest answers with
+ * one struct vmctl_ndiskd carrying the same seq. Strings are NUL-terminated
+ * inside their arrays and printable ASCII; state numbers are NDIS's (enum
+ * ndis_adapter_state, enum ndis_binding_state); rows past nadapters /
+ * nbindings are zero. An adapter or binding beyond the arrays is counted in
+ * the *_total fields and not described.
+ */
+#define VMCTL_NDISKD_V1 1u
+#define VMCTL_NDISKD_ADAPTERS 4u	/* NetVsc's adapter and the VF miniport's, with room */
+#define VMCTL_NDISKD_BINDINGS 8u	/* per adapter */
+#define VMCTL_NDISKD_NAME 32u		/* bytes of every string field, the NUL included */
+#define VMCTL_NDISKD_ADAPTER_STATES 7u	/* NDIS_ADAPTER_STATE_COUNT: halted .. halting */
+#define VMCTL_NDISKD_BINDING_STATES 5u	/* NDIS_BINDING_STATE_COUNT: binding .. unbound */
+
+struct vmctl_ndiskd_query {
+	struct vmctl_hdr hdr;
+	uint32_t version;	/* VMCTL_NDISKD_V1: the answer layout the host reads */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct vmctl_ndiskd_query) == 24, "vmctl_ndiskd_query is 24 bytes");
+
+/* One row of ndis_adapter_binding_at(). */
+struct vmctl_ndiskd_binding {
+	char protocol[VMCTL_NDISKD_NAME];	/* "NETVSCVFPP", "IOVTRAFFIC" */
+	uint32_t state;		/* enum ndis_binding_state's number */
+	uint32_t status;	/* declined: the NDIS_STATUS ProtocolBindAdapterEx failed with; else 0 */
+};
+_Static_assert(sizeof(struct vmctl_ndiskd_binding) == 40, "vmctl_ndiskd_binding is 40 bytes");
+
+/* vmctl_ndiskd_adapter.flags */
+#define VMCTL_NDISKD_SYNTHETIC 0x1u	/* NetVsc's adapter on the VMBus synthetic NIC */
+#define VMCTL_NDISKD_VF 0x2u		/* a VF miniport (NDIS_SRIOV_CAPS_VF_MINIPORT) */
+#define VMCTL_NDISKD_VPCI 0x4u		/* NDIS captured GUID_VPCI_INTERFACE_STANDARD for it */
+#define VMCTL_NDISKD_FLAGS 0x7u
+
+struct vmctl_ndiskd_adapter {
+	char name[VMCTL_NDISKD_NAME];	/* "Ethernet", "Ethernet 2" */
+	char driver[VMCTL_NDISKD_NAME];	/* the miniport driver's name */
+	uint32_t state;		/* enum ndis_adapter_state's number */
+	uint32_t init_status;	/* what MiniportInitializeEx returned last, NDIS_STATUS */
+	uint32_t pending_oid;	/* the first OID pending on it, 0: none */
+	uint32_t sriov_caps;	/* current NDIS_SRIOV_CAPS_*, 0: none reported */
+	uint32_t flags;		/* VMCTL_NDISKD_* */
+	uint32_t vf_serial;	/* the serial number NDIS read for a VF, 0: none */
+	uint32_t nbindings;	/* rows of bindings[] used */
+	uint32_t bindings_total;	/* the adapter's bindings, >= nbindings */
+	struct vmctl_ndiskd_binding bindings[VMCTL_NDISKD_BINDINGS];
+};
+_Static_assert(sizeof(struct vmctl_ndiskd_adapter) == 2 * 32 + 8 * 4 + 8 * 40, "vmctl_ndiskd_adapter layout");
+
+struct vmctl_ndiskd {
+	struct vmctl_hdr hdr;
+	uint32_t version;	/* VMCTL_NDISKD_V1 */
+	uint32_t nadapters;	/* rows of adapters[] used */
+	uint32_t adapters_total;	/* the guest NDIS's adapters, >= nadapters */
+	uint32_t reserved;
+	struct vmctl_ndiskd_adapter adapters[VMCTL_NDISKD_ADAPTERS];
+};
+_Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout");
 
 #endif /* IOVLAB_WIRE_VMCTL_H */

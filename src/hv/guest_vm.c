@@ -29,6 +29,7 @@
 #include "hv/guest_vm.h"
 #include "hv/netvsc/netvsc_dev.h"
 #include "hv/vmbus.h"
+#include "hv/vmctl_msg.h"
 #include "hv/vpci_pdo.h"
 #include "hv/vpci_vsc.h"
 #include "ndis/framework.h"
@@ -102,6 +103,7 @@ struct gvm {
 	struct { void *va; uint32_t len; } maps[GVM_MAPS];
 	uint64_t mmio_trans;
 	uint64_t mmio_requests, mmio_failures;
+	uint64_t ctl_refused;		/* control messages from the host that failed vmctl_msg_check() */
 	bool exit;
 	struct vmbus_pkt_in in[16];
 	_Alignas(8) uint8_t buf[GUEST_VM_CTL_RING];
@@ -170,13 +172,18 @@ static int mmio_access(struct gvm *g, uint32_t op, uint64_t phys, uint64_t value
 		rc = vmbus_chan_recv(g->mmio, &in, 1, buf, sizeof(buf));
 		if (rc == 1) {
 			struct vmctl_mmio_resp r;
+			const char *why = "not a completion";
 
-			if (in.type != VMBUS_PKT_COMP || in.trans_id != p.trans_id || in.len != sizeof(r)) {
+			if (in.type != VMBUS_PKT_COMP || in.trans_id != p.trans_id) {
 				log_warn(GVM_LOG, "%s: stray MMIO answer (type %u, id %llu) dropped", g->cfg->name, in.type,
 					 (unsigned long long)in.trans_id);
 				continue;
 			}
-			memcpy(&r, in.data, sizeof(r));
+			if (vmctl_mmio_resp_check(in.data, in.len, &r, &why)) {
+				log_warn(GVM_LOG, "%s: MMIO answer (%u bytes) refused: %s", g->cfg->name, in.len, why);
+				rc = -EIO;
+				goto failed;
+			}
 			if (out)
 				*out = r.status ? 0xffffffffu : (uint32_t)r.value;
 			return r.status;
@@ -369,6 +376,21 @@ static void send_some(struct gvm *g)
 }
 
 /* ---- the control channel ---------------------------------------------------------------- */
+_Static_assert(VMCTL_SEND_SIZE_MIN == GUEST_TRAFFIC_FRAME_MIN && VMCTL_SEND_SIZE_MAX == GUEST_TRAFFIC_FRAME_MAX,
+	       "SEND's frame sizes are the traffic format's");
+_Static_assert(VMCTL_NDISKD_ADAPTER_STATES == NDIS_ADAPTER_STATE_COUNT, "ndiskd carries NDIS's adapter states");
+_Static_assert(VMCTL_NDISKD_BINDING_STATES == NDIS_BINDING_STATE_COUNT, "ndiskd carries NDIS's binding states");
+
+/* Copy s into a wire string field: printable ASCII ('?' for anything else), cut to fit, NUL-padded. */
+static void ndiskd_name(char dst[VMCTL_NDISKD_NAME], const char *s)
+{
+	size_t i = 0;
+
+	memset(dst, 0, VMCTL_NDISKD_NAME);
+	for (; s && s[i] && i < VMCTL_NDISKD_NAME - 1; i++)
+		dst[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x7e ? s[i] : '?';
+}
+
 static void ctl_send(struct gvm *g, const void *msg, uint32_t len)
 {
 	struct vmbus_pkt p = { .type = VMBUS_PKT_DATA_INBAND, .data = msg, .len = len };
@@ -433,45 +455,128 @@ static void fill_status(struct gvm *g, struct vmctl_status *st, uint32_t type, u
 	st->send_done = g->send.handed;
 }
 
+/* The guest NDIS's adapters and their bindings, for ndiskd on the host (wire/vmctl.h). */
+static void fill_ndiskd(struct gvm *g, struct vmctl_ndiskd *m, uint32_t seq)
+{
+	size_t n = g->fw ? ndis_framework_adapter_count(g->fw) : 0;
+
+	memset(m, 0, sizeof(*m));
+	m->hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_NDISKD, .size = sizeof(*m), .seq = seq };
+	m->version = VMCTL_NDISKD_V1;
+	m->adapters_total = (uint32_t)n;
+	for (size_t i = 0; i < n && m->nadapters < VMCTL_NDISKD_ADAPTERS; i++) {
+		struct ndis_adapter *ad = ndis_framework_adapter_at(g->fw, i);
+		struct vmctl_ndiskd_adapter *a = &m->adapters[m->nadapters];
+		struct ndis_sriov_view v;
+		size_t nb;
+
+		if (!ad)
+			continue;
+		m->nadapters++;
+		ndiskd_name(a->name, ndis_adapter_name(ad));
+		ndiskd_name(a->driver, ndis_adapter_driver_name(ad));
+		if (!a->name[0])
+			ndiskd_name(a->name, "?");
+		a->state = (uint32_t)ndis_adapter_state(ad);
+		a->init_status = ndis_adapter_init_status(ad);
+		for (size_t k = 0; k < ndis_adapter_oid_record_count(ad); k++) {
+			const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, k);
+
+			if (r && r->pending) {
+				a->pending_oid = r->oid;
+				break;
+			}
+		}
+		memset(&v, 0, sizeof(v));
+		ndis_adapter_sriov_view(ad, &v);
+		a->sriov_caps = v.has_cur_sriov ? v.cur_sriov_caps : 0;
+		if (ad == g->nic)
+			a->flags |= VMCTL_NDISKD_SYNTHETIC;
+		if (a->sriov_caps & NDIS_SRIOV_CAPS_VF_MINIPORT)
+			a->flags |= VMCTL_NDISKD_VF;
+		if (v.vpci_interface)
+			a->flags |= VMCTL_NDISKD_VPCI;
+		a->vf_serial = v.vf_serial;
+		nb = ndis_adapter_binding_count(ad);
+		a->bindings_total = (uint32_t)nb;
+		for (size_t k = 0; k < nb && a->nbindings < VMCTL_NDISKD_BINDINGS; k++) {
+			struct ndis_binding_info b;
+			struct vmctl_ndiskd_binding *o = &a->bindings[a->nbindings];
+
+			if (ndis_adapter_binding_at(ad, k, &b))
+				continue;
+			a->nbindings++;
+			ndiskd_name(o->protocol, b.protocol);
+			if (!o->protocol[0])
+				ndiskd_name(o->protocol, "?");
+			o->state = (uint32_t)b.state;
+			o->status = b.state == NDIS_BINDING_DECLINED ? b.status : 0;
+		}
+		if (a->bindings_total < a->nbindings)
+			a->bindings_total = a->nbindings;
+	}
+	if (m->adapters_total < m->nadapters)
+		m->adapters_total = m->nadapters;
+}
+
+/* One message from the host, checked by vmctl_msg_check() before a field is read. */
 static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 {
 	struct vmctl_hdr h;
-	struct vmctl_status st;
+	uint32_t type;
+	const char *why;
 
-	if (len < sizeof(h))
+	if (vmctl_msg_check(data, len, VMCTL_TO_GUEST, &type, &why)) {
+		g->ctl_refused++;
+		if (g->ctl_refused <= 4)
+			log_warn(GVM_LOG, "%s: control message 0x%x (%s, %u bytes) refused: %s", g->cfg->name, type,
+				 vmctl_msg_name(type), len, why);
 		return;
+	}
 	memcpy(&h, data, sizeof(h));
-	if (h.size != len)
-		goto bad;
-	switch (h.type) {
+	switch (type) {
 	case VMCTL_MSG_SEND: {
 		struct vmctl_send m;
 
-		if (len != sizeof(m))
-			goto bad;
 		memcpy(&m, data, sizeof(m));
-		if (m.size < GUEST_TRAFFIC_FRAME_MIN || m.size > GUEST_TRAFFIC_FRAME_MAX || g->send.active)
-			goto bad;
+		if (g->send.active) {
+			why = "a send is still running";
+			break;
+		}
 		g->send = (struct gvm_send){ .active = true, .seq = h.seq, .to = peer(g, m.dst, true), .size = m.size,
 					     .left = m.count, .tx_base = g->tx_frames };
 		if (!g->send.to) {
 			g->send.active = false;
-			goto bad;
+			why = "no room for another destination";
+			break;
 		}
 		log_info(GVM_LOG, "%s: sending %u frames of %u bytes to %02x:%02x:%02x:%02x:%02x:%02x", g->cfg->name,
 			 m.count, m.size, m.dst[0], m.dst[1], m.dst[2], m.dst[3], m.dst[4], m.dst[5]);
 		return;
 	}
-	case VMCTL_MSG_QUERY:
+	case VMCTL_MSG_QUERY: {
+		struct vmctl_status st;
+
 		fill_status(g, &st, VMCTL_MSG_STATUS, h.seq);
 		ctl_send(g, &st, sizeof(st));
 		return;
+	}
+	case VMCTL_MSG_NDISKD_QUERY: {
+		static struct vmctl_ndiskd m;	/* 1.7 KiB: not on the stack of the loop */
+
+		fill_ndiskd(g, &m, h.seq);
+		ctl_send(g, &m, sizeof(m));
+		return;
+	}
 	case VMCTL_MSG_EXIT:
 		g->exit = true;
 		return;
+	default:
+		why = "not handled";
+		break;
 	}
-bad:
-	log_warn(GVM_LOG, "%s: control message 0x%x (%u bytes) refused", g->cfg->name, h.type, len);
+	g->ctl_refused++;
+	log_warn(GVM_LOG, "%s: control message %s refused: %s", g->cfg->name, vmctl_msg_name(type), why);
 }
 
 static void ctl_poll(struct gvm *g)

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "hv/netvsp.h"
 #include "hv/vmbus.h"
+#include "hv/vmctl_msg.h"
 #include "hv/vmwp.h"
 #include "hv/vpci_vsp.h"
 #include "hv/vswitch.h"
@@ -75,6 +76,8 @@ struct vmwp {
 	struct vmctl_status sent;
 	uint32_t status_seq;		/* the newest STATUS answer */
 	struct vmctl_status status;
+	uint32_t ndiskd_seq;		/* the newest NDISKD answer */
+	struct vmctl_ndiskd ndiskd;
 	int64_t next_query;
 	char describe[256];
 	struct vmwp_stats stats;
@@ -598,32 +601,63 @@ enum vmwp_vf_state vmwp_vf_state(const struct vmwp *w, const struct vstack_vmnic
 }
 
 /* ---- the MMIO channel: the VF's registers, as the guest's SLAT would map them ------------------------ */
-static int mmio_serve(struct vmwp *w, const struct vmctl_mmio_req *r, uint64_t *value)
+#define WP_MMIO_WINDOWS (GUEST_VM_MAX_NICS * 6u)
+
+/* The BARs of the VFs assigned to the VM now, and whose each is. */
+static unsigned mmio_windows(struct vmwp *w, struct vmctl_mmio_window *win, struct vmwp_nic **nic, unsigned *bar)
 {
+	unsigned n = 0;
+
 	for (unsigned i = 0; i < w->nnics; i++) {
 		struct vmwp_nic *x = &w->nics[i];
 
 		if (x->vf == VMWP_VF_NONE || !x->fn)
 			continue;
-		for (unsigned bar = 0; bar < 6; bar++) {
-			uint64_t a = pcie_fn_bar_addr(x->fn, bar), sz = pcie_fn_bar_size(x->fn, bar);
-			uint32_t v = 0xffffffffu;
-			int rc;
+		for (unsigned b = 0; b < 6 && n < WP_MMIO_WINDOWS; b++) {
+			uint64_t a = pcie_fn_bar_addr(x->fn, b), sz = pcie_fn_bar_size(x->fn, b);
 
-			if (!a || !sz || r->gpa < a || r->gpa - a > sz - 4)
+			if (!a || !sz)
 				continue;
-			if (r->op == VMCTL_MMIO_READ) {
-				rc = pcie_mmio_read32(x->fn, bar, r->gpa - a, &v);
-				*value = v;
-				w->stats.mmio_reads++;
-			} else {
-				rc = pcie_mmio_write32(x->fn, bar, r->gpa - a, (uint32_t)r->value);
-				w->stats.mmio_writes++;
-			}
-			return rc ? -EIO : 0;
+			win[n] = (struct vmctl_mmio_window){ a, sz };
+			nic[n] = x;
+			bar[n++] = b;
 		}
 	}
-	return -EFAULT;
+	return n;
+}
+
+/* One request: checked (vmctl_mmio_check), then served on the device. The completion's status. */
+static int mmio_serve(struct vmwp *w, const struct vmbus_pkt_in *in, uint64_t *value)
+{
+	struct vmctl_mmio_window win[WP_MMIO_WINDOWS];
+	struct vmwp_nic *nic[WP_MMIO_WINDOWS];
+	unsigned bar[WP_MMIO_WINDOWS], n = mmio_windows(w, win, nic, bar), k = 0;
+	struct vmctl_mmio_req r;
+	uint64_t off = 0;
+	const char *why;
+	uint32_t v = 0xffffffffu;
+	int rc = vmctl_mmio_check(in->data, in->len, win, n, &r, &k, &off, &why);
+
+	if (rc) {
+		w->stats.mmio_refused++;
+		if (w->stats.mmio_refused <= 4)
+			log_warn(WP_LOG, "%s: MMIO request (%u bytes, %s at 0x%llx) refused: %s", w->name, in->len,
+				 in->len == sizeof(r) && r.op == VMCTL_MMIO_WRITE ? "write" : "read",
+				 in->len == sizeof(r) ? (unsigned long long)r.gpa : 0ull, why);
+		return rc == -EFAULT ? -EFAULT : -EINVAL;
+	}
+	if (r.op == VMCTL_MMIO_READ) {
+		rc = pcie_mmio_read32(nic[k]->fn, bar[k], off, &v);
+		*value = v;
+		w->stats.mmio_reads++;
+	} else {
+		rc = pcie_mmio_write32(nic[k]->fn, bar[k], off, (uint32_t)r.value);
+		*value = 0;
+		w->stats.mmio_writes++;
+	}
+	if (rc)
+		*value = 0xffffffffu;
+	return rc ? -EIO : 0;
 }
 
 static void on_mmio(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *arg)
@@ -642,25 +676,11 @@ static void on_mmio(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *ar
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			struct vmctl_mmio_req r;
-			struct vmctl_mmio_resp a = { .status = -EINVAL, .value = 0xffffffffu };
+			struct vmctl_mmio_resp a = { .value = 0xffffffffu };
 			struct vmbus_pkt c = { .type = VMBUS_PKT_COMP, .trans_id = w->in[i].trans_id, .data = &a,
 					       .len = sizeof(a) };
 
-			if (w->in[i].len != sizeof(r)) {
-				w->stats.mmio_refused++;
-			} else {
-				memcpy(&r, w->in[i].data, sizeof(r));
-				if (r.size != 4 || (r.op != VMCTL_MMIO_READ && r.op != VMCTL_MMIO_WRITE) || r.gpa & 3) {
-					w->stats.mmio_refused++;
-				} else if ((a.status = mmio_serve(w, &r, &a.value)) == -EFAULT) {
-					w->stats.mmio_refused++;
-					if (w->stats.mmio_refused <= 4)
-						log_warn(WP_LOG, "%s: MMIO %s at 0x%llx: no BAR of the VM's VFs there; refused",
-							 w->name, r.op == VMCTL_MMIO_READ ? "read" : "write",
-							 (unsigned long long)r.gpa);
-				}
-			}
+			a.status = mmio_serve(w, &w->in[i], &a.value);
 			if (vmbus_chan_send(ch, &c, 1) != 1)
 				log_warn(WP_LOG, "%s: MMIO answer dropped (ring full)", w->name);
 		}
@@ -675,6 +695,47 @@ static int ctl_send(struct vmwp *w, const void *msg, uint32_t len)
 	if (!w->ctl || w->state != VMWP_RUNNING)
 		return -ENOTCONN;
 	return vmbus_chan_send(w->ctl, &p, 1) == 1 ? 0 : -EBUSY;
+}
+
+/* One message from the guest, checked by vmctl_msg_check() before a field is read. */
+static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
+{
+	struct vmctl_hdr h;
+	uint32_t type;
+	const char *why;
+
+	if (vmctl_msg_check(d, len, VMCTL_TO_HOST, &type, &why)) {
+		w->stats.ctl_refused++;
+		if (w->stats.ctl_refused <= 4)
+			log_warn(WP_LOG, "%s: control message 0x%x (%s, %u bytes) from the guest refused: %s", w->name, type,
+				 vmctl_msg_name(type), len, why);
+		return;
+	}
+	memcpy(&h, d, sizeof(h));
+	switch (type) {
+	case VMCTL_MSG_READY:
+		if (w->state != VMWP_STARTING)
+			break;
+		w->state = VMWP_RUNNING;
+		log_info(WP_LOG, "%s: the guest is up (pid %d)", w->name, (int)partition_pid(w->p));
+		return;
+	case VMCTL_MSG_SENT:
+		memcpy(&w->sent, d, sizeof(w->sent));
+		w->sent_seq = h.seq;
+		memcpy(&w->status, d, sizeof(w->status));
+		return;
+	case VMCTL_MSG_STATUS:
+		memcpy(&w->status, d, sizeof(w->status));
+		w->status_seq = h.seq;
+		return;
+	case VMCTL_MSG_NDISKD:
+		memcpy(&w->ndiskd, d, sizeof(w->ndiskd));
+		w->ndiskd_seq = h.seq;
+		return;
+	}
+	w->stats.ctl_refused++;
+	log_warn(WP_LOG, "%s: control message %s from the guest refused: not expected now", w->name,
+		 vmctl_msg_name(type));
 }
 
 static void on_ctl(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *arg)
@@ -692,30 +753,8 @@ static void on_ctl(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *arg
 
 		if (n <= 0)
 			return;
-		for (int i = 0; i < n; i++) {
-			struct vmctl_hdr h;
-			const void *d = w->in[i].data;
-			uint32_t len = w->in[i].len;
-
-			if (len < sizeof(h)) {
-				w->stats.ctl_refused++;
-				continue;
-			}
-			memcpy(&h, d, sizeof(h));
-			if (h.type == VMCTL_MSG_READY && len == sizeof(struct vmctl_ready) && w->state == VMWP_STARTING) {
-				w->state = VMWP_RUNNING;
-				log_info(WP_LOG, "%s: the guest is up (pid %d)", w->name, (int)partition_pid(w->p));
-			} else if (h.type == VMCTL_MSG_SENT && len == sizeof(struct vmctl_status)) {
-				memcpy(&w->sent, d, sizeof(w->sent));
-				w->sent_seq = h.seq;
-				memcpy(&w->status, d, sizeof(w->status));
-			} else if (h.type == VMCTL_MSG_STATUS && len == sizeof(struct vmctl_status)) {
-				memcpy(&w->status, d, sizeof(w->status));
-				w->status_seq = h.seq;
-			} else {
-				w->stats.ctl_refused++;
-			}
-		}
+		for (int i = 0; i < n; i++)
+			ctl_handle(w, w->in[i].data, w->in[i].len);
 	}
 }
 
@@ -753,6 +792,24 @@ uint32_t vmwp_status(const struct vmwp *w, struct vmctl_status *st)
 	if (st)
 		*st = w->status;
 	return w->status_seq;
+}
+
+int vmwp_ndiskd_query(struct vmwp *w)
+{
+	struct vmctl_ndiskd_query m = { .hdr = { .type = VMCTL_MSG_NDISKD_QUERY, .size = sizeof(m), .seq = ++w->next_seq },
+					.version = VMCTL_NDISKD_V1 };
+	int rc = ctl_send(w, &m, sizeof(m));
+
+	return rc ? rc : (int)m.hdr.seq;
+}
+
+bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out)
+{
+	if (seq <= 0 || w->ndiskd_seq != (uint32_t)seq)
+		return false;
+	if (out)
+		*out = w->ndiskd;
+	return true;
 }
 
 int vmwp_shutdown(struct vmwp *w)

@@ -121,6 +121,15 @@ int vmwp_query(struct vmwp *w);
 /* The newest status the guest sent and the request number it answered (0: none yet). */
 uint32_t vmwp_status(const struct vmwp *w, struct vmctl_status *st);
 
+/*
+ * Ask the guest for its NDIS adapters and their bindings (ndiskd inside the
+ * guest). Returns the request's number (> 0), or -ENOTCONN, -EBUSY;
+ * vmwp_ndiskd() copies the answer to *out once seq is answered (the answer
+ * passed vmctl_msg_check(): strings terminated, counts bounded).
+ */
+int vmwp_ndiskd_query(struct vmwp *w);
+bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out);
+
 struct vmwp_stats {
 	uint64_t mmio_reads, mmio_writes;	/* served on the device */
 	uint64_t mmio_refused;			/* no BAR of the VM's VFs there, or malformed */

@@ -8,6 +8,14 @@
  * documented layout are not public (spec 8.8); these mirror the structures.
  * Pointers are not printed: the lab has no kernel addresses worth showing.
  *
+ * With -vm VM the same sections come from inside that VM's guest: the host
+ * asks its guest NDIS over the control channel (VMCTL_MSG_NDISKD_QUERY,
+ * wire/vmctl.h), and renders the answer -- NetVsc's adapter, the VF
+ * miniport's, each protocol binding with "Declined with NDIS_STATUS_..."
+ * when the protocol declined (tools-and-views.md 1.7: the place to show
+ * NETVSCVFPP declining the VF). The answer was checked on arrival
+ * (vmctl_msg_check): strings terminated, counts and states in range.
+ *
  * Each adapter's report is built once as data (a JSON object, sections in
  * order) and rendered from that: as text in ndiskd's indented layout, or as
  * the JSON itself with --json.
@@ -19,10 +27,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hv/vmwp.h"
+#include "ndis/framework.h"
 #include "ndis/names.h"
 #include "ndis/protocol.h"
 #include "views/ndiskd.h"
 #include "views/view.h"
+
+#define NDISKD_GUEST_UP_MS 10000	/* a VM's guest that is still starting */
+#define NDISKD_GUEST_ANSWER_MS 5000	/* the guest's answer over the control channel */
+
+_Static_assert(VMCTL_NDISKD_ADAPTER_STATES == NDIS_ADAPTER_STATE_COUNT, "ndiskd carries NDIS's adapter states");
+_Static_assert(VMCTL_NDISKD_BINDING_STATES == NDIS_BINDING_STATE_COUNT, "ndiskd carries NDIS's binding states");
 
 enum { OPT_IOV = 1, OPT_VFS = 2, OPT_VPORTS = 4, OPT_NICSWITCH = 8, OPT_BINDINGS = 16 };
 
@@ -241,6 +257,157 @@ static json_t *report(struct hv_nic *nic, unsigned opts)
 	return rep;
 }
 
+/* ---- inside a guest ------------------------------------------------------------------ */
+static json_t *guest_report(const char *vm, const struct vmctl_ndiskd_adapter *a, unsigned opts)
+{
+	json_t *rep = json_object(), *s, *bs;
+	char st[96], name[96];
+
+	json_object_set_new(rep, "Adapter", json_string(a->name));
+	json_object_set_new(rep, "VM", json_string(vm));
+	s = json_object();
+	kv(s, "Description", "%s (%s)", a->name, a->flags & VMCTL_NDISKD_SYNTHETIC ? "Microsoft Hyper-V Network Adapter" :
+					       a->flags & VMCTL_NDISKD_VF     ? "SR-IOV VF miniport" :
+										"miniport");
+	kv(s, "Driver", "%s", a->driver[0] ? a->driver : "(none)");
+	json_object_set_new(rep, "MINIPORT", s);
+
+	s = json_object();
+	kv(s, "Miniport", "%s", ndis_adapter_state_name((enum ndis_adapter_state)a->state));
+	kv(s, "Device PnP", "%s", "Started");
+	if (a->init_status)
+		kv(s, "Initialize status", "%s", ndis_status_format(st, sizeof(st), a->init_status));
+	kv(s, "Pending OID", "%s", a->pending_oid ? ndis_oid_format(name, sizeof(name), a->pending_oid) : "None");
+	json_object_set_new(rep, "STATE", s);
+
+	bs = json_array();
+	for (uint32_t i = 0; i < a->nbindings; i++) {
+		struct ndis_binding_info b = { .protocol = a->bindings[i].protocol, .adapter = a->name,
+					       .state = (enum ndis_binding_state)a->bindings[i].state,
+					       .status = a->bindings[i].status };
+		char d[128];
+		json_t *o = json_object();
+
+		kv(o, "Protocol", "%s", b.protocol);
+		kv(o, "State", "%s", ndis_binding_describe(&b, d, sizeof(d)));
+		json_array_append_new(bs, o);
+	}
+	if (a->bindings_total > a->nbindings) {
+		json_t *o = json_object();
+
+		kv(o, "Protocol", "...");
+		kv(o, "State", "%u more not carried by the answer", a->bindings_total - a->nbindings);
+		json_array_append_new(bs, o);
+	}
+	json_object_set_new(rep, "BINDINGS", bs);
+
+	if (opts & OPT_IOV) {
+		s = json_object();
+		kv(s, "Current capabilities", "%s", a->sriov_caps ? view_sriov_caps_text(a->sriov_caps, st, sizeof(st)) : "None");
+		if (a->flags & VMCTL_NDISKD_VF) {
+			kv(s, "vPCI interface", "%s", a->flags & VMCTL_NDISKD_VPCI ? "GUID_VPCI_INTERFACE_STANDARD captured" :
+										"Not captured (no serial number)");
+			if (a->vf_serial)
+				kv(s, "VF serial number", "%u", a->vf_serial);
+			else
+				kv(s, "VF serial number", "None");
+		}
+		json_object_set_new(rep, "SR-IOV", s);
+	}
+	return rep;
+}
+
+/* The running guest of VM name, waiting (bounded) for one that is starting. */
+static struct vmwp *guest_of(struct hv_host *h, const char *name, char *err, size_t errlen, int *rc)
+{
+	struct vstack_vm *vm = vstack_vm_find(hv_host_vstack(h), name);
+	struct vmwp *w;
+
+	if (!vm) {
+		snprintf(err, errlen, "ndiskd netadapter -vm: no VM '%s'", name);
+		*rc = -ENOENT;
+		return NULL;
+	}
+	if (!hv_host_runs_guests(h)) {
+		snprintf(err, errlen, "ndiskd netadapter -vm %s: needs the VM's guest (this host runs none: --host-only)",
+			 name);
+		*rc = -EAGAIN;
+		return NULL;
+	}
+	for (int waited = 0; (w = hv_host_vm_guest(h, vm)) && vmwp_state(w) == VMWP_STARTING &&
+			     waited < NDISKD_GUEST_UP_MS; waited += 2)
+		(void)hv_host_run(h, 2);
+	if (!w || vmwp_state(w) != VMWP_RUNNING) {
+		snprintf(err, errlen, "ndiskd netadapter -vm %s: the VM has no running guest", name);
+		*rc = -ENODEV;
+		return NULL;
+	}
+	return w;
+}
+
+/* Ask vm's guest NDIS for its adapters (VMCTL_MSG_NDISKD_QUERY); 0 and *out, or -errno and err. */
+static int guest_query(struct hv_host *h, const char *name, struct vmctl_ndiskd *out, char *err, size_t errlen)
+{
+	struct vstack_vm *vm;
+	struct vmwp *w;
+	int rc = 0, seq;
+
+	if (!(w = guest_of(h, name, err, errlen, &rc)))
+		return rc;
+	vm = vmwp_vm(w);
+	if ((seq = vmwp_ndiskd_query(w)) < 0) {
+		snprintf(err, errlen, "ndiskd netadapter -vm %s: the control channel refused the query (%s)", name,
+			 strerror(-seq));
+		return seq;
+	}
+	for (int waited = 0; waited < NDISKD_GUEST_ANSWER_MS; waited += 2) {
+		/* The loop may reap the VM: look it up again each round. */
+		if (hv_host_vm_guest(h, vm) != w || vmwp_state(w) != VMWP_RUNNING)
+			break;
+		if (vmwp_ndiskd(w, seq, out))
+			return 0;
+		(void)hv_host_run(h, 2);
+	}
+	snprintf(err, errlen, "ndiskd netadapter -vm %s: the guest did not answer", name);
+	return -ETIMEDOUT;
+}
+
+static int guest_reports(struct hv_host *h, const char *vm, const char *only, unsigned opts, json_t *all, char *err,
+			 size_t errlen)
+{
+	static struct vmctl_ndiskd m;	/* 1.7 KiB, one view at a time */
+	bool found = false;
+	int rc;
+
+	if (opts & (OPT_VFS | OPT_VPORTS | OPT_NICSWITCH)) {
+		snprintf(err, errlen, "ndiskd netadapter -vm: -vfs, -vports and -nicswitch are the host PF's; a guest "
+			 "takes -bindings and -iov");
+		return -EINVAL;
+	}
+	if ((rc = guest_query(h, vm, &m, err, errlen)))
+		return rc;
+	for (uint32_t i = 0; i < m.nadapters; i++) {
+		if (only && strcasecmp(only, m.adapters[i].name))
+			continue;
+		found = true;
+		json_array_append_new(all, guest_report(vm, &m.adapters[i], opts));
+	}
+	if (only && !found) {
+		snprintf(err, errlen, "ndiskd netadapter -vm %s: no adapter '%s' in the guest", vm, only);
+		return -ENOENT;
+	}
+	if (m.adapters_total > m.nadapters) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "Adapter", json_string("..."));
+		json_object_set_new(o, "VM", json_string(vm));
+		json_object_set_new(o, "MORE", json_pack("{s:i}", "Adapters not carried by the answer",
+							  (int)(m.adapters_total - m.nadapters)));
+		json_array_append_new(all, o);
+	}
+	return 0;
+}
+
 static const char *text_of(json_t *v, char *buf, size_t len)
 {
 	if (json_is_string(v))
@@ -306,8 +473,8 @@ static void text_report(FILE *f, json_t *rep)
 		const char *key;
 		json_t *x;
 
-		if (!strcmp(sec, "Adapter"))
-			continue;
+		if (!json_is_object(v) && !json_is_array(v))
+			continue;	/* "Adapter", "VM": named in the header */
 		fprintf(f, "%s\n", sec);
 		if (json_is_array(v)) {
 			text_table(f, v, !strcmp(sec, "BINDINGS") ? "Protocol list      None" :
@@ -332,9 +499,9 @@ int ndiskd_show(struct hv_host *h, int argc, char *const argv[], enum views_outp
 		{ "-iov", OPT_IOV }, { "-vfs", OPT_VFS }, { "-vports", OPT_VPORTS }, { "-nicswitch", OPT_NICSWITCH },
 		{ "-nicswitches", OPT_NICSWITCH }, { "-bindings", OPT_BINDINGS },
 	};
-	const char *cmd = NULL, *only = NULL;
+	const char *cmd = NULL, *only = NULL, *vm = NULL;
 	unsigned o = 0;
-	int i = 1;
+	int i = 1, rc = 0;
 	json_t *all;
 
 	if (!strncasecmp(argv[0], "!ndiskd.", 8))
@@ -356,20 +523,28 @@ int ndiskd_show(struct hv_host *h, int argc, char *const argv[], enum views_outp
 			continue;
 		if (!strcasecmp(argv[i], "-handle") && i + 1 < argc) {
 			only = argv[++i];
+		} else if (!strcasecmp(argv[i], "-vm") && i + 1 < argc && !vm) {
+			vm = argv[++i];
 		} else if (argv[i][0] != '-' && !only) {
 			only = argv[i];
 		} else {
 			snprintf(err, errlen, "ndiskd netadapter: unknown option '%s' (-iov -vfs -vports -nicswitch -bindings "
-				 "-handle NIC)", argv[i]);
+				 "-handle NIC -vm VM)", argv[i]);
 			return -EINVAL;
 		}
 	}
-	if (only && !hv_host_nic_find(h, only)) {
+	if (!vm && only && !hv_host_nic_find(h, only)) {
 		snprintf(err, errlen, "ndiskd netadapter: no adapter '%s'", only);
 		return -ENOENT;
 	}
 	all = json_array();
-	for (size_t n = 0; n < hv_host_nic_count(h); n++) {
+	if (vm) {
+		if ((rc = guest_reports(h, vm, only, o, all, err, errlen))) {
+			json_decref(all);
+			return rc;
+		}
+	}
+	for (size_t n = 0; !vm && n < hv_host_nic_count(h); n++) {
 		struct hv_nic *nic = hv_host_nic_at(h, n);
 		if (!only || !strcasecmp(only, hv_nic_name(nic)))
 			json_array_append_new(all, report(nic, o));
@@ -381,9 +556,16 @@ int ndiskd_show(struct hv_host *h, int argc, char *const argv[], enum views_outp
 		size_t k;
 		json_t *rep;
 
+		if (vm)
+			fprintf(f, "Inside %s (its guest's NDIS, asked over the control channel):\n", vm);
 		fprintf(f, "0: kd> !ndiskd.netadapter");
-		for (int a = strncasecmp(argv[0], "!ndiskd.", 8) ? 2 : 1; a < argc; a++)
+		for (int a = strncasecmp(argv[0], "!ndiskd.", 8) ? 2 : 1; a < argc; a++) {
+			if (vm && !strcasecmp(argv[a], "-vm") && a + 1 < argc) {
+				a++;	/* the debugger is attached to that VM: not an option of its own */
+				continue;
+			}
 			fprintf(f, " %s", argv[a]);
+		}
 		fprintf(f, "\n\n");
 		json_array_foreach(all, k, rep)
 			text_report(f, rep);

@@ -49,6 +49,8 @@ void views_print_names(FILE *f, const char *indent)
 	fprintf(f, "%s%-32s %s\n", indent, "ndiskd netadapter [NIC] -iov -vfs -vports -nicswitch -bindings",
 		"");
 	fprintf(f, "%s%-32s %s\n", indent, "", "!ndiskd.netadapter's MINIPORT / STATE / BINDINGS and the SR-IOV sections");
+	fprintf(f, "%s%-32s %s\n", indent, "ndiskd netadapter -vm VM [NIC] -bindings -iov", "");
+	fprintf(f, "%s%-32s %s\n", indent, "", "the same inside VM's guest: NetVsc's and the VF miniport's bindings");
 }
 
 /* ---- splitting a --show argument ------------------------------------------------- */

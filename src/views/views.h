@@ -7,6 +7,7 @@
  *   vmnetworkadapter | fl *                        (the cmdlet's noun works too)
  *   Get-NetAdapterAdvancedProperty -RegistryKeyword *SRIOV
  *   ndiskd netadapter [pf0] -iov -vfs -vports -nicswitch -bindings
+ *   ndiskd netadapter -vm vm1 -bindings            (inside vm1's guest)
  *   ndiskd:netadapter:-iov                         (one shell word)
  *
  * Cmdlets and nouns are case-insensitive; -Param VALUE filters objects on a

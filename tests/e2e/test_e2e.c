@@ -12,7 +12,9 @@
  * (step a); the synthetic path VM to VM, VM to the uplink peer and the peer
  * to a VM through the PF's default vPort (b); the VF path, with the host
  * software off it (c); the VBD that does not forward the vPCI interface
- * (d); IovWeight 0 under a stream and a guest killed under a stream (e).
+ * (d), both also as ndiskd inside the guest sees them (VMCTL_MSG_NDISKD:
+ * NETVSCVFPP bound, or declined with NDIS_STATUS_NOT_SUPPORTED); IovWeight
+ * 0 under a stream and a guest killed under a stream (e).
  * Every wait is bounded (WAIT_MS) and fails the test when it runs out.
  */
 #include <setjmp.h>
@@ -38,6 +40,7 @@
 #include "hw/srnic/srnic.h"
 #include "lab/lab.h"
 #include "ndis/names.h"
+#include "ndis/protocol.h"
 
 #define WAIT_MS 10000
 
@@ -176,6 +179,45 @@ static struct vmctl_status status_of(struct vstack_vmnic *n)
 	assert_true(q.seq > 0);
 	run_until(answered, &q, "the guest's status");
 	return q.st;
+}
+
+/* ndiskd inside the guest: its NDIS's adapters and bindings (VMCTL_MSG_NDISKD). */
+struct ndiskd_q {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_ndiskd m;
+};
+
+static bool ndiskd_answered(void *arg)
+{
+	struct ndiskd_q *q = arg;
+
+	return vmwp_ndiskd(q->w, q->seq, &q->m);
+}
+
+/* The guest's binding of protocol on its adapter with flag (VMCTL_NDISKD_VF / _SYNTHETIC); fails if none. */
+static struct vmctl_ndiskd_binding guest_binding(struct vstack_vmnic *n, uint32_t flag, const char *protocol)
+{
+	static struct ndiskd_q q;
+
+	memset(&q, 0, sizeof(q));
+	q.w = guest(n);
+	assert_non_null(q.w);
+	q.seq = vmwp_ndiskd_query(q.w);
+	assert_true(q.seq > 0);
+	run_until(ndiskd_answered, &q, "the guest's ndiskd answer");
+	assert_int_equal(q.m.version, VMCTL_NDISKD_V1);
+	for (uint32_t i = 0; i < q.m.nadapters; i++) {
+		const struct vmctl_ndiskd_adapter *a = &q.m.adapters[i];
+
+		if (!(a->flags & flag))
+			continue;
+		for (uint32_t k = 0; k < a->nbindings; k++)
+			if (!strcmp(a->bindings[k].protocol, protocol))
+				return a->bindings[k];
+	}
+	fail_msg("no %s binding on the guest's adapter with flag 0x%x", protocol, flag);
+	return (struct vmctl_ndiskd_binding){ 0 };
 }
 
 struct send {
@@ -415,6 +457,9 @@ static void test_vf_path_with_the_host_software_off_it(void **state)
 	assert_int_equal(st.vf_binding, VMCTL_VF_BOUND);
 	assert_int_equal(st.vf_adapters, 1);
 	assert_int_equal(st.vf_serial, vstack_vmnic_serial(E.n1));
+	/* ... and ndiskd inside it: NETVSCVFPP opened the VF miniport, the traffic protocol NetVsc's. */
+	assert_int_equal(guest_binding(E.n1, VMCTL_NDISKD_VF, "NETVSCVFPP").state, NDIS_BINDING_BOUND);
+	assert_int_equal(guest_binding(E.n1, VMCTL_NDISKD_SYNTHETIC, "IOVTRAFFIC").state, NDIS_BINDING_BOUND);
 	vmwp_get_stats(guest(E.n1), &ws);
 	assert_true(ws.mmio_writes > 0 && ws.mmio_reads > 0);
 	assert_true(ws.oids > 0);
@@ -456,6 +501,13 @@ static void test_vbd_without_forwarding_keeps_the_vm_synthetic(void **state)
 	assert_int_equal(st.data_path, NETVSC_DP_SYNTHETIC);
 	assert_int_equal(vstack_vmnic_status(E.n1, desc, sizeof(desc)), VSTACK_OP_DEGRADED);
 	assert_non_null(strstr(desc, "Declined with NDIS_STATUS_NOT_SUPPORTED (0xc00000bb)"));
+	/* ndiskd inside vm1: the VF adapter's NETVSCVFPP binding, declined with that status. */
+	{
+		struct vmctl_ndiskd_binding b = guest_binding(E.n1, VMCTL_NDISKD_VF, "NETVSCVFPP");
+
+		assert_int_equal(b.state, NDIS_BINDING_DECLINED);
+		assert_int_equal(b.status, (uint32_t)NDIS_STATUS_NOT_SUPPORTED);
+	}
 
 	st = send_from(E.n1, mac2, 1000, 64);
 	assert_int_equal(st.tx_synthetic, 1000);

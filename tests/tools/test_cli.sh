@@ -24,6 +24,15 @@ check() {	# check NAME EXPECTED_RC CMD... ; output in $t/out
 	fi
 	echo "ok   $name"
 }
+guest_binding() {	# guest_binding ADAPTER_KIND PROTOCOL: that row of the first guest ndiskd view in $t/out
+	awk -v kind="$1" -v proto="$2" '/^Inside vm/ { g = 1 } g && /^MINIPORT/ { a = 0 }
+		g && index($0, kind) { a = 1 } a && $1 == proto { $1 = ""; sub(/^ +/, ""); print; exit }' "$t/out"
+}
+same() {	# same NAME GOT WANT
+	if [ "$2" != "$3" ]; then
+		echo "FAIL $1: got '$2', want '$3'"; cat "$t/out"; fails=$((fails + 1))
+	fi
+}
 has() {		# has NAME TEXT: $t/out contains TEXT
 	if ! grep -qF -- "$2" "$t/out"; then
 		echo "FAIL $1: output lacks '$2'"; cat "$t/out"; fails=$((fails + 1))
@@ -42,11 +51,15 @@ check unknown-command 2 "$iovlab" frobnicate && has unknown-command "unknown com
 check run-help 0 "$iovlab" run --help && has run-help "--show NAME" && has run-help "Get-NetAdapterSriovVf"
 check run-no-lab 2 "$iovlab" run
 # The default lab end to end: two VM processes on their VFs, VM to VM and to the uplink peer.
-check run-default 0 "$iovlab" run "$root/labs/default.lab"
+check run-default 0 "$iovlab" run "$root/labs/default.lab" --show ndiskd:netadapter:-vm:vm1:-bindings
 has run-default "Host HV-HOST01 is up"
 has run-default "every running VM is a process"
 line=$(grep -n "^step = wait vfdatapath vm1" "$root/labs/default.lab" | cut -d: -f1)
 has run-default "default.lab:$line: ok: wait vfdatapath vm1 true 10s"
+# ndiskd inside vm1: NETVSCVFPP opened the VF miniport, the traffic protocol NetVsc's adapter.
+has run-default "0: kd> !ndiskd.netadapter -bindings"
+same run-default-guest-vf "$(guest_binding "(SR-IOV VF miniport)" NETVSCVFPP)" "Bound"
+same run-default-guest-netvsc "$(guest_binding "(Microsoft Hyper-V Network Adapter)" IOVTRAFFIC)" "Bound"
 has run-default "expect received vm2 1000: vm2 received 1000 numbered frames (lost 0, duplicated 0, reordered 0, damaged 0)"
 has run-default "expect received peer:pf0 100: the uplink peer received 100 frames"
 has run-default "expect path vm1 vf: its last 100 frames: 100 through the VF, 0 on the synthetic path"
@@ -56,7 +69,8 @@ lacks run-default "VFDataPathActive       : False"
 has run-default "15 script step(s): 15 ran, 0 skipped (not built yet), 0 failed"
 has run-default "host torn down"
 # ... and on the host side only: the guest steps are skipped.
-check run-default-host-only 0 "$iovlab" run "$root/labs/default.lab" --host-only
+check run-default-host-only 0 "$iovlab" run "$root/labs/default.lab" --host-only --show ndiskd:netadapter:-vm:vm1:-bindings
+has run-default-host-only "--show 'ndiskd:netadapter:-vm:vm1:-bindings': skipped: ndiskd netadapter -vm vm1: needs the VM's guest"
 has run-default-host-only "default.lab:$line: skipped: wait vfdatapath vm1 true 10s: needs the guest side"
 has run-default-host-only "VFDataPathActive       : False"
 
@@ -67,6 +81,11 @@ has run-vbd "OID_SRIOV_VF_SERIAL_NUMBER failed: Declined with NDIS_STATUS_NOT_SU
 has run-vbd "expect vmnetworkadapter vm1 VFDataPathActive False: Get-VMNetworkAdapter vm1: VFDataPathActive is 'False'"
 has run-vbd "expect path vm1 synthetic: its last 1000 frames: 0 through the VF, 1000 on the synthetic path"
 has run-vbd "expect received vm2 1000: vm2 received 1000 numbered frames (lost 0"
+# The lab's own step: ndiskd inside vm1 shows the VF adapter's NETVSCVFPP binding declined.
+has run-vbd "Inside vm1 (its guest's NDIS, asked over the control channel):"
+same run-vbd-guest-vf "$(guest_binding "(SR-IOV VF miniport)" NETVSCVFPP)" "Declined with NDIS_STATUS_NOT_SUPPORTED"
+same run-vbd-guest-netvsc "$(guest_binding "(Microsoft Hyper-V Network Adapter)" IOVTRAFFIC)" "Bound"
+lacks run-vbd "FAILED"
 
 # The VF taken away and given back live, a VM killed and restarted.
 check run-live 0 "$iovlab" run "$root/labs/live.lab"
@@ -121,6 +140,8 @@ lacks show-fl "SwitchType"
 check show-ndiskd 0 "$iovlab" run "$t/fake.lab" --host-only --show ndiskd:netadapter:-iov:-vfs
 has show-ndiskd "!ndiskd.netadapter -iov -vfs"
 has show-ndiskd "Current Configuration  IOV enabled"
+check show-ndiskd-no-vm 1 "$iovlab" run "$t/fake.lab" --host-only --show ndiskd:netadapter:-vm:nosuch:-bindings
+has show-ndiskd-no-vm "ndiskd netadapter -vm: no VM 'nosuch'"
 check show-adv 0 "$iovlab" run "$t/fake.lab" --host-only --show "netadapteradvancedproperty -RegistryKeyword *SRIOV"
 has show-adv "pf0  SR-IOV      Enabled      *SRIOV          {1}"
 check show-unknown 2 "$iovlab" run "$t/fake.lab" --show Get-Frobnicator

@@ -187,90 +187,69 @@ static void hdr(NDIS_OBJECT_HEADER *h, uint8_t rev, uint16_t size)
 
 #define CFG_MAX 256u
 
-static uint32_t be_read_cfg(void *ctx, uint16_t vf, uint32_t off, void *out, uint32_t len)
+/*
+ * The four VF data OIDs carry the same 20-byte parameter layout --
+ * {Header, VFId, Offset or BlockId, Length, BufferOffset} -- followed by the
+ * data at BufferOffset (ndis-sriov-spec.md 3.3), so one routine builds them.
+ * The asserts pin that the layouts really are the same.
+ */
+#define VF_DATA_SAME_LAYOUT(T, where)                                              \
+	_Static_assert(offsetof(T, VFId) == offsetof(NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS, VFId) && \
+		       offsetof(T, where) == offsetof(NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS, Offset) && \
+		       offsetof(T, Length) == offsetof(NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS, Length) && \
+		       offsetof(T, BufferOffset) == offsetof(NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS, BufferOffset) && \
+		       sizeof(T) == sizeof(NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS), #T " layout")
+VF_DATA_SAME_LAYOUT(NDIS_SRIOV_WRITE_VF_CONFIG_SPACE_PARAMETERS, Offset);
+VF_DATA_SAME_LAYOUT(NDIS_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS, BlockId);
+VF_DATA_SAME_LAYOUT(NDIS_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS, BlockId);
+
+/* A read (method) or write (set) of len bytes at where (offset or block id). */
+static uint32_t be_vf_data(void *ctx, NDIS_OID oid, bool write, uint16_t vf, uint32_t where,
+			   void *data, uint32_t len, uint32_t max)
 {
 	struct {
 		NDIS_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS p;
 		uint8_t data[CFG_MAX];
 	} b;
+	const uint32_t at = (uint32_t)offsetof(__typeof__(b), data);
 	uint32_t st;
 
-	if (len > CFG_MAX)
+	if (len > max || len > CFG_MAX)
 		return VPCI_STATUS_INVALID_PARAMETER;
 	memset(&b, 0, sizeof(b));
 	hdr(&b.p.Header, 1, NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_SPACE_PARAMETERS_REVISION_1);
 	b.p.VFId = vf;
-	b.p.Offset = off;
+	b.p.Offset = where;
 	b.p.Length = len;
-	b.p.BufferOffset = offsetof(__typeof__(b), data);
-	st = pf_oid(ctx, NdisRequestMethod, OID_SRIOV_READ_VF_CONFIG_SPACE, &b, sizeof(b.p),
-		    (uint32_t)offsetof(__typeof__(b), data) + len);
+	b.p.BufferOffset = at;
+	if (write) {
+		memcpy(b.data, data, len);
+		return pf_oid(ctx, NdisRequestSetInformation, oid, &b, at + len, 0);
+	}
+	st = pf_oid(ctx, NdisRequestMethod, oid, &b, sizeof(b.p), at + len);
 	if (st == VPCI_STATUS_SUCCESS)
-		memcpy(out, b.data, len);
+		memcpy(data, b.data, len);
 	return st;
+}
+
+static uint32_t be_read_cfg(void *ctx, uint16_t vf, uint32_t off, void *out, uint32_t len)
+{
+	return be_vf_data(ctx, OID_SRIOV_READ_VF_CONFIG_SPACE, false, vf, off, out, len, CFG_MAX);
 }
 
 static uint32_t be_write_cfg(void *ctx, uint16_t vf, uint32_t off, const void *in, uint32_t len)
 {
-	struct {
-		NDIS_SRIOV_WRITE_VF_CONFIG_SPACE_PARAMETERS p;
-		uint8_t data[CFG_MAX];
-	} b;
-
-	if (len > CFG_MAX)
-		return VPCI_STATUS_INVALID_PARAMETER;
-	memset(&b, 0, sizeof(b));
-	hdr(&b.p.Header, 1, NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_SPACE_PARAMETERS_REVISION_1);
-	b.p.VFId = vf;
-	b.p.Offset = off;
-	b.p.Length = len;
-	b.p.BufferOffset = offsetof(__typeof__(b), data);
-	memcpy(b.data, in, len);
-	return pf_oid(ctx, NdisRequestSetInformation, OID_SRIOV_WRITE_VF_CONFIG_SPACE, &b,
-		      (uint32_t)offsetof(__typeof__(b), data) + len, 0);
+	return be_vf_data(ctx, OID_SRIOV_WRITE_VF_CONFIG_SPACE, true, vf, off, (void *)in, len, CFG_MAX);
 }
 
 static uint32_t be_read_block(void *ctx, uint16_t vf, uint32_t id, void *out, uint32_t len)
 {
-	struct {
-		NDIS_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS p;
-		uint8_t data[VPCI_BLOCK_MAX];
-	} b;
-	uint32_t st;
-
-	if (len > VPCI_BLOCK_MAX)
-		return VPCI_STATUS_INVALID_PARAMETER;
-	memset(&b, 0, sizeof(b));
-	hdr(&b.p.Header, 1, NDIS_SIZEOF_SRIOV_READ_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1);
-	b.p.VFId = vf;
-	b.p.BlockId = id;
-	b.p.Length = len;
-	b.p.BufferOffset = offsetof(__typeof__(b), data);
-	st = pf_oid(ctx, NdisRequestMethod, OID_SRIOV_READ_VF_CONFIG_BLOCK, &b, sizeof(b.p),
-		    (uint32_t)offsetof(__typeof__(b), data) + len);
-	if (st == VPCI_STATUS_SUCCESS)
-		memcpy(out, b.data, len);
-	return st;
+	return be_vf_data(ctx, OID_SRIOV_READ_VF_CONFIG_BLOCK, false, vf, id, out, len, VPCI_BLOCK_MAX);
 }
 
 static uint32_t be_write_block(void *ctx, uint16_t vf, uint32_t id, const void *in, uint32_t len)
 {
-	struct {
-		NDIS_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS p;
-		uint8_t data[VPCI_BLOCK_MAX];
-	} b;
-
-	if (len > VPCI_BLOCK_MAX)
-		return VPCI_STATUS_INVALID_PARAMETER;
-	memset(&b, 0, sizeof(b));
-	hdr(&b.p.Header, 1, NDIS_SIZEOF_SRIOV_WRITE_VF_CONFIG_BLOCK_PARAMETERS_REVISION_1);
-	b.p.VFId = vf;
-	b.p.BlockId = id;
-	b.p.Length = len;
-	b.p.BufferOffset = offsetof(__typeof__(b), data);
-	memcpy(b.data, in, len);
-	return pf_oid(ctx, NdisRequestSetInformation, OID_SRIOV_WRITE_VF_CONFIG_BLOCK, &b,
-		      (uint32_t)offsetof(__typeof__(b), data) + len, 0);
+	return be_vf_data(ctx, OID_SRIOV_WRITE_VF_CONFIG_BLOCK, true, vf, id, (void *)in, len, VPCI_BLOCK_MAX);
 }
 
 static uint32_t be_probed(void *ctx, uint32_t bars[VPCI_BAR_COUNT])

@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/capture.h"
 #include "base/log.h"
 #include "commands.h"
 #include "hv/guest_vm.h"
@@ -68,7 +69,8 @@ struct run {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iovlab run LAB [--show NAME]... [--json] [--host-only]\n\n"
+	fprintf(f, "usage: iovlab run LAB [--show NAME]... [--json] [--host-only]\n"
+		   "                      [--capture FILE.pcapng [--capture-point NAME]...]\n\n"
 		   "Bring LAB's host up, run its script, print the views, tear down.\n\n"
 		   "  --show NAME  print a view after the script; NAME is a cmdlet or its noun,\n"
 		   "               case-insensitive, with the cmdlet's arguments in the same word:\n"
@@ -80,7 +82,14 @@ static void usage(FILE *f)
 		   "               property names (ConvertTo-Json -EnumsAsStrings); messages go\n"
 		   "               to stderr\n"
 		   "  --host-only  run the VMs on the host side only: no VM processes, VFs\n"
-		   "               offered and never used (VFDataPathActive stays False)\n\n"
+		   "               offered and never used (VFDataPathActive stays False)\n"
+		   "  --capture FILE.pcapng\n"
+		   "               record every capture point into one pcapng file, one interface\n"
+		   "               per point: 'vm1 NetVsc', 'pf0 VF 0 (vm1)', 'vSwitch ext port\n"
+		   "               vm1', 'pf0 PF', 'pf0 uplink' (docs/capture.md)\n"
+		   "  --capture-point NAME\n"
+		   "               keep only the points NAME matches (a shell pattern, case-\n"
+		   "               insensitive: 'vm1*', '*VF*'); may be repeated\n\n"
 		   "views:\n");
 	views_print_names(f, "  ");
 	fprintf(f, "\nexit status: 0 ok, 1 something in the lab failed (an expectation, a setting,\n"
@@ -756,6 +765,23 @@ static void print_host(struct run *r)
 	printf("\n");
 }
 
+/* Merge the VM processes' capture parts into the file (every VM process has exited by now). */
+static int finish_capture(struct run *r, const char *file)
+{
+	struct capture_summary sum;
+	char err[512];
+	int rc = capture_finish(&sum, err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "iovlab run: --capture %s: %s\n", file, err);
+		return rc;
+	}
+	fprintf(r->msg, "capture: %zu frames on %zu capture points written to %s (%zu process%s merged%s)\n",
+		sum.frames, sum.interfaces, file, sum.parts, sum.parts == 1 ? "" : "es",
+		sum.truncated ? "; a VM stopped while writing, its last frame is lost" : "");
+	return 0;
+}
+
 static bool show_name_known(const char *arg)
 {
 	char **v;
@@ -773,7 +799,8 @@ static bool show_name_known(const char *arg)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *path = NULL, *shows[32];
+	const char *path = NULL, *shows[32], *capture_path = NULL, *capture_points[32];
+	int ncapture_points = 0;
 	int nshows = 0, status = 0;
 	struct run r = { .msg = stdout };
 	struct hv_host_options opt = { 0 };
@@ -788,6 +815,10 @@ int cmd_run(int argc, char **argv)
 			r.json = true;
 		} else if (!strcmp(argv[i], "--host-only")) {
 			r.host_only = true;
+		} else if (!strcmp(argv[i], "--capture") && i + 1 < argc) {
+			capture_path = argv[++i];
+		} else if (!strcmp(argv[i], "--capture-point") && i + 1 < argc && ncapture_points < 32) {
+			capture_points[ncapture_points++] = argv[++i];
 		} else if (!strcmp(argv[i], "--show") && i + 1 < argc && nshows < 32) {
 			shows[nshows++] = argv[++i];
 		} else if (!strncmp(argv[i], "--show=", 7) && nshows < 32) {
@@ -802,6 +833,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!path) {
 		usage(stderr);
+		return 2;
+	}
+	if (ncapture_points && !capture_path) {
+		fprintf(stderr, "iovlab run: --capture-point needs --capture FILE\n");
 		return 2;
 	}
 	for (int i = 0; i < nshows; i++)
@@ -825,11 +860,19 @@ int cmd_run(int argc, char **argv)
 	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
 	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
 	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	if (capture_path && capture_start(capture_path, capture_points, (size_t)ncapture_points, err, sizeof(err))) {
+		fprintf(stderr, "iovlab run: --capture: %s\n", err);
+		lab_free(lab);
+		return 2;
+	}
 	if (hv_host_create(lab, &opt, &r.host, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
+		if (capture_path)
+			(void)finish_capture(&r, capture_path);
 		lab_free(lab);
 		return 1;
 	}
+	hv_host_capture_attach(r.host);
 	r.lab = lab;
 	/* Let the VMs boot (bounded) so what is printed is what they reached. */
 	(void)run_until(&r, guests_booted, NULL, 10000);
@@ -870,6 +913,8 @@ int cmd_run(int argc, char **argv)
 	}
 	fflush(stdout);
 	hv_host_destroy(r.host);
+	if (capture_path && finish_capture(&r, capture_path))
+		r.failed++;
 	fprintf(r.msg, "%s: %zu script step(s): %u ran, %u skipped (not built yet), %u failed", lab->file,
 		lab->script.count, r.ran, r.skipped, r.failed);
 	if (r.broken)

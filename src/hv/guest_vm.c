@@ -22,6 +22,7 @@
 
 #include <ndis/ndis.h>
 
+#include "base/capture.h"
 #include "base/log.h"
 #include "base/shm.h"
 #include "hv/guest_traffic.h"
@@ -716,6 +717,15 @@ static int bring_up(struct gvm *g)
 			log_error(GVM_LOG, "%s: NetVsc's adapter did not come up (%s)", c->name, strerror(rc ? -rc : EIO));
 			return rc ? rc : -EIO;
 		}
+		if (capture_on()) {
+			char point[96], desc[160];
+
+			/* docs/capture.md: the VM's view of its network, whichever path a frame takes */
+			snprintf(point, sizeof(point), "%s NetVsc", c->name);
+			snprintf(desc, sizeof(desc), "%s's NetVsc miniport edge in the guest (synthetic or VF path; "
+				 "outbound = the guest sent, inbound = indicated to the guest)", c->name);
+			ndis_adapter_set_capture(g->nic, point, desc);
+		}
 		if (c->traffic_dir && ndis_protocol_load(g->fw, GUEST_TRAFFIC_PROTO_COMPONENT_ID, &g->traffic) == 0) {
 			g->tp = ndis_protocol_driver_symbol(g->traffic, GUEST_TRAFFIC_PROTO_SYMBOL);
 			if (!g->tp || g->tp->attach(traffic_rx, traffic_tx_done, g))
@@ -810,6 +820,7 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 				     .version = VMCTL_PROTO_CURRENT };
 	int status = 0;
 
+	(void)capture_fork_child();	/* drop the host's capture file, start this VM's own part */
 	memset(g, 0, sizeof(*g));
 	g->cfg = arg;
 	g->pg = pg;
@@ -818,6 +829,7 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	if (bring_up(g)) {
 		log_error(GVM_LOG, "%s: the guest did not come up", g->cfg->name);
 		tear_down(g);
+		capture_stop();
 		return 2;
 	}
 	ready.nics = g->nic ? 1 : 0;
@@ -833,5 +845,6 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	if (status == 0)
 		log_info(GVM_LOG, "%s: shutting down", g->cfg->name);
 	tear_down(g);
+	capture_stop();
 	return status;
 }

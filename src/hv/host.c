@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "base/evloop.h"
+#include "base/capture.h"
 #include "base/log.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
@@ -881,6 +882,7 @@ static int guest_start(struct hv_host *h, struct hv_vm *r)
 	};
 
 	guest_config(h, r);
+	capture_fork_prepare(vstack_vm_name(r->vm));	/* the VM process writes its own capture part */
 	fflush(NULL);
 	return vmwp_create(&c, &r->w);
 }

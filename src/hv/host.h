@@ -244,4 +244,17 @@ struct vswitch *hv_host_switch_find(const struct hv_host *h, const char *name);
 /* The [nic] a switch is bound to, NULL for Internal/Private or none. */
 struct hv_nic *hv_host_switch_nic(const struct hv_host *h, const struct vswitch *sw);
 
+/* ---- capture (docs/capture.md, host_capture.c) ----------------------------------- */
+/*
+ * With a capture session open (base/capture.h), name the host's capture
+ * points: each PF adapter's miniport edge ("pf0 PF"), each srnic's VF
+ * queue pairs ("pf0 VF 0 (vm1)", the VM the VF is assigned to at the time)
+ * and uplink ("pf0 uplink"). The vSwitch names its ports itself, each VM
+ * process its NetVsc. Call after hv_host_create(); a no-op without a
+ * session. hv_host_capture_detach() before hv_host_destroy() (or never:
+ * destroy frees the devices the hooks are on).
+ */
+void hv_host_capture_attach(struct hv_host *h);
+void hv_host_capture_detach(struct hv_host *h);
+
 #endif /* IOVLAB_HV_HOST_H */

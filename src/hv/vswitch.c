@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/capture.h"
 #include "base/log.h"
 #include "hv/vswitch.h"
 #include "ndis/names.h"
@@ -76,6 +77,7 @@ struct vswitch_port {
 	uint32_t filter_status;
 	vswitch_port_notify_fn *notify;
 	void *notify_ctx;
+	struct capture_point *cap;	/* "vSwitch SW port ADAPTER" while capturing (docs/capture.md) */
 	NDIS_OID_REQUEST req;		/* the one request the port may have in flight */
 	union {
 		struct set_filter_buf set;
@@ -402,6 +404,16 @@ int vswitch_port_connect(struct vswitch *sw, const char *name, const uint8_t mac
 	p->next = sw->ports;
 	sw->ports = p;
 	sw->nports++;
+	if (capture_on()) {
+		/* the port is the adapter's: "VM/adapter" names it, the adapter's name the point */
+		const char *slash = strrchr(p->name, '/');
+		char point[160], desc[200];
+
+		snprintf(point, sizeof(point), "vSwitch %s port %s", sw->name, slash ? slash + 1 : p->name);
+		snprintf(desc, sizeof(desc), "vSwitch '%s' port of VM adapter '%s': inbound = into the switch "
+			 "from the VM, outbound = to the VM", sw->name, p->name);
+		p->cap = capture_point_get(point, desc);
+	}
 	log_info(VSW_LOG, "switch '%s': port '%s' connected (MAC %02X-%02X-%02X-%02X-%02X-%02X, VLAN %u)", sw->name,
 		 p->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], vlan);
 	*out = p;
@@ -511,6 +523,24 @@ uint16_t vswitch_port_vlan(const struct vswitch_port *p)
 	return p->vlan;
 }
 
+struct vswitch_port *vswitch_port_at(const struct vswitch *sw, size_t i)
+{
+	struct vswitch_port *p = sw->ports;
+	size_t n = sw->nports;
+
+	if (i >= n)
+		return NULL;
+	/* the list is newest first; index in connection order */
+	for (size_t k = n - 1; p && k > i; k--)
+		p = p->next;
+	return p;
+}
+
+const char *vswitch_port_name(const struct vswitch_port *p)
+{
+	return p->name;
+}
+
 size_t vswitch_port_count(const struct vswitch *sw)
 {
 	return sw->nports;
@@ -536,6 +566,8 @@ static bool group_mac(const uint8_t *mac)
 
 static void to_port(struct vswitch *sw, struct vswitch_port *p, const struct vswitch_frame *f)
 {
+	if (capture_on() && p->cap && !p->closing)
+		capture_frame(p->cap, CAPTURE_OUT, f->data, f->len);
 	if (p->closing || !sw->port_rx || sw->port_rx(sw->port_rx_ctx, p, f, 1) != 1) {
 		sw->stats.dropped++;
 		return;
@@ -571,6 +603,8 @@ int vswitch_port_send(struct vswitch_port *src, const struct vswitch_frame *f, u
 		struct vswitch_port *p;
 
 		sw->stats.from_ports++;
+		if (capture_on() && src->cap)
+			capture_frame(src->cap, CAPTURE_IN, f[i].data, f[i].len);
 		if (f[i].len < 14) {
 			sw->stats.dropped++;
 			continue;

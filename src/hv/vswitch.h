@@ -145,6 +145,9 @@ const uint8_t *vswitch_port_mac(const struct vswitch_port *p);
 uint16_t vswitch_port_vlan(const struct vswitch_port *p);
 
 size_t vswitch_port_count(const struct vswitch *sw);
+/* Port i in connection order (NULL past the end), and its name ("VM/adapter"). */
+struct vswitch_port *vswitch_port_at(const struct vswitch *sw, size_t i);
+const char *vswitch_port_name(const struct vswitch_port *p);
 
 /* ---- data path ------------------------------------------------------------ */
 /* A frame handed in or out; data is valid only during the call. */

@@ -141,6 +141,13 @@ struct ndis_adapter *ndis_framework_adapter_at(const struct ndis_framework *fw, 
 struct ndis_adapter *ndis_framework_find_adapter(const struct ndis_framework *fw, const char *name);
 /* dlsym() in the adapter's driver (tests reach a fake driver's hooks). */
 void *ndis_adapter_driver_symbol(const struct ndis_adapter *ad, const char *symbol);
+/*
+ * Capture what crosses the adapter's miniport edge (base/capture.h): every
+ * frame a protocol sends to the miniport (outbound) and every frame the
+ * miniport indicates (inbound), at point name. The owner names it ("pf0 PF"
+ * in the host, "vm1 NetVsc" in a guest). A no-op without a capture session.
+ */
+void ndis_adapter_set_capture(struct ndis_adapter *ad, const char *name, const char *description);
 
 /* ---- registry (Get/Set-NetAdapterAdvancedProperty) ---------------------- */
 /*

@@ -17,6 +17,7 @@
 
 #include <ndis/ndis.h>
 
+#include "base/capture.h"
 #include "base/log.h"
 #include "ndis/bus.h"
 #include "ndis/framework.h"
@@ -163,6 +164,7 @@ struct ndis_adapter {
 	const struct ndis_vpci_ops *vpci;
 	void *vpci_ctx;
 	bool over_vbd;
+	struct capture_point *capture;	/* ndis_adapter_set_capture(), NULL: not captured */
 	void *pdo, *fdo, *next_device;
 
 	/* registry and the reads made from it */

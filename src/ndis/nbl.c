@@ -238,6 +238,36 @@ static void complete_to_protocol(struct ndis_binding *b, PNET_BUFFER_LIST chain,
 	ndis__call_leave(&call);
 }
 
+/* ---- capture at the miniport edge (base/capture.h) ---- */
+void ndis_adapter_set_capture(struct ndis_adapter *ad, const char *name, const char *description)
+{
+	if (ad)
+		ad->capture = capture_point_get(name, description);
+}
+
+/* Each NET_BUFFER of the chain as one frame: its data from CurrentMdl + CurrentMdlOffset, DataLength bytes. */
+static void capture_nbls(struct ndis_adapter *ad, PNET_BUFFER_LIST chain, enum capture_dir dir)
+{
+	for (PNET_BUFFER_LIST l = chain; l; l = l->Next)
+		for (PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(l); nb; nb = NET_BUFFER_NEXT_NB(nb)) {
+			const void *segs[16];
+			uint32_t lens[16], left = NET_BUFFER_DATA_LENGTH(nb), off = NET_BUFFER_CURRENT_MDL_OFFSET(nb);
+			unsigned n = 0;
+
+			for (PMDL m = NET_BUFFER_CURRENT_MDL(nb); m && left && n < 16; m = m->Next, off = 0) {
+				uint32_t take;
+
+				if (off >= m->ByteCount || !m->MappedSystemVa)
+					continue;
+				take = m->ByteCount - off < left ? m->ByteCount - off : left;
+				segs[n] = (const uint8_t *)m->MappedSystemVa + off;
+				lens[n++] = take;
+				left -= take;
+			}
+			capture_frame_gather(ad->capture, dir, segs, lens, n);
+		}
+}
+
 void ndis__nbl_send(struct ndis_binding *b, PNET_BUFFER_LIST nbls, NDIS_PORT_NUMBER port, ULONG flags)
 {
 	struct ndis_adapter *ad = b->ad;
@@ -280,6 +310,8 @@ void ndis__nbl_send(struct ndis_binding *b, PNET_BUFFER_LIST nbls, NDIS_PORT_NUM
 	if (!head)
 		return;
 	log_trace(NDIS_LOG_DATA, "'%s' <- send from %s", ad->name, b->proto->name);
+	if (capture_on() && ad->capture)
+		capture_nbls(ad, head, CAPTURE_OUT);
 	ndis__call_enter(&call, ad->fw, ad->drv, ad);
 	ad->drv->mchars.SendNetBufferListsHandler(ad->ctx, head, port, flags);
 	ndis__call_leave(&call);
@@ -404,6 +436,8 @@ void ndis__nbl_indicate(struct ndis_adapter *ad, PNET_BUFFER_LIST nbls, NDIS_POR
 			return_to_miniport(ad, head);
 		return;
 	}
+	if (capture_on() && ad->capture)
+		capture_nbls(ad, head, CAPTURE_IN);
 	for (unsigned i = 0; i < n_to; i++) {
 		struct ndis_binding *b = to[i];
 		struct ndis_call call;

@@ -168,6 +168,8 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 	q->head = (head + 1) & mask;
 	f->stats[SRNIC_ST_RX_FRAMES]++;
 	f->stats[SRNIC_ST_RX_BYTES] += len;
+	if (unlikely(nic->cap))
+		nic->cap(nic->cap_ctx, (int)f->index, true, frame, len);
 	memmove(buf, frame, len);	/* source and target may share a domain */
 	/* Contract with the driver: the frame is in the buffer before the
 	 * descriptor says DONE (release ordering for a driver in another
@@ -476,6 +478,8 @@ unsigned srnic__tx_process(struct srnic_fn *f, unsigned qi)
 			done++;
 			break;
 		}
+		if (unlikely(nic->cap))
+			nic->cap(nic->cap_ctx, (int)f->index, false, buf, len);
 		memcpy(&key, buf, sizeof(key));		/* len >= 14 */
 		memcpy(&type, buf + 12, sizeof(type));
 classify:
@@ -485,7 +489,8 @@ classify:
 		if (gen != nic->gen) {
 			gen = nic->gen;
 			up = f->ctrl & SRNIC_CTRL_ENABLE;
-			fast = up && (nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) && f->vport >= 0;
+			/* a capture sees every frame, so no bursts past it */
+			fast = up && (nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE) && f->vport >= 0 && !nic->cap;
 		}
 		if (fast && !(key & 1) && type != ETH_VLAN_LE16) {
 			key &= MAC_MASK;

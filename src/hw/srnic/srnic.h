@@ -93,4 +93,16 @@ void srnic_peer_set_count_only(struct srnic_peer *peer, bool count_only);
 uint64_t srnic_peer_rx_frames(const struct srnic_peer *peer);
 uint64_t srnic_peer_rx_overflows(const struct srnic_peer *peer);
 
+/*
+ * Capture (docs/capture.md): fn is called for every frame function fn's
+ * queue pairs send (inbound false) or receive (inbound true) -- 0 the PF,
+ * n VF n -- and at the uplink (fn SRNIC_CAPTURE_UPLINK: inbound from the
+ * wire, outbound to it). frame is valid during the call only. While set,
+ * the TX burst paths are off so that every frame passes one place; NULL
+ * turns it off.
+ */
+#define SRNIC_CAPTURE_UPLINK (-1)
+typedef void srnic_capture_fn(void *ctx, int fn, bool inbound, const void *frame, uint32_t len);
+void srnic_set_capture(struct srnic *nic, srnic_capture_fn *fn, void *ctx);
+
 #endif /* IOVLAB_HW_SRNIC_SRNIC_H */

@@ -85,6 +85,9 @@ struct srnic {
 	/* Forwarding generation: bumped by srnic__changed() on every change
 	 * that can alter where a function's frame goes. 64-bit: never wraps. */
 	uint64_t gen;
+	/* srnic_set_capture(): every frame at a function's queues and the uplink; NULL: off */
+	srnic_capture_fn *cap;
+	void *cap_ctx;
 };
 
 /*

@@ -84,6 +84,8 @@ void srnic__uplink_tx(struct srnic *nic, struct srnic_fn *src, const uint8_t *fr
 		return;
 	}
 	nic->sw_uplink_tx++;
+	if (nic->cap)
+		nic->cap(nic->cap_ctx, SRNIC_CAPTURE_UPLINK, false, frame, len);
 }
 
 /* Which vPorts are on the frame's VLAN: those with a filter for it. */
@@ -162,6 +164,8 @@ void srnic__switch_tx(struct srnic_fn *src, const uint8_t *frame, uint32_t len)
 void srnic__switch_from_uplink(struct srnic *nic, const uint8_t *frame, uint32_t len)
 {
 	nic->sw_uplink_rx++;
+	if (nic->cap)
+		nic->cap(nic->cap_ctx, SRNIC_CAPTURE_UPLINK, true, frame, len);
 	if (!(nic->sw_ctrl & SRNIC_SW_CTRL_ENABLE)) {
 		srnic__rx_deliver(nic, 0, frame, len);
 		return;

@@ -42,6 +42,13 @@ void srnic_uplink_link_changed(struct srnic *nic)
 			srnic__raise(&nic->fns[i], SRNIC_INT_LINK);
 }
 
+void srnic_set_capture(struct srnic *nic, srnic_capture_fn *fn, void *ctx)
+{
+	nic->cap = fn;
+	nic->cap_ctx = ctx;
+	srnic__changed(nic);	/* a doorbell being processed re-reads whether it may burst */
+}
+
 int srnic_uplink_receive(struct srnic *nic, const void *frame, size_t len)
 {
 	if (len < SRNIC_FRAME_MIN || len > SRNIC_FRAME_MAX) {

@@ -9,6 +9,7 @@ packages=(
 	meson ninja-build pkg-config gcc make python3
 	libjansson-dev libinih-dev libcmocka-dev libpcap-dev liblwip-dev
 	mingw-w64-common pciutils clang libclang-rt-14-dev
+	tshark graphviz
 )
 
 missing=()
@@ -28,6 +29,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "deps: installing ${missing[*]}" >&2
+# noninteractive also answers wireshark-common's debconf question (may
+# non-root users capture?) with its default, "no": tshark is only read here.
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

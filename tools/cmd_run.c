@@ -876,6 +876,7 @@ int cmd_run(int argc, char **argv)
 	r.lab = lab;
 	/* Let the VMs boot (bounded) so what is printed is what they reached. */
 	(void)run_until(&r, guests_booted, NULL, 10000);
+	hv_host_capture_attach(r.host);	/* the VFs given by now: their capture points */
 	if (!r.json) {
 		printf("iovlab run %s -- %s%s%s\n\n", path, lab->info.name ? lab->info.name : "",
 		       lab->info.description && *lab->info.description ? ": " : "",
@@ -911,6 +912,7 @@ int cmd_run(int argc, char **argv)
 		}
 		views_split_free(v, n);
 	}
+	hv_host_capture_attach(r.host);
 	fflush(stdout);
 	hv_host_destroy(r.host);
 	if (capture_path && finish_capture(&r, capture_path))

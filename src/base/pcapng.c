@@ -129,9 +129,11 @@ int pcapng_write_epb(FILE *f, uint32_t iface, uint64_t ts_us, const void *data, 
 	struct blk b;
 	int rc;
 
-	if (!f || (caplen && !data) || caplen > origlen || caplen > PCAPNG_MAX_BLOCK - 64)
+	if (!f || (caplen && !data) || caplen > origlen || caplen > PCAPNG_MAX_BLOCK)
 		return -EINVAL;
 	total = 8 + 20 + pad4(caplen) + (flags ? opt_size(4) + 4 : 0) + 4;
+	if (total > PCAPNG_MAX_BLOCK)
+		return -EINVAL;	/* what the reader would refuse */
 	if ((rc = blk_begin(&b, PCAPNG_BT_EPB, total)))
 		return rc;
 	put32(&b, iface);

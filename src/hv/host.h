@@ -250,9 +250,11 @@ struct hv_nic *hv_host_switch_nic(const struct hv_host *h, const struct vswitch 
  * points: each PF adapter's miniport edge ("pf0 PF"), each srnic's VF
  * queue pairs ("pf0 VF 0 (vm1)", the VM the VF is assigned to at the time)
  * and uplink ("pf0 uplink"). The vSwitch names its ports itself, each VM
- * process its NetVsc. Call after hv_host_create(); a no-op without a
- * session. hv_host_capture_detach() before hv_host_destroy() (or never:
- * destroy frees the devices the hooks are on).
+ * process its NetVsc. Call after hv_host_create(), and again whenever
+ * the VFs' interfaces should be there even if silent (each VF assigned
+ * then gets its point); a no-op without a session. hv_host_capture_
+ * detach() turns the hooks off (hv_host_destroy() frees what they are on
+ * anyway).
  */
 void hv_host_capture_attach(struct hv_host *h);
 void hv_host_capture_detach(struct hv_host *h);

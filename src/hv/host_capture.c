@@ -46,12 +46,25 @@ static const char *vf_owner(struct hv_host *h, struct hv_nic *nic, uint16_t vf)
 	return NULL;
 }
 
+/* VF vf's point: named after the VM that holds it now. */
+static struct capture_point *vf_point(struct host_capture_nic *c, uint16_t vf)
+{
+	const char *name = hv_nic_name(c->nic), *vm = vf_owner(c->h, c->nic, vf);
+	char point[128], desc[256];
+
+	if (vm)
+		snprintf(point, sizeof(point), "%s VF %u (%s)", name, vf, vm);
+	else
+		snprintf(point, sizeof(point), "%s VF %u", name, vf);
+	snprintf(desc, sizeof(desc), "VF %u of %s%s%s: its queue pairs as the srnic device model serves them "
+		 "(outbound = the VF sent, inbound = the VF received)", vf, name, vm ? ", assigned to " : "",
+		 vm ? vm : "");
+	return capture_point_get(point, desc);
+}
+
 static void on_frame(void *ctx, int fn, bool inbound, const void *frame, uint32_t len)
 {
 	struct host_capture_nic *c = ctx;
-	const char *name = hv_nic_name(c->nic), *vm;
-	char point[128], desc[256];
-	uint16_t vf;
 
 	if (!capture_on())
 		return;
@@ -61,20 +74,14 @@ static void on_frame(void *ctx, int fn, bool inbound, const void *frame, uint32_
 	}
 	if (fn <= 0)
 		return;	/* the PF's own queues: its point is the miniport edge */
-	vf = (uint16_t)(fn - 1);	/* srnic function n is NDIS VF id n - 1 */
-	vm = vf_owner(c->h, c->nic, vf);
-	if (vm)
-		snprintf(point, sizeof(point), "%s VF %u (%s)", name, vf, vm);
-	else
-		snprintf(point, sizeof(point), "%s VF %u", name, vf);
-	snprintf(desc, sizeof(desc), "VF %u of %s%s%s: its queue pairs as the srnic device model serves them "
-		 "(outbound = the VF sent, inbound = the VF received)", vf, name, vm ? ", assigned to " : "",
-		 vm ? vm : "");
-	capture_frame(capture_point_get(point, desc), inbound ? CAPTURE_IN : CAPTURE_OUT, frame, len);
+	/* srnic function n is NDIS VF id n - 1 */
+	capture_frame(vf_point(c, (uint16_t)(fn - 1)), inbound ? CAPTURE_IN : CAPTURE_OUT, frame, len);
 }
 
 void hv_host_capture_attach(struct hv_host *h)
 {
+	struct vstack *vs = h ? hv_host_vstack(h) : NULL;
+
 	if (!h || !capture_on())
 		return;
 	for (size_t i = 0; i < hv_host_nic_count(h) && i < HOST_CAPTURE_MAX_NICS; i++) {
@@ -97,6 +104,16 @@ void hv_host_capture_attach(struct hv_host *h)
 			c->uplink = capture_point_get(point, desc);
 			srnic_set_capture(hv_nic_device(nic), on_frame, c);
 		}
+	}
+	/* VFs assigned now get their interface even if they stay silent (a declined VF, F22) */
+	for (size_t i = 0; vs && i < vstack_vmnic_count(vs); i++) {
+		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);
+		struct vswitch *sw = vstack_vmnic_switch(n);
+		struct hv_nic *nic = sw ? hv_host_switch_nic(h, sw) : NULL;
+
+		for (size_t k = 0; nic && vstack_vmnic_has_vf(n) && k < HOST_CAPTURE_MAX_NICS; k++)
+			if (cap_nics[k].nic == nic && cap_nics[k].h == h)
+				(void)vf_point(&cap_nics[k], vstack_vmnic_vf_id(n));
 	}
 }
 

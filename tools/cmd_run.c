@@ -765,6 +765,22 @@ static void print_host(struct run *r)
 	printf("\n");
 }
 
+/* cmd_run_then(): what to call with the live host before teardown. */
+static cmd_run_after_fn *run_after;
+static void *run_after_ctx;
+
+int cmd_run_then(int argc, char **argv, cmd_run_after_fn *fn, void *ctx)
+{
+	int rc;
+
+	run_after = fn;
+	run_after_ctx = ctx;
+	rc = cmd_run(argc, argv);
+	run_after = NULL;
+	run_after_ctx = NULL;
+	return rc;
+}
+
 /* Merge the VM processes' capture parts into the file (every VM process has exited by now). */
 static int finish_capture(struct run *r, const char *file)
 {
@@ -912,6 +928,8 @@ int cmd_run(int argc, char **argv)
 		}
 		views_split_free(v, n);
 	}
+	if (run_after)
+		run_after(r.host, run_after_ctx);
 	hv_host_capture_attach(r.host);
 	fflush(stdout);
 	hv_host_destroy(r.host);

@@ -15,5 +15,14 @@ struct iovlab_command {
 int cmd_run(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_lspci(int argc, char **argv);
+int cmd_topology(int argc, char **argv);
+
+/*
+ * cmd_run() with a look at the live host after the script and the views,
+ * before teardown (cmd_topology.c draws it there). Returns cmd_run's status.
+ */
+struct hv_host;
+typedef void cmd_run_after_fn(struct hv_host *h, void *ctx);
+int cmd_run_then(int argc, char **argv, cmd_run_after_fn *fn, void *ctx);
 
 #endif

@@ -372,6 +372,11 @@ static int guest_query(struct hv_host *h, const char *name, struct vmctl_ndiskd 
 	return -ETIMEDOUT;
 }
 
+int ndiskd_guest_query(struct hv_host *h, const char *vm, struct vmctl_ndiskd *out, char *err, size_t errlen)
+{
+	return guest_query(h, vm, out, err, errlen);
+}
+
 static int guest_reports(struct hv_host *h, const char *vm, const char *only, unsigned opts, json_t *all, char *err,
 			 size_t errlen)
 {

@@ -22,4 +22,12 @@
 int ndiskd_show(struct hv_host *h, int argc, char *const argv[], enum views_output out, FILE *f, char *err,
 		size_t errlen);
 
+struct vmctl_ndiskd;
+/*
+ * Ask VM vm's guest NDIS for its adapters and bindings (the query behind
+ * -vm VM), running the host's loop until it answers (bounded). 0 and *out,
+ * or -EAGAIN/-ENOENT/-ENODEV/-ETIMEDOUT with err.
+ */
+int ndiskd_guest_query(struct hv_host *h, const char *vm, struct vmctl_ndiskd *out, char *err, size_t errlen);
+
 #endif /* IOVLAB_VIEWS_NDISKD_H */

@@ -89,6 +89,8 @@ static int open_part(struct capture *c, const char *part, char *err, size_t errl
 			snprintf(err, errlen, "cannot create %s: %s", part, strerror(errno));
 		return rc;
 	}
+	/* a frame's block is a few buffered copies; the disk is written 1 MiB at a time */
+	(void)setvbuf(c->f, NULL, _IOFBF, 1u << 20);
 	if ((rc = pcapng_write_shb(c->f, "iovlab"))) {
 		if (err)
 			snprintf(err, errlen, "cannot write %s: %s", part, strerror(-rc));

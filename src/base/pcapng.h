@@ -90,7 +90,7 @@ struct pcapng_file {
 	size_t truncated_at;
 };
 
-/* An incomplete last block (a writer killed mid-block) ends the file instead of refusing it. */
+/* An incomplete last block (a writer killed mid-block; a failed write can leave one too) ends the file instead of refusing it. */
 #define PCAPNG_PARSE_TRUNCATED_TAIL 0x1u
 
 /*

@@ -30,7 +30,7 @@ run() {		# run NAME WANT_RC ARGS...: iovlab run, output in $t/out
 	(cd "$root" && "$iovlab" run "$@") >"$t/out" 2>&1
 	local rc=$?
 	if [ "$rc" -ne "$want" ]; then
-		fail "$name: exit $rc, want $want"; tail -30 "$t/out"
+		fail "$name: exit $rc, want $want"; grep -E "FAILED|ERROR" "$t/out"; tail -5 "$t/out"
 		return 1
 	fi
 	echo "ok   $name"

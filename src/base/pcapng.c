@@ -30,7 +30,8 @@ struct blk {
 
 static void put(struct blk *b, const void *v, size_t n)
 {
-	memcpy(b->p + b->at, v, n);
+	if (n)	/* opt_endofopt has no value (memcpy from NULL is undefined even for 0 bytes) */
+		memcpy(b->p + b->at, v, n);
 	b->at += n;
 }
 

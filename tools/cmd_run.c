@@ -794,7 +794,7 @@ static int finish_capture(struct run *r, const char *file)
 	}
 	fprintf(r->msg, "capture: %zu frames on %zu capture points written to %s (%zu process%s merged%s)\n",
 		sum.frames, sum.interfaces, file, sum.parts, sum.parts == 1 ? "" : "es",
-		sum.truncated ? "; a VM stopped while writing, its last frame is lost" : "");
+		sum.truncated ? "; a VM killed while writing lost its last ~0.1 s of frames" : "");
 	return 0;
 }
 

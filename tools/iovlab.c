@@ -8,10 +8,10 @@
 #include "commands.h"
 
 static const struct iovlab_command commands[] = {
-	{ "run", "LAB [--show NAME]... [--json] [--capture F]", "bring a lab up, run its script, print views, tear down", cmd_run },
+	{ "run", "LAB [--show NAME]... [--json]", "bring a lab up, run its script, print views, tear down", cmd_run },
 	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
-	{ "topology", "LAB [--dot F] [--svg F] [--broken ID[:VM]]", "draw the lab's partitions, stacks and bindings (DOT/SVG)", cmd_topology },
 	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
+	{ "topology", "LAB [--svg F] [--broken ID]", "draw the lab's partitions, stacks and bindings (DOT/SVG)", cmd_topology },
 };
 
 static void usage(FILE *out)

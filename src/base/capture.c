@@ -21,6 +21,7 @@
 #define CAP_MAX_POINTS 256u
 #define CAP_MAX_PARTS 64u
 #define CAP_FRAME_MAX 65535u
+#define CAP_FLUSH_US 100000u
 
 struct capture_point {
 	char name[PCAPNG_NAME_MAX];
@@ -39,6 +40,7 @@ struct capture {
 	size_t npoints;
 	uint32_t nifaces;
 	bool write_failed;
+	uint64_t flushed_us;		/* the last flush: a killed VM loses at most ~CAP_FLUSH_US of frames */
 	/* the host's list of parts; [0] is its own */
 	char *parts[CAP_MAX_PARTS];
 	size_t nparts;
@@ -195,14 +197,25 @@ bool capture_point_enabled(const struct capture_point *p)
 	return p && p->enabled;
 }
 
+static void flush_now_and_then(struct capture *c, uint64_t now)
+{
+	if (now - c->flushed_us >= CAP_FLUSH_US) {
+		c->flushed_us = now;
+		fflush(c->f);
+	}
+}
+
 void capture_frame(struct capture_point *p, enum capture_dir dir, const void *data, uint32_t len)
 {
 	struct capture *c = capture__session;
 	uint32_t caplen = len < CAP_FRAME_MAX ? len : CAP_FRAME_MAX;
+	uint64_t now;
 
 	if (!p || !p->enabled || !c || !c->f)
 		return;
-	if (pcapng_write_epb(c->f, p->iface, now_us(), data, caplen, len,
+	now = now_us();
+	flush_now_and_then(c, now);
+	if (pcapng_write_epb(c->f, p->iface, now, data, caplen, len,
 			     dir == CAPTURE_IN ? PCAPNG_EPB_INBOUND : PCAPNG_EPB_OUTBOUND)) {
 		if (!c->write_failed)
 			log_warn(CAP_LOG, "%s: a frame could not be written; the capture is incomplete", c->part);
@@ -232,6 +245,7 @@ void capture_frame_gather(struct capture_point *p, enum capture_dir dir, const v
 	}
 	if (!capture__session || !capture__session->f)
 		return;
+	flush_now_and_then(capture__session, now_us());
 	if (pcapng_write_epb(capture__session->f, p->iface, now_us(), buf, at, total,
 			     dir == CAPTURE_IN ? PCAPNG_EPB_INBOUND : PCAPNG_EPB_OUTBOUND) == 0)
 		p->frames++;

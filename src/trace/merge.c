@@ -25,6 +25,7 @@ struct mfile {
 	char name[160];			/* for problem texts: the path's last part */
 	char label[TRACE_LABEL_MAX];
 	int pid;
+	int64_t tl_pid;			/* the timeline's pid: pid, moved past pid_max if another file has it */
 	int64_t last_ts;		/* the newest record, where unended spans are closed */
 	bool any;
 };
@@ -343,12 +344,31 @@ static int begin_file(struct trace_merge *m, const char *name, struct reader *rd
 	return 0;
 }
 
+/*
+ * Two files with one pid (a pid reused by a restarted VM, or a forged
+ * header) must not share a timeline process: their spans would interleave
+ * on one thread. The later one moves up by Linux's largest pid_max.
+ */
+#define PID_SPACE 4194304
+
 static int end_file(struct trace_merge *m, struct reader *rd)
 {
+	struct mfile *f = &m->files[rd->file];
+	bool clash;
+
 	if (rd->refused) {
 		m->nfiles--;	/* its records, if any, were never taken */
 		return -EINVAL;
 	}
+	f->tl_pid = f->pid;
+	do {
+		clash = false;
+		for (uint32_t i = 0; i < rd->file; i++)
+			if (m->files[i].tl_pid == f->tl_pid) {
+				f->tl_pid += PID_SPACE;
+				clash = true;
+			}
+	} while (clash);
 	return 0;
 }
 
@@ -580,7 +600,7 @@ static json_t *event(struct tl *t, const char *ph, const struct rec *r, int64_t 
 	const struct mfile *f = &t->m->files[r->file];
 
 	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name", rec_name(r), "cat", rec_cat(r), "ph", ph, "pid",
-			 (json_int_t)f->pid, "tid", (json_int_t)r->tid, "ts", (json_int_t)(ts - t->base));
+			 (json_int_t)f->tl_pid, "tid", (json_int_t)r->tid, "ts", (json_int_t)(ts - t->base));
 }
 
 static void end_event(struct tl *t, const struct rec *b, int64_t ts)
@@ -651,12 +671,12 @@ static void metadata(struct tl *t)
 		const struct mfile *f = &t->m->files[i];
 		char tname[TRACE_LABEL_MAX + 16];
 
-		put(t, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name", "process_name", "ph", "M", "pid", (json_int_t)f->pid,
+		put(t, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name", "process_name", "ph", "M", "pid", (json_int_t)f->tl_pid,
 				 "tid", (json_int_t)0, "args", "name", f->label));
 		put(t, json_pack("{s:s,s:s,s:I,s:I,s:{s:I}}", "name", "process_sort_index", "ph", "M", "pid",
-				 (json_int_t)f->pid, "tid", (json_int_t)0, "args", "sort_index", (json_int_t)i));
+				 (json_int_t)f->tl_pid, "tid", (json_int_t)0, "args", "sort_index", (json_int_t)i));
 		snprintf(tname, sizeof(tname), "%s main", f->label);
-		put(t, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name", "thread_name", "ph", "M", "pid", (json_int_t)f->pid,
+		put(t, json_pack("{s:s,s:s,s:I,s:I,s:{s:s}}", "name", "thread_name", "ph", "M", "pid", (json_int_t)f->tl_pid,
 				 "tid", (json_int_t)f->pid, "args", "name", tname));
 	}
 }

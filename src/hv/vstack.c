@@ -1096,6 +1096,9 @@ int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 		return -EINVAL;
 	log_info(VS_LOG, "Set-VMNetworkAdapter -VMName %s ('%s') -IovWeight %u (was %u)", n->vm->name, n->name, weight,
 		 n->weight);
+	/* IovWeight 0 starts the documented teardown; > 0 the VM start sequence (reconcile). */
+	TRACE_SCOPE(weight ? "vm-start" : "teardown", "Set-VMNetworkAdapter -IovWeight", "vm=%s adapter=%s weight=%u was=%u",
+		    n->vm->name, n->name, weight, n->weight);
 	n->weight = weight;
 	n->blocked = false;
 	reconcile(n->vs);

@@ -16,6 +16,7 @@ Checks, with the json module only:
 
 Usage: check_run_trace.py IOVLAB LAB
 """
+import glob
 import json
 import os
 import re
@@ -46,11 +47,11 @@ WPP = re.compile(r"^\[([A-Za-z0-9_.-]+)\]\[\d+\][0-9A-F]{4}\.[0-9A-F]{4}::(\d\d)
 
 with tempfile.TemporaryDirectory() as d:
     txt, js = os.path.join(d, "t.txt"), os.path.join(d, "t.json")
-    p = run(["--trace", txt, "--timeline", js])
+    p = run(["--trace", txt, "--timeline", js], {"TMPDIR": d})
     # 1: an expectation of the lab failed (a loaded machine can lose frames); the trace is still whole.
     check(p.returncode in (0, 1), "run exit status %d: %s" % (p.returncode, p.stderr[-2000:]))
     check("iovlab: trace:" not in p.stderr, "the merge reported problems: " + p.stderr[-2000:])
-    check(not os.path.exists(os.path.join(d, "iovlab-trace")), "session files left behind")
+    check(not glob.glob(os.path.join(d, "iovlab-trace.*")), "the session's files were left behind")
 
     # ---- the timeline
     with open(js) as f:
@@ -133,8 +134,14 @@ with tempfile.TemporaryDirectory() as d:
     check(labels == {"root", "vm1", "vm2"}, "text labels %s" % sorted(labels))
 
     # ---- IOVLAB_LOG applies; '-' is stdout
-    p = run(["--trace", "-"], {"IOVLAB_LOG": "*=warn"})
+    p = run(["--trace", "-"], {"IOVLAB_LOG": "*=warn", "TMPDIR": d, "IOVLAB_TRACE_KEEP": "1"})
     check(p.returncode in (0, 1), "warn run exit status %d" % p.returncode)
+    # each partition wrote its own file, with its own label and process id
+    kept = glob.glob(os.path.join(d, "iovlab-trace.*", "*.trace"))
+    heads = sorted(open(k).readline().split()[2] for k in kept)
+    check(heads == ["root", "vm1", "vm2"], "kept files %s with labels %s" % (kept, heads))
+    check(len({open(k).readline().split()[3] for k in kept}) == 3, "three processes wrote the files")
+    check("the partitions' files are in" in p.stderr, "IOVLAB_TRACE_KEEP does not say where")
     traced = [l for l in p.stdout.splitlines() if WPP.match(l)]
     check(all(("WARNING:" in l or "ERROR:" in l) for l in traced), "IOVLAB_LOG=*=warn let info into the trace")
     check(len(traced) < len(lines), "the warn trace is not smaller than the info one")

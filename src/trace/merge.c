@@ -46,6 +46,7 @@ struct trace_merge {
 	size_t nrecs, cap;
 	size_t nlog;
 	bool sorted;
+	bool live;		/* files may still be written: a partial last line is no problem */
 	char *problems[TRACE_MERGE_PROBLEMS_KEPT];
 	size_t nproblems;
 };
@@ -81,6 +82,7 @@ void trace_merge_destroy(struct trace_merge *m)
 	free(m);
 }
 
+void trace_merge_set_live(struct trace_merge *m, bool live) { m->live = live; }
 size_t trace_merge_problem_count(const struct trace_merge *m) { return m->nproblems; }
 size_t trace_merge_record_count(const struct trace_merge *m) { return m->nrecs; }
 size_t trace_merge_log_count(const struct trace_merge *m) { return m->nlog; }
@@ -318,7 +320,7 @@ static void last_line(struct reader *rd, size_t len)
 {
 	struct mfile *f = &rd->m->files[rd->file];
 
-	if (len && !rd->refused && !rd->full)
+	if (len && !rd->refused && !rd->full && !(rd->m->live && rd->header_done))
 		problem(rd->m, "%s:%u: last line has no newline (the writer stopped mid-record?); skipped", f->name,
 			rd->line);
 	if (!rd->header_done) {
@@ -713,8 +715,9 @@ int trace_merge_write_timeline(struct trace_merge *m, FILE *out)
 
 		while (k->depth) {
 			const struct rec *b = k->open[--k->depth];
-			problem(m, "%s:%u: span '%s' on thread %u never ended; closed at the partition's last record",
-				m->files[k->file].name, b->seq, rec_name(b), k->tid);
+			if (!m->live)	/* live, a span may simply not have ended yet */
+				problem(m, "%s:%u: span '%s' on thread %u never ended; closed at the partition's last record",
+					m->files[k->file].name, b->seq, rec_name(b), k->tid);
 			end_event(&t, b, m->files[k->file].last_ts);
 		}
 	}

@@ -23,6 +23,7 @@
 #ifndef IOVLAB_TRACE_MERGE_H
 #define IOVLAB_TRACE_MERGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -36,6 +37,15 @@ struct trace_merge;
 /* NULL on allocation failure. Free with trace_merge_destroy() (NULL is a no-op). */
 struct trace_merge *trace_merge_create(void);
 void trace_merge_destroy(struct trace_merge *m);
+
+/*
+ * For a lab that is still running (the live control socket): a last line
+ * without its newline is a record being written, skipped without a
+ * problem, and spans still open are closed at their partition's last
+ * record without one. Set before adding files. Default false (after the run such a
+ * line means a writer died mid-record, and is reported).
+ */
+void trace_merge_set_live(struct trace_merge *m, bool live);
 
 /*
  * Read one partition's file. 0 when it was read (bad lines are problems,

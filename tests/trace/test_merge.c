@@ -193,6 +193,16 @@ static void test_file_reader_matches_buffer_reader(void **state)
 	free(t);
 	assert_true(has_problem(m, ":4: last line has no newline"));
 	trace_merge_destroy(m);
+
+	/* a running lab's file: the record being written is skipped quietly */
+	m = trace_merge_create();
+	trace_merge_set_live(m, true);
+	assert_int_equal(trace_merge_add_buffer(m, "live", body, sizeof(body) - 1), 0);
+	t = text_of(m);
+	assert_string_equal(t, "[vm1]a\n[vm1]b\n");
+	free(t);
+	assert_int_equal(trace_merge_problem_count(m), 0);
+	trace_merge_destroy(m);
 }
 
 /* The events of one kind (ph) named name, in array order. */

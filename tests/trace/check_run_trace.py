@@ -11,8 +11,9 @@ Checks, with the json module only:
     that order;
   - the merged text trace has lines of all three partitions, every line
     "[LABEL]" + a WPP prefix, in non-decreasing time order;
-  - IOVLAB_LOG levels apply to the trace, '-' writes it to stdout, and
-    both outputs on stdout are refused.
+  - IOVLAB_LOG levels apply to the trace, '-' writes it to stdout, each
+    partition wrote its own file (IOVLAB_TRACE_KEEP), an output that cannot
+    be written and both outputs on stdout are refused (exit 2).
 
 Usage: check_run_trace.py IOVLAB LAB
 """
@@ -145,6 +146,9 @@ with tempfile.TemporaryDirectory() as d:
     traced = [l for l in p.stdout.splitlines() if WPP.match(l)]
     check(all(("WARNING:" in l or "ERROR:" in l) for l in traced), "IOVLAB_LOG=*=warn let info into the trace")
     check(len(traced) < len(lines), "the warn trace is not smaller than the info one")
+    p = run(["--trace", os.path.join(d, "no-such-dir", "t.txt")])
+    check(p.returncode == 2 and "--trace" in p.stderr and "No such file" in p.stderr,
+          "unwritable --trace: %d %s" % (p.returncode, p.stderr))
     p = run(["--trace", "-", "--timeline", "-"])
     check(p.returncode == 2 and "cannot both go to stdout" in p.stderr, "both on stdout: %d %s" % (p.returncode, p.stderr))
 

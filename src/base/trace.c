@@ -282,8 +282,10 @@ void trace__span_end(void)
 		return;
 	}
 	if (s->depth == 0) {
+		if (!trace_on())
+			return;	/* the sink closed under an open span (TRACE_SCOPE): nothing to end */
 		n = __atomic_add_fetch(&unbalanced_ends, 1, __ATOMIC_RELAXED);
-		if (n == 1 && trace_on())
+		if (n == 1)
 			log_warn(TOPIC, "trace_span_end() with no span open on thread %u; ignored (reported once)",
 				 my_tid());
 		return;

@@ -81,7 +81,10 @@ int trace_session_start(const char *label, char *err, size_t errlen);
 int trace_session_child_path(const char *label, char *path, size_t len);
 /* Close this process's sink (the files stay for the merge). */
 void trace_session_stop(void);
-/* The files of the session, in the order they were registered (the host's first). */
+/*
+ * The files of the session, in the order they were registered (the host's
+ * first); the strings belong to the session until trace_session_remove().
+ */
 size_t trace_session_file_count(void);
 const char *trace_session_file_at(size_t i);
 const char *trace_session_dir(void);	/* NULL when no session */

@@ -428,7 +428,7 @@ int trace_merge_add_file(struct trace_merge *m, const char *path)
 		fclose(f);
 		return rc;
 	}
-	while ((c = getc(f)) != EOF) {
+	while ((c = getc_unlocked(f)) != EOF) {	/* this FILE is ours alone */
 		if (c != '\n') {
 			if (skipping)
 				continue;

@@ -67,7 +67,10 @@ int trace_merge_write_text(struct trace_merge *m, FILE *out);
  */
 int trace_merge_write_timeline(struct trace_merge *m, FILE *out);
 
-/* Problems found so far (all of them), and the first TRACE_MERGE_PROBLEMS_KEPT texts. */
+/*
+ * Problems found so far (all of them), and the first TRACE_MERGE_PROBLEMS_KEPT
+ * texts ("FILE:LINE: why"), owned by m until trace_merge_destroy().
+ */
 size_t trace_merge_problem_count(const struct trace_merge *m);
 const char *trace_merge_problem_at(const struct trace_merge *m, size_t i);
 /* Records accepted (log lines, begins, ends, instants). */

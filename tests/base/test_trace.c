@@ -247,6 +247,23 @@ static void test_scope_ends_on_return(void **state)
 	assert_non_null(strstr(lines[3], "scoped"));
 }
 
+static void scoped_close(void)
+{
+	TRACE_SCOPE("c", "open when the sink closes", NULL);
+	trace_sink_close();
+}
+
+static void test_sink_closed_under_a_scope(void **state)
+{
+	uint64_t before = trace_unbalanced_ends();
+
+	(void)state;
+	assert_int_equal(trace_sink_open(path, "root"), 0);
+	scoped_close();	/* its end finds no sink: not an unbalanced end, nothing written */
+	assert_int_equal(trace_unbalanced_ends(), before);
+	assert_int_equal(read_lines(path, lines), 2);
+}
+
 static void test_spans_do_not_survive_a_new_sink(void **state)
 {
 	(void)state;
@@ -333,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_unbalanced_end_is_reported_not_written),
 		cmocka_unit_test(test_depth_limit_drops_whole_spans),
 		cmocka_unit_test(test_scope_ends_on_return),
+		cmocka_unit_test(test_sink_closed_under_a_scope),
 		cmocka_unit_test(test_spans_do_not_survive_a_new_sink),
 		cmocka_unit_test(test_fork_child_forgets_the_parent),
 		cmocka_unit_test(test_session_files),

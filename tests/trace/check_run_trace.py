@@ -8,7 +8,8 @@ Checks, with the json module only:
     open B of its thread, never before it, and nothing is left open;
   - for each VM, the sequence VF allocate -> vPCI offer (host) -> serial
     match -> data-path switch to the VF (in the VM's process) is there, in
-    that order;
+    that order, and so is the teardown: VF revoke, the guest back on
+    synthetic, filter restore, vPort delete, VF reset, VF free;
   - the merged text trace has lines of all three partitions, every line
     "[LABEL]" + a WPP prefix, in non-decreasing time order;
   - IOVLAB_LOG levels apply to the trace, '-' writes it to stdout, each
@@ -110,6 +111,19 @@ with tempfile.TemporaryDirectory() as d:
         times = [ts for _, ts in seq]
         if None not in times:
             check(times == sorted(times), "%s: out of order: %s" % (vm, seq))
+    # teardown in the documented order (spec 1.3, 2.17): the guest lets go of the VF first
+    for vm in ("vm1", "vm2"):
+        vpid = pid_of.get(vm)
+        t = first(lambda e: e["pid"] == root and e["name"] == "VF revoke" and e.get("args", {}).get("vm") == vm)
+        if not check(t is not None, "%s: no 'VF revoke'" % vm):
+            continue
+        order = [("VF revoke", t)]
+        back = first(lambda e: e["pid"] == vpid and e["ts"] >= t and e["name"] == "data-path switched" and e.get("args", {}).get("to") == "synthetic")
+        order.append(("guest back on synthetic", back))
+        for name in ("filter restore", "vPort delete", "VF reset", "VF free"):
+            order.append((name, first(lambda e, n=name: e["pid"] == root and e["ts"] >= t and e["name"] == n and e.get("args", {}).get("vm") == vm)))
+        times = [ts for _, ts in order]
+        check(None not in times and times == sorted(times), "%s: teardown out of order: %s" % (vm, order))
     # config space round trips reach the PF: guest request, vPCI, the OID
     check(first(lambda e: e["pid"] == pid_of.get("vm1") and e["name"] == "config read") is not None, "vm1: no guest config read")
     check(first(lambda e: e["pid"] == root and e["name"] == "vPCI config read") is not None, "root: no vPCI config read")

@@ -42,6 +42,7 @@
 #include "hw/srnic/srnic.h"
 #include "lab/lab.h"
 #include "lab/lab_schema.h"
+#include "run_trace.h"
 #include "views/views.h"
 
 #ifndef IOVLAB_DRIVERS_DIR
@@ -70,7 +71,8 @@ struct run {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: iovlab run LAB [--show NAME]... [--json] [--host-only]\n"
-		   "                      [--capture FILE.pcapng [--capture-point NAME]...]\n\n"
+		   "                      [--capture FILE.pcapng [--capture-point NAME]...]\n"
+		   "                      [--trace FILE] [--timeline FILE.json]\n\n"
 		   "Bring LAB's host up, run its script, print the views, tear down.\n\n"
 		   "  --show NAME  print a view after the script; NAME is a cmdlet or its noun,\n"
 		   "               case-insensitive, with the cmdlet's arguments in the same word:\n"
@@ -89,7 +91,13 @@ static void usage(FILE *f)
 		   "               vm1', 'pf0 PF', 'pf0 uplink' (docs/capture.md)\n"
 		   "  --capture-point NAME\n"
 		   "               keep only the points NAME matches (a shell pattern, case-\n"
-		   "               insensitive: 'vm1*', '*VF*'); may be repeated\n\n"
+		   "               insensitive: 'vm1*', '*VF*'); may be repeated\n"
+		   "  --trace FILE  the WPP-style text trace of every partition, merged in time\n"
+		   "               order, each line labelled [root] / [VM] (FILE '-': stdout);\n"
+		   "               IOVLAB_LOG sets its levels (default info; stderr keeps warnings)\n"
+		   "  --timeline FILE.json  every sequence (host boot, VM start, config space,\n"
+		   "               teardown, failover) as Chrome trace JSON for Perfetto or\n"
+		   "               chrome://tracing (docs/tracing.md)\n\n"
 		   "views:\n");
 	views_print_names(f, "  ");
 	fprintf(f, "\nexit status: 0 ok, 1 something in the lab failed (an expectation, a setting,\n"
@@ -822,6 +830,7 @@ int cmd_run(int argc, char **argv)
 	struct hv_host_options opt = { 0 };
 	struct lab *lab = NULL;
 	char err[512];
+	struct run_trace trace = { 0 };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -839,6 +848,14 @@ int cmd_run(int argc, char **argv)
 			shows[nshows++] = argv[++i];
 		} else if (!strncmp(argv[i], "--show=", 7) && nshows < 32) {
 			shows[nshows++] = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
+			trace.text_path = argv[++i];
+		} else if (!strncmp(argv[i], "--trace=", 8)) {
+			trace.text_path = argv[i] + 8;
+		} else if (!strcmp(argv[i], "--timeline") && i + 1 < argc) {
+			trace.timeline_path = argv[++i];
+		} else if (!strncmp(argv[i], "--timeline=", 11)) {
+			trace.timeline_path = argv[i] + 11;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr, "iovlab run: unexpected '%s'\n", argv[i]);
 			usage(stderr);
@@ -881,10 +898,15 @@ int cmd_run(int argc, char **argv)
 		lab_free(lab);
 		return 2;
 	}
+	if (run_trace_start(&trace)) {
+		lab_free(lab);
+		return 2;
+	}
 	if (hv_host_create(lab, &opt, &r.host, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
 		if (capture_path)
 			(void)finish_capture(&r, capture_path);
+		(void)run_trace_finish(&trace);
 		lab_free(lab);
 		return 1;
 	}
@@ -940,6 +962,8 @@ int cmd_run(int argc, char **argv)
 	if (r.broken)
 		fprintf(r.msg, "; %u PF driver(s) did not come up", r.broken);
 	fprintf(r.msg, "; host torn down.\n");
+	if (run_trace_finish(&trace))
+		r.failed++;
 	if (r.failed || r.broken)
 		status = 1;
 	lab_free(lab);

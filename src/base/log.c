@@ -5,6 +5,7 @@
  * whole under a lock, so a reader never sees a half-applied spec.
  */
 #include "base/log.h"
+#include "base/trace.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ static int log_env_done;
 static FILE *log_stream;
 static long long log_fixed_sec = -1;
 static int log_fixed_msec;
+static enum log_level log_stream_max = LOG_TRACE;	/* least severe level the stream gets */
 
 static const char *const level_names[] = {
 	[LOG_NONE] = "none",
@@ -246,24 +248,30 @@ void log_set_fixed_clock(long long sec, int msec)
 	pthread_mutex_unlock(&log_lock);
 }
 
-int log_format_prefix(char *buf, size_t len, const char *topic)
+/* The instant a line is stamped with: the fixed clock, or CLOCK_REALTIME. */
+static void log_now(struct timespec *ts)
 {
-	struct timespec ts;
+	if (log_fixed_sec >= 0) {
+		ts->tv_sec = (time_t)log_fixed_sec;
+		ts->tv_nsec = (long)log_fixed_msec * 1000000L;
+	} else {
+		clock_gettime(CLOCK_REALTIME, ts);
+	}
+}
+
+static int format_prefix_at(char *buf, size_t len, const char *topic, const struct timespec *ts)
+{
 	struct tm tm;
-	time_t sec;
-	int msec, cpu;
+	time_t sec = ts->tv_sec;
+	int msec = (int)(ts->tv_nsec / 1000000);
+	int cpu;
 	unsigned pid, tid;
 
 	if (log_fixed_sec >= 0) {
-		sec = (time_t)log_fixed_sec;
-		msec = log_fixed_msec;
 		cpu = 0;
 		pid = tid = 0;
 		gmtime_r(&sec, &tm);
 	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		sec = ts.tv_sec;
-		msec = (int)(ts.tv_nsec / 1000000);
 		cpu = sched_getcpu();
 		pid = (unsigned)getpid();
 		tid = (unsigned)syscall(SYS_gettid);
@@ -275,14 +283,32 @@ int log_format_prefix(char *buf, size_t len, const char *topic)
 			tm.tm_hour, tm.tm_min, tm.tm_sec, msec, topic ? topic : "");
 }
 
+int log_format_prefix(char *buf, size_t len, const char *topic)
+{
+	struct timespec ts;
+
+	log_now(&ts);
+	return format_prefix_at(buf, len, topic, &ts);
+}
+
+void log_set_stream_level(enum log_level max)
+{
+	pthread_mutex_lock(&log_lock);
+	log_stream_max = max;
+	pthread_mutex_unlock(&log_lock);
+}
+
 void log_vwrite(const char *topic, enum log_level level, const char *fmt, va_list ap)
 {
 	char line[1024];
+	struct timespec ts;
 	int n;
 
 	if (!log_enabled(topic, level))
 		return;
-	n = log_format_prefix(line, sizeof(line), topic);
+	/* One instant for the printed time and the trace's sort key (trace.h). */
+	log_now(&ts);
+	n = format_prefix_at(line, sizeof(line), topic, &ts);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	if (level == LOG_ERROR || level == LOG_WARN)
@@ -290,9 +316,13 @@ void log_vwrite(const char *topic, enum log_level level, const char *fmt, va_lis
 			      level == LOG_ERROR ? "ERROR" : "WARNING");
 	if ((size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (trace_on())
+		trace__log_line(&ts, line);
 	pthread_mutex_lock(&log_lock);
-	fprintf(log_stream ? log_stream : stderr, "%s\n", line);
-	fflush(log_stream ? log_stream : stderr);
+	if (level <= log_stream_max) {
+		fprintf(log_stream ? log_stream : stderr, "%s\n", line);
+		fflush(log_stream ? log_stream : stderr);
+	}
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -59,6 +59,14 @@ int log_enabled(const char *topic, enum log_level level);
 void log_set_stream(FILE *stream);
 
 /*
+ * The least severe level written to the stream (default LOG_TRACE: every
+ * enabled line). Lines the topic rules enable but the stream does not take
+ * still reach the partition's trace file (base/trace.h): `iovlab run
+ * --trace` keeps stderr at warnings while the trace gets info.
+ */
+void log_set_stream_level(enum log_level max);
+
+/*
  * Fixed clock for reproducible output in tests: when set, every line uses
  * this time (seconds since the epoch, milliseconds) and CPU/PID/TID 0.
  * Pass a negative sec to return to the real clock.

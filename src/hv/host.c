@@ -26,6 +26,7 @@
 #include "base/evloop.h"
 #include "base/capture.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/pci_pdo.h"
@@ -477,6 +478,7 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 	enum hv_nic_state fail;
 	char *slash;
 	int rc;
+	TRACE_SCOPE("host-boot", "PF driver up", "nic=%s", l->name);
 
 	if (!resolve_driver(h, n, opt, so, inf, sizeof(so), &fail)) {
 		n->state = fail;
@@ -892,6 +894,7 @@ int hv_host_vm_start(struct hv_host *h, const char *name)
 	struct vstack_vm *vm = vstack_vm_find(h->vs, name);
 	struct hv_vm *r = vm ? vm_rt(h, vm) : NULL;
 	int rc;
+	TRACE_SCOPE("vm-start", "VM start", "vm=%s", name);
 
 	if (!r)
 		return -ENOENT;
@@ -916,6 +919,7 @@ int hv_host_vm_stop(struct hv_host *h, const char *name)
 	struct vstack_vm *vm = vstack_vm_find(h->vs, name);
 	struct hv_vm *r = vm ? vm_rt(h, vm) : NULL;
 	int rc;
+	TRACE_SCOPE("teardown", "VM stop", "vm=%s", name);
 
 	if (!r)
 		return -ENOENT;
@@ -939,6 +943,7 @@ int hv_host_vm_kill(struct hv_host *h, const char *name)
 		return -ENOENT;
 	if (!r->w || vmwp_state(r->w) == VMWP_GONE)
 		return -ESRCH;
+	trace_instant("failover", "VM kill", "vm=%s", name);
 	return vmwp_kill(r->w);
 }
 
@@ -1091,6 +1096,7 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 	struct hv_host *h;
 	struct pcie_platform eff;
 	int rc;
+	TRACE_SCOPE("host-boot", "host boot", "lab=%s", lab->file);
 
 	*out = NULL;
 	h = calloc(1, sizeof(*h));
@@ -1130,8 +1136,10 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 		}
 		h->nnics++;
 	}
+	trace_span_begin("host-boot", "PCI enumeration", "nics=%zu", h->nnics);
 	if ((rc = pcie_host_assign_bars(h->pcie)))
 		note(h, "the firmware could not place every BAR (%s)", strerror(-rc));
+	trace_span_end();
 	for (size_t i = 0; i < h->nnics; i++)
 		read_mac(&h->nics[i]);
 
@@ -1175,7 +1183,10 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 		if (l->teaming == LAB_TEAMING_LBFO)
 			note(h, "vmswitch %s: teaming LBFO is not modelled yet; the switch is bound to %s directly", l->name,
 			     nic ? nic->lab->name : "nothing");
-		if ((rc = vswitch_create(&c, &h->sws[h->nsws]))) {
+		trace_span_begin("host-boot", "vSwitch create", "vswitch=%s", l->name);
+		rc = vswitch_create(&c, &h->sws[h->nsws]);
+		trace_span_end();
+		if (rc) {
 			snprintf(err, errlen, "vmswitch %s: %s", l->name, strerror(-rc));
 			hv_host_destroy(h);
 			return -EIO;
@@ -1197,6 +1208,7 @@ void hv_host_destroy(struct hv_host *h)
 {
 	if (!h)
 		return;
+	TRACE_SCOPE("teardown", "host teardown", "lab=%s", h->lab ? h->lab->file : "?");
 	/* 1. VMs: guest removal, filters back, DELETE_VPORT, RESET_VF, FREE_VF, CLEAR_FILTER. */
 	if (h->vs)
 		guests_down(h);

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 
 #define NETVSC_TOPIC "lab.hv.netvsc"
 #define NC_BATCH 64u
@@ -335,6 +336,7 @@ static void nc_settle(struct netvsc_proto *nc)
 	if (!nc->vf_allocated && nc->state == NETVSC_DP_VF) {
 		log_info(NETVSC_TOPIC, "%s: VF withdrawn by the host; switching back to synthetic",
 			 nc->name);
+		trace_instant("failover", "VF withdrawn", "nic=%s serial=%u", nc->name, nc->vf_serial);
 		nc_begin_switch(nc, NVSP_DATAPATH_SYNTHETIC, now_ms() + nc->cfg.timeout_ms);
 	}
 	if (nc->assoc_pending &&
@@ -528,6 +530,8 @@ static void nc_on_switch_ack(struct netvsc_proto *nc, uint64_t tid, const struct
 		nc->stats.switches++;
 		log_info(NETVSC_TOPIC, "%s: data path is %s", nc->name,
 			 netvsc_dp_state_name(nc->state));
+		trace_instant(nc->state == NETVSC_DP_VF ? "vm-start" : "failover", "data-path switched",
+			      "nic=%s to=%s", nc->name, nc->state == NETVSC_DP_VF ? "vf" : "synthetic");
 	}
 	nc_settle(nc);
 }
@@ -784,11 +788,13 @@ int netvsc_proto_switch_to_vf(struct netvsc_proto *nc, int timeout_ms)
 		return -ENOENT;
 	if (!nc->vf)
 		return -ENXIO;
+	trace_span_begin("vm-start", "data-path switch", "nic=%s to=vf serial=%u", nc->name, nc->vf_serial);
 	err = nc_begin_switch(nc, NVSP_DATAPATH_VF, deadline);
 	if (!err)
 		err = nc_wait(nc, nc_not_switching_to_vf, deadline);
 	if (err == -ETIMEDOUT)
 		nc_check_deadline(nc);
+	trace_span_end();
 	switch (nc->state) {
 	case NETVSC_DP_VF:
 		return 0;
@@ -826,10 +832,12 @@ int netvsc_proto_switch_to_synthetic(struct netvsc_proto *nc, int timeout_ms)
 	case NETVSC_DP_SWITCHING_TO_SYNTHETIC:	/* already on its way (VF withdrawn) */
 		break;
 	}
+	trace_span_begin("failover", "data-path switch", "nic=%s to=synthetic", nc->name);
 	if (!err)
 		err = nc_wait(nc, nc_not_switching, deadline);
 	if (err == -ETIMEDOUT)
 		nc_check_deadline(nc);
+	trace_span_end();
 	switch (nc->state) {
 	case NETVSC_DP_SYNTHETIC:
 		return 0;

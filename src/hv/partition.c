@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/part_msg.h"
 
 #define TOPIC "lab.hv.partition"
@@ -123,11 +125,15 @@ static int child_setup(struct partition_guest *g)
 	return gmem_attach(fds[0], setup.mem_size, &g->mem);
 }
 
-static __attribute__((noreturn)) void child_main(int sock, pid_t host, const struct partition_config *cfg)
+static __attribute__((noreturn)) void child_main(int sock, pid_t host, const struct partition_config *cfg,
+						 const char *trace_path)
 {
 	struct partition_guest g = { .sock = CHILD_SOCK_FD };
 	sigset_t none;
 	int err, rc;
+
+	/* The host's trace file is not ours: forget it before anything logs. */
+	trace_fork_child();
 
 	/* Die with the host; if it is already gone, do not start. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != host)
@@ -139,6 +145,10 @@ static __attribute__((noreturn)) void child_main(int sock, pid_t host, const str
 	if (sock != CHILD_SOCK_FD && dup2(sock, CHILD_SOCK_FD) < 0)
 		_exit(PARTITION_EXIT_SETUP);
 	close_range(CHILD_SOCK_FD + 1, ~0u, 0);
+	/* Our own trace file, the one the host chose at start (base/trace.h). */
+	if (trace_path && (err = trace_sink_open(trace_path, cfg->name)))
+		log_warn(TOPIC, "partition %s: cannot open its trace file %s: %s", cfg->name, trace_path,
+			 strerror(-err));
 
 	err = child_setup(&g);
 	if (err) {
@@ -292,6 +302,8 @@ int partition_create(struct evloop *loop, const struct partition_config *cfg,
 	struct partition *p;
 	int sv[2], err, memfd;
 	pid_t host = getpid();
+	char trace_path[PATH_MAX];
+	bool traced;
 
 	if (!loop || !cfg || !cfg->entry || !cfg->name || strlen(cfg->name) >= PART_NAME_MAX)
 		return -EINVAL;
@@ -313,6 +325,8 @@ int partition_create(struct evloop *loop, const struct partition_config *cfg,
 		err = -errno;
 		goto fail_sock;
 	}
+	/* With a trace session, the child writes its own file (merged by the host). */
+	traced = trace_session_child_path(cfg->name, trace_path, sizeof(trace_path)) == 0;
 	fflush(NULL);	/* no buffered output is written twice */
 	p->pid = fork();
 	if (p->pid < 0) {
@@ -321,7 +335,7 @@ int partition_create(struct evloop *loop, const struct partition_config *cfg,
 	}
 	if (p->pid == 0) {
 		close(sv[0]);
-		child_main(sv[1], host, cfg);
+		child_main(sv[1], host, cfg, traced ? trace_path : NULL);
 	}
 	close(sv[1]);
 	p->sock = sv[0];

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/netvsp.h"
 #include "hv/vmbus.h"
 #include "hv/vmctl_msg.h"
@@ -802,6 +803,9 @@ int vmwp_shutdown(struct vmwp *w)
 static void on_gone(struct partition *p, int wstatus, void *arg)
 {
 	struct vmwp *w = arg;
+	/* killed: the host's side of a guest crash (surprise removal); exited: the end of a stop */
+	TRACE_SCOPE(WIFSIGNALED(wstatus) ? "failover" : "teardown", "VM process gone", "vm=%s status=0x%x", w->name,
+		    (unsigned)wstatus);
 
 	(void)p;
 	w->state = VMWP_GONE;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/vpci_pdo.h"
 
 #define TOPIC "lab.hv.vpci.pdo"
@@ -631,6 +632,8 @@ static void on_arrival(struct vpci_vsc_dev *dev, void *arg)
 	char cname[48];
 	size_t i;
 	int rc;
+	TRACE_SCOPE("vm-start", "guest PDO", "serial=%u slot=0x%x vendor=0x%04x device=0x%04x", f->serial, f->slot,
+		    f->vendor_id, f->device_id);
 
 	snprintf(cname, sizeof(cname), "vpci(serial %u)", f->serial);
 	for (i = 0; cname[i] && i < sizeof(wname) / sizeof(wname[0]); i++)

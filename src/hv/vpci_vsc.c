@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/vpci_priv.h"
 
 #define VSC_DEFAULT_TIMEOUT_MS 5000
@@ -250,6 +251,8 @@ static void vsc_on_invalidate(struct vpci_vsc *v, const struct vpci_msg_invalida
 	}
 	v->st.invalidates++;
 	dev->inval_mask |= m->block_mask;
+	trace_instant("config", "config block invalidate", "slot=0x%x mask=0x%llx", m->slot,
+		      (unsigned long long)m->block_mask);
 }
 
 static void vsc_on_message(struct vpci_vsc *v, const struct vmbus_pkt_in *pkt)
@@ -519,6 +522,7 @@ static int dev_bring_up(struct vpci_vsc_dev *dev)
 	};
 	uint32_t st;
 	int err;
+	TRACE_SCOPE("vm-start", "vPCI resources", "slot=0x%x serial=%u", dev->info.slot, dev->info.serial);
 
 	err = dev_slot_call(dev, VPCI_MSG_QUERY_RESOURCE_REQUIREMENTS, &probed, sizeof(probed), &st);
 	if (err)
@@ -919,6 +923,7 @@ int vpci_vsc_config_read(struct vpci_vsc_dev *dev, uint32_t offset, void *buf, u
 	};
 	struct vpci_resp_config_read r;
 	uint32_t st;
+	TRACE_SCOPE("config", "config read", "slot=0x%x offset=0x%x length=%u", dev->info.slot, offset, len);
 	int err = dev_usable(dev, status);
 
 	if (err)
@@ -949,6 +954,7 @@ int vpci_vsc_config_write(struct vpci_vsc_dev *dev, uint32_t offset, const void 
 		.length = len,
 	};
 	uint32_t st;
+	TRACE_SCOPE("config", "config write", "slot=0x%x offset=0x%x length=%u", dev->info.slot, offset, len);
 	int err = dev_usable(dev, status);
 
 	if (err)
@@ -976,6 +982,7 @@ int vpci_vsc_read_block(struct vpci_vsc_dev *dev, uint32_t block_id, void *buf, 
 	};
 	struct vpci_resp_read_block r;
 	uint32_t st;
+	TRACE_SCOPE("config", "config block read", "slot=0x%x block=%u bytes=%u", dev->info.slot, block_id, len);
 	int err = dev_usable(dev, status);
 
 	if (err)
@@ -1007,6 +1014,7 @@ int vpci_vsc_write_block(struct vpci_vsc_dev *dev, uint32_t block_id, const void
 		.byte_count = len,
 	};
 	uint32_t st;
+	TRACE_SCOPE("config", "config block write", "slot=0x%x block=%u bytes=%u", dev->info.slot, block_id, len);
 	int err = dev_usable(dev, status);
 
 	if (err)

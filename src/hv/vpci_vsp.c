@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/vmbus_priv.h"
 #include "hv/vpci_priv.h"
 
@@ -561,6 +562,8 @@ static uint32_t on_read_block(struct vpci_vsp *vsp, const struct vpci_msg_read_b
 {
 	uint32_t st;
 	struct vpci_vsp_dev *dev = vsp_guest_dev(vsp, m->slot, m->hdr.type, &st);
+	TRACE_SCOPE("config", "vPCI config block read", "slot=0x%x block=%u bytes=%u", m->slot, m->block_id,
+		    m->bytes_requested);
 
 	if (!dev)
 		return st;
@@ -580,6 +583,8 @@ static uint32_t on_write_block(struct vpci_vsp *vsp, const struct vpci_msg_write
 {
 	uint32_t st;
 	struct vpci_vsp_dev *dev = vsp_guest_dev(vsp, m->slot, m->hdr.type, &st);
+	TRACE_SCOPE("config", "vPCI config block write", "slot=0x%x block=%u bytes=%u", m->slot, m->block_id,
+		    m->byte_count);
 
 	if (!dev)
 		return st;
@@ -600,6 +605,7 @@ static uint32_t on_config_read(struct vpci_vsp *vsp, const struct vpci_msg_confi
 {
 	uint32_t st;
 	struct vpci_vsp_dev *dev = vsp_guest_dev(vsp, m->slot, m->hdr.type, &st);
+	TRACE_SCOPE("config", "vPCI config read", "slot=0x%x offset=0x%x length=%u", m->slot, m->offset, m->length);
 
 	if (!dev)
 		return st;
@@ -620,6 +626,7 @@ static uint32_t on_config_write(struct vpci_vsp *vsp, const struct vpci_msg_conf
 {
 	uint32_t st;
 	struct vpci_vsp_dev *dev = vsp_guest_dev(vsp, m->slot, m->hdr.type, &st);
+	TRACE_SCOPE("config", "vPCI config write", "slot=0x%x offset=0x%x length=%u", m->slot, m->offset, m->length);
 
 	if (!dev)
 		return st;

@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/vstack.h"
 #include "ndis/names.h"
 
@@ -250,11 +251,32 @@ static void reconcile(struct vstack *vs);
 /* ---- the sequence ---------------------------------------------------------------- */
 static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status);
 
+/* The timeline's name of the step whose OID is in n->req (docs/tracing.md). */
+static const char *step_name(enum vstack_vf_state s)
+{
+	switch (s) {
+	case VSTACK_VF_ALLOCATING: return "VF allocate";
+	case VSTACK_VF_CREATING_VPORT: return "vPort create";
+	case VSTACK_VF_MOVING_FILTER: return "filter move";
+	case VSTACK_VF_RESTORING_FILTER: return "filter restore";
+	case VSTACK_VF_DELETING_VPORT: return "vPort delete";
+	case VSTACK_VF_RESETTING: return "VF reset";
+	case VSTACK_VF_FREEING: return "VF free";
+	default: return vstack_vf_state_name(s);
+	}
+}
+
 /* Issue the request prepared in n->req; its completion lands in step_done. */
 static void issue(struct vstack_vmnic *n)
 {
 	uint32_t status;
-	int rc = vswitch_oid(n->sw, &n->req, step_done, n, &status);
+	int rc;
+
+	/* The span covers the request; an OID that pends completes later (an "OID complete" instant). */
+	trace_span_begin(n->state <= VSTACK_VF_MOVING_FILTER ? "vm-start" : "teardown", step_name(n->state),
+			 "vm=%s adapter=%s", n->vm->name, n->name);
+	rc = vswitch_oid(n->sw, &n->req, step_done, n, &status);
+	trace_span_end();
 
 	if (rc == 0)
 		step_done(n, &n->req, status);
@@ -405,7 +427,10 @@ static void do_offer(struct vstack_vmnic *n)
 	set_state(n, VSTACK_VF_OFFERED);
 	log_info(VS_LOG, "'%s' (VM %s): VF %u steered (vPort %u, filter %u); offering it to the guest (serial %u)",
 		 n->name, n->vm->name, n->vf_id, n->vport_id, vswitch_port_filter_id(n->port), n->serial);
+	trace_span_begin("vm-start", "vPCI offer", "vm=%s adapter=%s vf=%u serial=%u", n->vm->name, n->name, n->vf_id,
+			 n->serial);
 	rc = g->offer_vf ? g->offer_vf(n->vs->guest_ctx, n, n->vf_id, n->serial) : -ENOTSUP;
+	trace_span_end();
 	if (rc && n->state == VSTACK_VF_OFFERED) {
 		log_warn(VS_LOG, "'%s': the guest side could not take VF %u (%s); taking it back", n->name, n->vf_id,
 			 strerror(-rc));
@@ -425,7 +450,9 @@ static void teardown(struct vstack_vmnic *n)
 	/* spec 1.3: the guest's removal comes first, then the parent's steps. */
 	set_state(n, VSTACK_VF_REVOKING);
 	log_info(VS_LOG, "'%s' (VM %s): taking VF %u back from the guest", n->name, n->vm->name, n->vf_id);
+	trace_span_begin("teardown", "VF revoke", "vm=%s adapter=%s vf=%u", n->vm->name, n->name, n->vf_id);
 	rc = g->revoke_vf ? g->revoke_vf(n->vs->guest_ctx, n, n->vf_id) : 0;
+	trace_span_end();
 	if (rc == -EINPROGRESS)
 		return;
 	if (rc)
@@ -791,6 +818,8 @@ void vstack_vf_config_invalidated(struct vstack *vs, struct ndis_adapter *pf, ui
 			continue;
 		log_info(VS_LOG, "'%s': the PF invalidated config blocks 0x%llx of VF %u; telling the guest", n->name,
 			 (unsigned long long)mask, vf);
+		trace_instant("config", "config block invalidate", "vm=%s adapter=%s vf=%u mask=0x%llx", n->vm->name,
+			      n->name, vf, (unsigned long long)mask);
 		if (vs->guest->vf_config_invalidated)
 			vs->guest->vf_config_invalidated(vs->guest_ctx, n, vf, mask);
 		return;
@@ -1067,6 +1096,9 @@ int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 		return -EINVAL;
 	log_info(VS_LOG, "Set-VMNetworkAdapter -VMName %s ('%s') -IovWeight %u (was %u)", n->vm->name, n->name, weight,
 		 n->weight);
+	/* IovWeight 0 starts the documented teardown; > 0 the VM start sequence (reconcile). */
+	TRACE_SCOPE(weight ? "vm-start" : "teardown", "Set-VMNetworkAdapter -IovWeight", "vm=%s adapter=%s weight=%u was=%u",
+		    n->vm->name, n->name, weight, n->weight);
 	n->weight = weight;
 	n->blocked = false;
 	reconcile(n->vs);
@@ -1128,6 +1160,8 @@ int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstac
 
 void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf)
 {
+	trace_instant(vf ? "vm-start" : "failover", "data-path switched", "vm=%s adapter=%s to=%s", n->vm->name, n->name,
+		      vf ? "vf" : "synthetic");
 	if (vf && n->state == VSTACK_VF_OFFERED) {
 		set_state(n, VSTACK_VF_ACTIVE);
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path to VF %u", n->name, n->vm->name, n->vf_id);

@@ -23,6 +23,7 @@
 #include <dlfcn.h>
 
 #include "ndis/internal.h"
+#include "base/trace.h"
 
 static const char *const state_names[NDIS_ADAPTER_STATE_COUNT] = {
 	[NDIS_ADAPTER_HALTED] = "Halted",
@@ -502,9 +503,12 @@ static int do_initialize(struct ndis_adapter *ad)
 	ip.IfIndex = ad->ifindex;
 	ip.NetLuid = ad->net_luid;
 	log_info(NDIS_LOG, "adapter '%s': calling MiniportInitializeEx of %s", ad->name, ad->drv->name);
+	trace_span_begin("ndis", "MiniportInitializeEx", "adapter=%s driver=%s partition=%s", ad->name, ad->drv->name,
+			 ndis_partition_name(ad->fw->partition));
 	ndis__call_enter(&call, ad->fw, ad->drv, ad);
 	st = ad->drv->mchars.InitializeHandlerEx(ad, ad->drv->driver_context, &ip);
 	ndis__call_leave(&call);
+	trace_span_end();
 	ad->init_status = (uint32_t)st;
 	if (st == NDIS_STATUS_PENDING) {
 		ndis__adapter_finding(ad, NDIS_RULE_STATE, "MiniportInitializeEx returned NDIS_STATUS_PENDING; it completes synchronously");

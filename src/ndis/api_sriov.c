@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ndis/internal.h"
+#include "base/trace.h"
 
 static ULONG bus_data(NDIS_HANDLE h, ULONG space, ULONG off, PVOID buf, ULONG len, bool write, const char *fn)
 {
@@ -139,7 +140,10 @@ NDIS_EXPORT NDIS_STATUS NdisMEnableVirtualization(NDIS_HANDLE NdisMiniportHandle
 	}
 	if (!ad->bus || !ad->bus->enable_virtualization)
 		return NDIS_STATUS_NOT_SUPPORTED;
+	trace_span_begin("host-boot", EnableVirtualization ? "VF enable" : "VF disable", "adapter=%s num_vfs=%u", ad->name,
+			 NumVFs);
 	rc = ad->bus->enable_virtualization(ad->bus_ctx, NumVFs, EnableVirtualization != 0);
+	trace_span_end();
 	if (rc < 0) {
 		log_warn(NDIS_LOG, "adapter '%s': the PCI bus refused NdisMEnableVirtualization(%u, %s): %d", ad->name, NumVFs,
 			 EnableVirtualization ? "TRUE" : "FALSE", rc);

@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "ndis/internal.h"
+#include "base/trace.h"
 
 const uint32_t ndis__pf_mandatory_oids[] = {
 	OID_NIC_SWITCH_CREATE_SWITCH, OID_NIC_SWITCH_PARAMETERS, OID_NIC_SWITCH_DELETE_SWITCH,
@@ -1099,8 +1100,10 @@ void ndis__nicswitch_create(struct ndis_adapter *ad)
 	ndis_oid_init(&o->req, NdisRequestMethod, OID_NIC_SWITCH_CREATE_SWITCH, &o->u.create,
 		      NDIS_SIZEOF_NIC_SWITCH_PARAMETERS_REVISION_1);
 	log_info(NDIS_LOG, "adapter '%s': NDIS creates the default NIC switch \"%s\" with %u VFs", ad->name, text, num_vfs);
+	trace_span_begin("host-boot", "NIC switch create", "adapter=%s num_vfs=%u", ad->name, num_vfs);
 	if (ndis_oid_request(ad, &ndis_itself, &o->req, create_done, o, &status) == 0)
 		create_done(o, &o->req, status);
+	trace_span_end();
 }
 
 static void delete_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ndis/internal.h"
+#include "base/trace.h"
 
 static const char *type_name(NDIS_REQUEST_TYPE t)
 {
@@ -245,6 +246,9 @@ static void finish(struct ndis_adapter *ad, struct ndis_oid_entry *e, uint32_t s
 		rec->status = status;
 		counts(e->req, &rec->bytes_written, &rec->bytes_read, &rec->bytes_needed);
 	}
+	if (async)
+		trace_instant("oid", "OID complete", "adapter=%s oid=%s status=0x%08x", ad->name,
+			      ndis_oid_name(oid_of(e->req)) ? ndis_oid_name(oid_of(e->req)) : "?", status);
 	if (async && e->done)
 		e->done(e->ctx, e->req, status);
 	free(e);
@@ -393,6 +397,9 @@ int ndis_oid_request(struct ndis_adapter *ad, const struct ndis_issuer *who, NDI
 	e->done = done;
 	e->ctx = ctx;
 	e->record = record_new(ad, req, e->who_name);
+	/* The timeline: every OID as a span named after it, inside its sequence's step. */
+	TRACE_SCOPE("oid", ndis_oid_name(oid_of(req)) ? ndis_oid_name(oid_of(req)) : "OID", "adapter=%s from=%s oid=0x%08x",
+		    ad->name, e->who_name, oid_of(req));
 
 	/* NDIS's own checks, answers and refusals complete synchronously. */
 	min = req->Header.Revision >= NDIS_OID_REQUEST_REVISION_2 ? NDIS_SIZEOF_OID_REQUEST_REVISION_2 :

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "ndis/internal.h"
+#include "base/trace.h"
 
 static const char *const binding_state_names[NDIS_BINDING_STATE_COUNT] = {
 	[NDIS_BINDING_BINDING] = "Binding",
@@ -281,9 +282,11 @@ static void bind_one(struct ndis_protocol *p, struct ndis_adapter *ad)
 	fill_bind_params(b);
 	log_info(NDIS_LOG, "binding %s -> '%s' offered (%s over %s)", p->name, ad->name, p->lower_range, ad->upper_range);
 	b->in_bind = true;
+	trace_span_begin("ndis", "ProtocolBindAdapterEx", "protocol=%s adapter=%s", p->name, ad->name);
 	ndis__call_enter(&call, p->fw, p->drv, NULL);
 	st = p->chars.BindAdapterHandlerEx(p->ctx, &b->bind_token, &b->bp);
 	ndis__call_leave(&call);
+	trace_span_end();
 	b->in_bind = false;
 	if (st == NDIS_STATUS_PENDING) {
 		b->bind_pended = true;

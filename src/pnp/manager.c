@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "pnp/pnp_int.h"
+#include "base/trace.h"
 
 static const char *const state_names[PNP_DN_STATE_COUNT] = {
 	"Enumerated", "DriverAdded", "Started", "StartFailed", "QueryRemoved", "SurpriseRemoved", "Removed",
@@ -390,7 +391,9 @@ static void start(struct pnp_devnode *dn)
 				dn->instance, pnp__devext(top)->name);
 		top->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;
 	}
+	trace_span_begin("pnp", "IRP_MN_START_DEVICE", "device=%s", dn->instance);
 	st = send_pnp(dn, IRP_MN_START_DEVICE, NULL, NULL, NULL);
+	trace_span_end();
 	if (!NT_SUCCESS(st)) {
 		dn->problem = st;
 		log_error(PNP_LOG, "%s: %s: IRP_MN_START_DEVICE failed with 0x%x (device problem code 10)", dn->pm->name,
@@ -426,7 +429,9 @@ static void enumerate(struct pnp_devnode *dn)
 		log_error(PNP_LOG, "%s: %s: driver %s has no AddDevice", dn->pm->name, dn->instance, drv->name);
 		return;
 	}
+	trace_span_begin("pnp", "AddDevice", "driver=%s device=%s", drv->name, dn->instance);
 	st = drv->ext.AddDevice(&drv->obj, dn->pdo);
+	trace_span_end();
 	if (!NT_SUCCESS(st)) {
 		dn->problem = st;
 		log_error(PNP_LOG, "%s: %s: AddDevice of %s failed: 0x%x", dn->pm->name, dn->instance, drv->name,

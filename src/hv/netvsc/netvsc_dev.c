@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/trace.h"
 #include "hv/netvsc/netvsc_channel.h"
 
 #define DEV_TOPIC "lab.hv.netvsc.dev"
@@ -313,6 +314,8 @@ static BOOLEAN ifc_vf_serial(PVOID Context, PULONG Serial)
 	uint32_t s = 0;
 	bool yes = d->nc && netvsc_proto_vf_serial(d->nc, &s);
 
+	/* NETVSCVFPP matches a VF's serial against this adapter's association (vf_main.c). */
+	trace_instant("vm-start", "serial match", "nic=%s association=%s serial=%u", d->name, yes ? "yes" : "no", s);
 	if (yes && Serial)
 		*Serial = s;
 	return yes;

@@ -15,5 +15,8 @@ struct iovlab_command {
 int cmd_run(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_lspci(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+/* The commands that talk to a running lab (status show ndiskd set vm send events down): cmd_ctl.c. */
+int cmd_ctl(int argc, char **argv);
 
 #endif

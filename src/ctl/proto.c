@@ -187,7 +187,7 @@ int ctl_request_parse(const char *line, size_t len, const struct ctl_command *ta
 
 	memset(req, 0, sizeof(*req));
 	*reply = NULL;
-	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!msg)
 		return refuse(reply, CTL_ERR_GENERIC, NULL, "JSON parse error, %s (column %d)", jerr.text,
 			      jerr.column);

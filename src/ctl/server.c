@@ -36,6 +36,7 @@ struct ctl_conn {
 	bool eof;		/* the client shut its sending side; finish its lines, then close */
 	bool dead;		/* closed; freed by reap() once not busy */
 	bool busy;		/* its request's handler is running */
+	bool hup;		/* the peer is gone both ways: run what it sent, answer nothing */
 	uint32_t watching;	/* the epoll mask registered, 0: none */
 	char *out;		/* queued output: out[out_off..out_len) */
 	size_t out_len, out_off, out_cap;
@@ -154,7 +155,7 @@ static void client_send(struct ctl_conn *c, const json_t *msg)
 	size_t n, pending;
 	char *line;
 
-	if (c->dead || !msg)
+	if (c->dead || c->hup || !msg)
 		return;
 	line = ctl_encode(msg, &n);
 	if (!line) {
@@ -205,24 +206,44 @@ static void on_client(int fd, uint32_t events, void *arg)
 		client_close(c, "connection error");
 		goto out;
 	}
-	if (events & EPOLLIN) {
-		char *at;
-		size_t space = ctl_linebuf_space(&c->in, &at);
-		ssize_t n = space ? recv(c->fd, at, space, MSG_DONTWAIT) : 0;
+	if (events & (EPOLLIN | EPOLLHUP)) {
+		/* Read what is there (all of it when the peer is gone), as far as the line buffer holds. */
+		for (;;) {
+			char *at;
+			size_t space = ctl_linebuf_space(&c->in, &at);
+			ssize_t n;
 
-		if (n > 0) {
-			ctl_linebuf_commit(&c->in, (size_t)n);
-		} else if (space && n == 0) {
-			c->eof = true;
-		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			client_close(c, "connection reset");
-			goto out;
+			if (!space || c->eof)
+				break;
+			n = recv(c->fd, at, space, MSG_DONTWAIT);
+			if (n > 0) {
+				ctl_linebuf_commit(&c->in, (size_t)n);
+				if (!(events & EPOLLHUP))
+					break;	/* one read per round: others get their turn */
+			} else if (n == 0) {
+				c->eof = true;
+			} else if (errno == EINTR) {
+				continue;
+			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				break;
+			} else {
+				client_close(c, "connection reset");
+				goto out;
+			}
 		}
 	}
 	if (events & EPOLLHUP) {
-		/* Both directions are gone: nothing it asked for can be answered. */
-		client_close(c, "hung up");
-		goto out;
+		/*
+		 * Both directions are gone: nothing can be answered, but what it
+		 * sent in full still runs (`echo '{"execute": "quit"}' | nc -U`).
+		 */
+		c->eof = true;
+		c->hup = true;
+		c->out_off = c->out_len = 0;
+		if (!ctl_linebuf_ready(&c->in)) {
+			client_close(c, "hung up");
+			goto out;
+		}
 	}
 	if (events & EPOLLOUT)
 		client_flush(c);

@@ -487,6 +487,15 @@ static void test_disconnect_mid_request(void **state)
 	close(a.fd);
 	pump(5);
 	assert_int_equal(ctl_server_client_count(F->srv), 1);
+	/* A client that sends whole requests and is gone at once: they still run, unanswered. */
+	tc_connect(&a);
+	json_decref(tc_recv(&a));
+	tc_send(&a, "{\"execute\": \"qmp_capabilities\"}\n{\"execute\": \"slow\"}\n{\"execute\": \"quit\"}\n");
+	close(a.fd);
+	pump(10);
+	assert_int_equal(f->slow_ran, 2);
+	assert_true(f->quit);
+	assert_int_equal(ctl_server_client_count(F->srv), 1);
 	/* A client that says what it wants and shuts its sending side still gets its answer. */
 	tc_connect(&a);
 	json_decref(tc_recv(&a));

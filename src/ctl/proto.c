@@ -301,8 +301,23 @@ json_t *ctl_reply_return(json_t *ret, json_t *id)
 
 json_t *ctl_reply_error(const char *cls, const char *desc, json_t *id)
 {
-	json_t *m = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+	json_t *d = json_string(desc), *m;
 
+	if (!d) {
+		/*
+		 * Not UTF-8 (jansson quotes the offending input in its parse
+		 * errors): the bytes outside printable ASCII become '?', so the
+		 * client still gets its error.
+		 */
+		char buf[512];
+		size_t i;
+
+		for (i = 0; desc[i] && i + 1 < sizeof(buf); i++)
+			buf[i] = (desc[i] >= 0x20 && desc[i] < 0x7f) ? desc[i] : '?';
+		buf[i] = '\0';
+		d = json_string(buf);
+	}
+	m = json_pack("{s:{s:s,s:o}}", "error", "class", cls, "desc", d);
 	if (m && id)
 		json_object_set(m, "id", id);
 	return m;

@@ -398,13 +398,18 @@ const struct ctl_command ctl_lab_commands[] = {
 	{ "send", args_send, cmd_send, "the lab's send step: {from, to, count, size}" },
 	{ "quit", NULL, cmd_quit, "tear the lab down in the documented order and exit" },
 	/*
-	 * Commands other subsystems deliver are one row each here, with the
-	 * handler in their own file next to what they serve: diagnose (the
-	 * bring-up chain walk), trace (start/stop the WPP-style trace),
-	 * capture (pcapng capture points), vf-revoke (a live-migration-like
-	 * revoke), fault-inject. Until a row exists the server answers
-	 * CommandNotFound, as for any unknown command.
+	 * Extension points: the commands other subsystems deliver are one row
+	 * each, on the line kept for it below, with the handler in their own
+	 * file next to what it serves (declared in lab_ctl.h; it reaches the
+	 * host with ctl_lab_host(ctx) and may send events with ctl_lab_emit()).
+	 * Until its row exists, a command is CommandNotFound like any other
+	 * unknown name.
 	 */
+	/* diagnose:     { "diagnose", ..., "the bring-up chain, first broken link" }, */
+	/* trace:        { "trace", ..., "start/stop the WPP-style trace and timeline" }, */
+	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */
+	/* vf revoke:    { "vf-revoke", ..., "a live-migration-like VF revoke" }, */
+	/* fault inject: { "fault-inject", ..., "inject a failure-catalogue fault" }, */
 };
 const size_t ctl_lab_command_count = sizeof(ctl_lab_commands) / sizeof(ctl_lab_commands[0]);
 
@@ -520,6 +525,16 @@ nomem:
 	ctl_lab_destroy(c);
 	snprintf(err, errlen, "out of memory");
 	return -ENOMEM;
+}
+
+struct hv_host *ctl_lab_host(void *ctx)
+{
+	return ((struct ctl_lab *)ctx)->h;
+}
+
+void ctl_lab_emit(void *ctx, const char *name, json_t *data)
+{
+	ctl_server_emit(((struct ctl_lab *)ctx)->srv, name, data);
 }
 
 bool ctl_lab_quit_requested(const struct ctl_lab *c)

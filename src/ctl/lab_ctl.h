@@ -42,7 +42,15 @@ bool ctl_lab_quit_requested(const struct ctl_lab *c);
 void ctl_lab_shutdown(struct ctl_lab *c, const char *reason);
 void ctl_lab_destroy(struct ctl_lab *c);	/* NULL is a no-op */
 
-/* The command table, for the fuzz target and the docs' test. */
+/*
+ * For handlers that live outside commands.c: the host behind a handler's
+ * ctx, and an event to every client (data stolen). Only from a handler or
+ * the host's round hook.
+ */
+struct hv_host *ctl_lab_host(void *ctx);
+void ctl_lab_emit(void *ctx, const char *name, json_t *data);
+
+/* The command table (commands.c), for the fuzz target and query-commands. */
 extern const struct ctl_command ctl_lab_commands[];
 extern const size_t ctl_lab_command_count;
 

@@ -426,9 +426,10 @@ static void watch(struct ctl_lab *c)
 		if (now.state == c->vms[i].state && now.guest == c->vms[i].guest)
 			continue;
 		ctl_server_emit(c->srv, "VM_STATE_CHANGED",
-				json_pack("{s:s,s:s,s:s,s:s}", "vm", vstack_vm_name(vm), "state",
+				json_pack("{s:s,s:s,s:s,s:s,s:s}", "vm", vstack_vm_name(vm), "state",
 					  vstack_vm_state_name(now.state), "previous",
-					  vstack_vm_state_name(c->vms[i].state), "guest", guest_name(now.guest)));
+					  vstack_vm_state_name(c->vms[i].state), "guest", guest_name(now.guest),
+					  "previous_guest", guest_name(c->vms[i].guest)));
 		c->vms[i] = now;
 	}
 	for (size_t i = 0; i < c->nvmnics && i < vstack_vmnic_count(vs); i++) {

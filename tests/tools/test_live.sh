@@ -67,6 +67,11 @@ if ! wait_for "$t/up.out" "serving on $S" || [ ! -S "$S" ]; then
 fi
 echo "ok   up"
 
+# A watcher for the whole run: it ends when the lab closes its connection at `down`.
+timeout 60 "$iovlab" events --socket "$S" >"$t/all-events" 2>&1 &
+watcher=$!
+pids+=("$watcher")
+
 check show 0 "$iovlab" show Get-VMNetworkAdapter --socket "$S" && has show "PS C:\\> Get-VMNetworkAdapter"
 [ "$(datapath vm1)" = True ] && [ "$(datapath vm2)" = True ] && echo "ok   both-on-vf" ||
 	fail "both-on-vf: vm1 $(datapath vm1), vm2 $(datapath vm2)"
@@ -133,6 +138,15 @@ wait_datapath sriov-off-vm2 vm2 False
 check kill 0 "$iovlab" vm kill vm2 --socket "$S"
 check after-kill 0 "$iovlab" status --socket "$S" && has after-kill "vm vm2           Off"
 kill -0 "$up" 2>/dev/null && echo "ok   host-alive" || fail "host-alive: the host is gone"
+check set-sriov-1 0 "$iovlab" set netadapteradvancedproperty pf0 -RegistryKeyword '*SRIOV' -RegistryValue 1 --socket "$S"
+check start-again 0 "$iovlab" vm start vm2 --socket "$S"
+wait_datapath restarted-on-vf vm2 True
+check stop 0 "$iovlab" vm stop -VMName vm1 --socket "$S"
+for _ in $(seq 100); do
+	"$iovlab" status --socket "$S" 2>&1 | grep -q "vm vm1           Off" && break
+	sleep 0.1
+done
+check stopped 0 "$iovlab" status --socket "$S" && has stopped "vm vm1           Off"
 
 check down 0 "$iovlab" down --socket "$S" && has down "lab is down"
 wait "$up"
@@ -140,6 +154,16 @@ rc=$?
 [ "$rc" -eq 0 ] && echo "ok   up-exit" || { fail "up-exit: exit $rc"; cat "$t/up.out"; }
 grep -qF "host torn down (quit)" "$t/up.out" || { fail "up-torn-down"; cat "$t/up.out"; }
 [ ! -e "$S" ] && echo "ok   socket-removed" || fail "socket-removed: $S is still there"
+wait "$watcher" || fail "watcher: exit $?"
+for want in '"event":"VF_DATAPATH_CHANGED","data":{"vm":"vm1","adapter":"vm1","VFDataPathActive":false' \
+	    '"event":"VF_DATAPATH_CHANGED","data":{"vm":"vm1","adapter":"vm1","VFDataPathActive":true' \
+	    '"event":"VM_STATE_CHANGED","data":{"vm":"vm2","state":"Off","previous":"Running"' \
+	    '"event":"VM_STATE_CHANGED","data":{"vm":"vm2","state":"Running","previous":"Off"' \
+	    '"event":"VM_STATE_CHANGED","data":{"vm":"vm1","state":"Off"' \
+	    '"event":"SHUTDOWN","data":{"reason":"quit"}'; do
+	grep -qF -- "$want" "$t/all-events" || { fail "all-events: no $want"; cat "$t/all-events"; ev_fail=1; }
+done
+[ -z "${ev_fail:-}" ] && echo "ok   all-events"
 
 # The default socket path, a client that finds it alone, and SIGTERM.
 mkdir -p "$t/xdg"

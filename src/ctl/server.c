@@ -3,13 +3,16 @@
  * and a list of clients, each with a bounded line buffer in (proto.h) and a
  * bounded output queue. Event loop callbacks move bytes only; requests run
  * in ctl_server_dispatch(), one client's batch after another, in arrival
- * order per client. A client that goes away while its request runs is
- * marked dead (its descriptor closed at once) and freed after the handler
- * returns; dead clients are freed only outside dispatch, so no iteration
- * ever meets freed memory.
+ * order per client. A connection's life is a state machine (server.h:
+ * open, draining, orphaned, closed) with one setter that checks and traces
+ * each transition. A client that goes away while its request runs is closed
+ * at once (its descriptor too) and freed after the handler returns; closed
+ * clients are freed only outside dispatch, so no iteration ever meets
+ * freed memory.
  */
 #include "ctl/server.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,11 +35,9 @@ struct ctl_conn {
 	struct ctl_server *s;
 	int fd;
 	unsigned no;		/* for the log: "client 3" */
-	bool negotiated;	/* qmp_capabilities done */
-	bool eof;		/* the client shut its sending side; finish its lines, then close */
-	bool dead;		/* closed; freed by reap() once not busy */
-	bool busy;		/* its request's handler is running */
-	bool hup;		/* the peer is gone both ways: run what it sent, answer nothing */
+	enum ctl_conn_state state;
+	bool negotiated;	/* the protocol's mode: qmp_capabilities done (command mode) */
+	bool busy;		/* its request's handler is running: not freed until it returns */
 	uint32_t watching;	/* the epoll mask registered, 0: none */
 	char *out;		/* queued output: out[out_off..out_len) */
 	size_t out_len, out_off, out_cap;
@@ -48,20 +49,60 @@ struct ctl_server {
 	char *path;
 	int lfd;
 	struct ctl_conn *clients;
-	size_t nclients;	/* not dead */
+	size_t nclients;	/* not closed */
 	unsigned next_no;
 	bool dispatching;
 	bool detached;
 };
 
+/* ---- the connection's states (server.h) ------------------------------------------------ */
+static const char *const conn_state_names[CTL_CONN_STATE_COUNT] = {
+	[CTL_CONN_OPEN] = "open",
+	[CTL_CONN_DRAINING] = "draining",
+	[CTL_CONN_ORPHANED] = "orphaned",
+	[CTL_CONN_CLOSED] = "closed",
+};
+
+/* allowed[from] is the set of states from may go to. */
+static const unsigned conn_allowed[CTL_CONN_STATE_COUNT] = {
+	[CTL_CONN_OPEN] = 1u << CTL_CONN_DRAINING | 1u << CTL_CONN_ORPHANED | 1u << CTL_CONN_CLOSED,
+	[CTL_CONN_DRAINING] = 1u << CTL_CONN_ORPHANED | 1u << CTL_CONN_CLOSED,
+	[CTL_CONN_ORPHANED] = 1u << CTL_CONN_CLOSED,
+	[CTL_CONN_CLOSED] = 0,
+};
+
+const char *ctl_conn_state_name(enum ctl_conn_state st)
+{
+	return (unsigned)st < CTL_CONN_STATE_COUNT ? conn_state_names[st] : "?";
+}
+
+bool ctl_conn_state_transition_allowed(enum ctl_conn_state from, enum ctl_conn_state to)
+{
+	return (unsigned)from < CTL_CONN_STATE_COUNT && (unsigned)to < CTL_CONN_STATE_COUNT &&
+	       (conn_allowed[from] & (1u << to));
+}
+
+static void conn_set_state(struct ctl_conn *c, enum ctl_conn_state to, const char *why)
+{
+	assert(ctl_conn_state_transition_allowed(c->state, to));
+	log_debug(CTL_LOG, "client %u: %s -> %s (%s)", c->no, ctl_conn_state_name(c->state), ctl_conn_state_name(to),
+		  why);
+	c->state = to;
+}
+
+static bool conn_closed(const struct ctl_conn *c)
+{
+	return c->state == CTL_CONN_CLOSED;
+}
+
 static void client_close(struct ctl_conn *c, const char *why)
 {
 	struct ctl_server *s = c->s;
 
-	if (c->dead)
+	if (conn_closed(c))
 		return;
 	log_info(CTL_LOG, "client %u: %s", c->no, why);
-	c->dead = true;
+	conn_set_state(c, CTL_CONN_CLOSED, why);
 	if (c->watching && !s->detached)
 		(void)evloop_del(s->cfg.loop, c->fd);
 	c->watching = 0;
@@ -79,7 +120,7 @@ static void reap(struct ctl_server *s)
 	while (*pp) {
 		struct ctl_conn *c = *pp;
 
-		if (c->dead && !c->busy) {
+		if (conn_closed(c) && !c->busy) {
 			*pp = c->next;
 			free(c->out);
 			free(c);
@@ -98,9 +139,9 @@ static void client_watch(struct ctl_conn *c)
 	uint32_t want = 0;
 	char *at;
 
-	if (c->dead || s->detached)
+	if (conn_closed(c) || s->detached)
 		return;
-	if (!c->eof && ctl_linebuf_space(&c->in, &at) > 0)
+	if (c->state == CTL_CONN_OPEN && ctl_linebuf_space(&c->in, &at) > 0)
 		want |= EPOLLIN;
 	if (c->out_len > c->out_off)
 		want |= EPOLLOUT;
@@ -123,7 +164,7 @@ static void client_watch(struct ctl_conn *c)
 /* A client that has said all it will say, been answered and read everything goes. */
 static void client_settle(struct ctl_conn *c)
 {
-	if (!c->dead && c->eof && !ctl_linebuf_ready(&c->in) && c->out_len == c->out_off)
+	if (c->state != CTL_CONN_OPEN && !conn_closed(c) && !ctl_linebuf_ready(&c->in) && c->out_len == c->out_off)
 		client_close(c, "disconnected");
 	else
 		client_watch(c);
@@ -131,7 +172,7 @@ static void client_settle(struct ctl_conn *c)
 
 static void client_flush(struct ctl_conn *c)
 {
-	while (!c->dead && c->out_off < c->out_len) {
+	while (!conn_closed(c) && c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
@@ -155,7 +196,7 @@ static void client_send(struct ctl_conn *c, const json_t *msg)
 	size_t n, pending;
 	char *line;
 
-	if (c->dead || c->hup || !msg)
+	if (conn_closed(c) || c->state == CTL_CONN_ORPHANED || !msg)
 		return;
 	line = ctl_encode(msg, &n);
 	if (!line) {
@@ -213,7 +254,7 @@ static void on_client(int fd, uint32_t events, void *arg)
 			size_t space = ctl_linebuf_space(&c->in, &at);
 			ssize_t n;
 
-			if (!space || c->eof)
+			if (!space || c->state != CTL_CONN_OPEN)
 				break;
 			n = recv(c->fd, at, space, MSG_DONTWAIT);
 			if (n > 0) {
@@ -221,7 +262,7 @@ static void on_client(int fd, uint32_t events, void *arg)
 				if (!(events & EPOLLHUP))
 					break;	/* one read per round: others get their turn */
 			} else if (n == 0) {
-				c->eof = true;
+				conn_set_state(c, CTL_CONN_DRAINING, "the client shut its sending side");
 			} else if (errno == EINTR) {
 				continue;
 			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -237,13 +278,13 @@ static void on_client(int fd, uint32_t events, void *arg)
 		 * Both directions are gone: nothing can be answered, but what it
 		 * sent in full still runs (`echo '{"execute": "quit"}' | nc -U`).
 		 */
-		c->eof = true;
-		c->hup = true;
 		c->out_off = c->out_len = 0;
 		if (!ctl_linebuf_ready(&c->in)) {
 			client_close(c, "hung up");
 			goto out;
 		}
+		if (c->state != CTL_CONN_ORPHANED)
+			conn_set_state(c, CTL_CONN_ORPHANED, "hung up with whole lines to run");
 	}
 	if (events & EPOLLOUT)
 		client_flush(c);
@@ -388,8 +429,8 @@ void ctl_server_destroy(struct ctl_server *s)
 		return;
 	ctl_server_detach(s);
 	for (struct ctl_conn *c = s->clients; c; c = c->next)
-		if (!c->dead) {
-			c->dead = true;
+		if (!conn_closed(c)) {
+			c->state = CTL_CONN_CLOSED;	/* the server goes: every state may close */
 			close(c->fd);
 		}
 	s->dispatching = false;
@@ -448,7 +489,7 @@ void ctl_server_dispatch(struct ctl_server *s)
 		return;
 	s->dispatching = true;
 	for (struct ctl_conn *c = s->clients; c; c = c->next) {
-		for (int k = 0; k < CTL_BATCH && !c->dead; k++) {
+		for (int k = 0; k < CTL_BATCH && !conn_closed(c); k++) {
 			char *line;
 			size_t len;
 			int rc = ctl_linebuf_take(&c->in, &line, &len);
@@ -470,7 +511,7 @@ void ctl_server_dispatch(struct ctl_server *s)
 			if (!blank(line, len))
 				run_line(c, line, len);
 		}
-		if (!c->dead && !s->detached)
+		if (!conn_closed(c) && !s->detached)
 			client_settle(c);
 	}
 	s->dispatching = false;
@@ -486,7 +527,7 @@ void ctl_server_emit(struct ctl_server *s, const char *name, json_t *data)
 		return;
 	}
 	for (struct ctl_conn *c = s->clients; c; c = c->next)
-		if (!c->dead && c->negotiated)
+		if (!conn_closed(c) && c->negotiated)
 			client_send(c, ev);
 	json_decref(ev);
 	reap(s);
@@ -513,7 +554,7 @@ void ctl_server_flush(struct ctl_server *s, int timeout_ms)
 
 		for (struct ctl_conn *c = s->clients; c && n < CTL_CLIENTS_MAX; c = c->next) {
 			client_flush(c);
-			if (!c->dead && c->out_off < c->out_len)
+			if (!conn_closed(c) && c->out_off < c->out_len)
 				pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
 		}
 		if (!n || left <= 0)

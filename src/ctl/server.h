@@ -19,6 +19,7 @@
 #define IOVLAB_CTL_SERVER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/evloop.h"
@@ -29,6 +30,29 @@
 #define CTL_BATCH 64		/* requests run per client per dispatch round */
 
 struct ctl_server;
+
+/*
+ * A client connection's life (docs/live-lab.md has the diagram):
+ *
+ *   OPEN      reading and answering (before and after qmp_capabilities)
+ *   DRAINING  the client shut its sending side: its whole lines still run
+ *             and are answered, then the connection closes
+ *   ORPHANED  the client hung up both ways: its whole lines still run,
+ *             unanswered, then it closes
+ *   CLOSED    descriptor closed; the memory goes once no request of it runs
+ *
+ * OPEN -> DRAINING -> ORPHANED -> CLOSED, and any of them -> CLOSED (an
+ * error, a client that does not read, the server going away).
+ */
+enum ctl_conn_state {
+	CTL_CONN_OPEN,
+	CTL_CONN_DRAINING,
+	CTL_CONN_ORPHANED,
+	CTL_CONN_CLOSED,
+	CTL_CONN_STATE_COUNT
+};
+const char *ctl_conn_state_name(enum ctl_conn_state st);
+bool ctl_conn_state_transition_allowed(enum ctl_conn_state from, enum ctl_conn_state to);
 
 struct ctl_server_config {
 	const char *path;		/* the socket; its directory must exist */

@@ -562,6 +562,36 @@ static void test_linebuf(void **state)
 	assert_string_equal(line, "f");
 }
 
+/* Every legal transition of a connection, and every illegal one refused. */
+static void test_conn_states(void **state)
+{
+	static const struct {
+		enum ctl_conn_state from, to;
+	} legal[] = {
+		{ CTL_CONN_OPEN, CTL_CONN_DRAINING },     { CTL_CONN_OPEN, CTL_CONN_ORPHANED },
+		{ CTL_CONN_OPEN, CTL_CONN_CLOSED },       { CTL_CONN_DRAINING, CTL_CONN_ORPHANED },
+		{ CTL_CONN_DRAINING, CTL_CONN_CLOSED },   { CTL_CONN_ORPHANED, CTL_CONN_CLOSED },
+	};
+	unsigned n = 0;
+
+	(void)state;
+	for (int from = 0; from < CTL_CONN_STATE_COUNT; from++)
+		for (int to = 0; to < CTL_CONN_STATE_COUNT; to++) {
+			bool want = false;
+
+			for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++)
+				want |= legal[i].from == (enum ctl_conn_state)from && legal[i].to == (enum ctl_conn_state)to;
+			if (ctl_conn_state_transition_allowed(from, to) != want)
+				fail_msg("%s -> %s: allowed %d, want %d", ctl_conn_state_name(from), ctl_conn_state_name(to),
+					 !want, want);
+			n += want;
+		}
+	assert_int_equal(n, 6);
+	assert_false(ctl_conn_state_transition_allowed(CTL_CONN_STATE_COUNT, CTL_CONN_CLOSED));
+	assert_string_equal(ctl_conn_state_name(CTL_CONN_ORPHANED), "orphaned");
+	assert_string_equal(ctl_conn_state_name(CTL_CONN_STATE_COUNT), "?");
+}
+
 static void test_socket_paths(void **state)
 {
 	char buf[256], err[256];
@@ -688,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_and_stale_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client, setup, teardown),
 		cmocka_unit_test(test_linebuf),
+		cmocka_unit_test(test_conn_states),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -151,6 +151,18 @@ int cmd_up(int argc, char **argv)
 		}
 		sock = defpath;
 	}
+	{
+		/* Somebody serving there already: say so before a host and its VMs come up for nothing. */
+		struct ctl_client *other;
+
+		if (ctl_client_connect(sock, 2000, &other, err, sizeof(err)) == 0) {
+			ctl_client_close(other);
+			fprintf(stderr, "iovlab up: %s: another lab is serving there (`iovlab down --socket %s`)\n",
+				sock, sock);
+			lab_free(lab);
+			return 1;
+		}
+	}
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=warn", NULL, 0);
 	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;

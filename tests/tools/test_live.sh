@@ -72,6 +72,7 @@ timeout 60 "$iovlab" events --socket "$S" >"$t/all-events" 2>&1 &
 watcher=$!
 pids+=("$watcher")
 
+check second-up 1 "$iovlab" up "$root/labs/default.lab" --socket "$S" && has second-up "another lab is serving there"
 check show 0 "$iovlab" show Get-VMNetworkAdapter --socket "$S" && has show "PS C:\\> Get-VMNetworkAdapter"
 [ "$(datapath vm1)" = True ] && [ "$(datapath vm2)" = True ] && echo "ok   both-on-vf" ||
 	fail "both-on-vf: vm1 $(datapath vm1), vm2 $(datapath vm2)"

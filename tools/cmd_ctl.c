@@ -65,8 +65,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				o->socket = argv[++i];
 			else if (!strcmp(a, "--lab"))
 				o->lab = argv[++i];
-			else
-				o->count = strtol(argv[++i], NULL, 10);
+			else {
+				char *end;
+
+				o->count = strtol(argv[++i], &end, 10);
+				if (*end || o->count <= 0) {
+					fprintf(stderr, "iovlab %s: --count takes a number above 0\n", argv[0]);
+					return -EINVAL;
+				}
+			}
 		} else if (i > 0 && !strcmp(a, "--json")) {
 			o->json = true;
 		} else if (i > 0 && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {

@@ -36,6 +36,7 @@
 #include "base/capture.h"
 #include "base/log.h"
 #include "commands.h"
+#include "hv/admin.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/vmwp.h"
@@ -216,7 +217,7 @@ static void step_set(struct run *r, const struct lab_step *s)
 	}
 	if (sec->id == LAB_SEC_KEYWORDS) {
 		struct hv_nic *nic = hv_host_nic_find(r->host, obj);
-		rc = nic ? hv_nic_set_keyword(r->host, nic, prop, val, err, sizeof(err)) : -ENODEV;
+		rc = nic ? hv_admin_nic_set_keyword(r->host, obj, prop, val, err, sizeof(err)) : -ENODEV;
 		if (!nic)
 			snprintf(err, sizeof(err), "no [nic %s]", obj);
 		if (rc)
@@ -231,22 +232,11 @@ static void step_set(struct run *r, const struct lab_step *s)
 		return;
 	}
 	if (sec->id == LAB_SEC_VMNIC) {
-		struct vstack_vmnic *n = vstack_vmnic_find(hv_host_vstack(r->host), obj);
-
-		if (!n)
-			rc = -ENOENT;
-		else if (!strcmp(k->name, "iov_weight"))
-			rc = vstack_vmnic_set_iov_weight(n, (uint32_t)v.u);
-		else if (!strcmp(k->name, "iov_queue_pairs_requested"))
-			rc = vstack_vmnic_set_iov_queue_pairs(n, (uint32_t)v.u);
-		else if (!strcmp(k->name, "iov_interrupt_moderation"))
-			rc = vstack_vmnic_set_iov_interrupt_moderation(n, (enum vstack_moderation)v.e);
-		else
-			rc = -ENOTSUP;
+		rc = hv_admin_vmnic_set(r->host, obj, prop, val, err, sizeof(err));
 		if (rc == -ENOTSUP)
 			skip(r, s, "changing this property of a running adapter is not built yet");
 		else if (rc)
-			failed(r, s, strerror(-rc));
+			failed(r, s, err);
 		else
 			r->ran++;
 	} else if (sec->id == LAB_SEC_VMSWITCH && !strcmp(k->name, "iov")) {
@@ -383,9 +373,6 @@ static struct srnic_peer *peer_of(struct run *r, const char *name)
 	return nic ? hv_nic_peer(nic) : NULL;
 }
 
-/* The link partner's address frames to the peer carry (no port of the switch has it). */
-static const uint8_t peer_mac[6] = { 0x02, 0x1a, 0xb4, 0x00, 0x00, 0x01 };
-
 struct wait_ctx {
 	const char *property;
 	struct vstack_vmnic *n;
@@ -449,14 +436,6 @@ static void step_wait(struct run *r, const struct lab_step *s)
 	failed(r, s, msg);
 }
 
-static bool sent(struct run *r, void *ctx)
-{
-	struct wait_ctx *c = ctx;
-
-	(void)r;
-	return vmwp_state(c->w) != VMWP_RUNNING || vmwp_sent(c->w, c->seq, &c->st);
-}
-
 /* Per VM, what its last send did (expect path). */
 struct last_send {
 	const struct vstack_vm *vm;
@@ -477,12 +456,11 @@ static struct last_send *last_send_of(const struct vstack_vm *vm, bool create)
 static void step_send(struct run *r, const struct lab_step *s)
 {
 	struct wait_ctx c = { 0 };
-	struct vmctl_status before;
-	struct vstack_vmnic *dst;
-	const uint8_t *mac;
+	struct hv_admin_send_result res;
 	struct last_send *ls;
-	char *end;
+	char *end, err[256];
 	unsigned long count, size;
+	int rc;
 
 	if (s->argc != 4) {
 		failed(r, s, "send FROM TO COUNT SIZE");
@@ -506,40 +484,22 @@ static void step_send(struct run *r, const struct lab_step *s)
 		skip(r, s, "needs the guest side");
 		return;
 	}
-	if (peer_of(r, s->argv[1]) || !strncasecmp(s->argv[1], "peer", 4)) {
-		mac = peer_mac;
-	} else if ((dst = vmnic_of(r, s->argv[1]))) {
-		mac = vstack_vmnic_mac(dst);
-	} else {
-		failed(r, s, "TO is neither a VM network adapter nor peer[:NIC]");
-		return;
-	}
-	if (!(c.w = guest_of(r, c.n))) {
-		failed(r, s, "FROM's VM has no running guest");
-		return;
-	}
-	(void)vmwp_status(c.w, &before);
-	if ((c.seq = vmwp_send(c.w, mac, (uint32_t)count, (uint32_t)size)) < 0) {
-		failed(r, s, "the guest did not take the request");
-		return;
-	}
-	if (!run_until(r, sent, &c, 60000) || vmwp_state(c.w) != VMWP_RUNNING) {
-		failed(r, s, "the guest did not finish sending (60 s)");
+	if ((rc = hv_admin_send(r->host, s->argv[0], s->argv[1], (uint32_t)count, (uint32_t)size, 60000, &res, err,
+				sizeof(err)))) {
+		failed(r, s, err);
 		return;
 	}
 	if ((ls = last_send_of(vstack_vmnic_vm(c.n), true))) {
 		ls->count = count;
-		ls->synthetic = c.st.tx_synthetic - before.tx_synthetic;
-		ls->vf = c.st.tx_vf - before.tx_vf;
+		ls->synthetic = res.synthetic;
+		ls->vf = res.vf;
 	}
-	if (c.st.tx_frames - before.tx_frames != count ||
-	    c.st.tx_completed - before.tx_completed != count) {
+	if (res.frames != count || res.completed != count) {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg), "%llu frames handed to NDIS, %llu completed, %llu failed",
-			 (unsigned long long)(c.st.tx_frames - before.tx_frames),
-			 (unsigned long long)(c.st.tx_completed - before.tx_completed),
-			 (unsigned long long)(c.st.tx_failed - before.tx_failed));
+			 (unsigned long long)res.frames, (unsigned long long)res.completed,
+			 (unsigned long long)res.failed);
 		failed(r, s, msg);
 		return;
 	}
@@ -662,6 +622,7 @@ static void step_expect_path(struct run *r, const struct lab_step *s)
 static void step_kill(struct run *r, const struct lab_step *s)
 {
 	struct vstack_vm *vm = s->argc == 1 ? vstack_vm_find(hv_host_vstack(r->host), s->argv[0]) : NULL;
+	char err[256];
 	int rc;
 
 	if (!vm) {
@@ -672,20 +633,8 @@ static void step_kill(struct run *r, const struct lab_step *s)
 		skip(r, s, "needs the guest side");
 		return;
 	}
-	if ((rc = hv_host_vm_kill(r->host, s->argv[0]))) {
-		failed(r, s, rc == -ESRCH ? "the VM has no running process" : strerror(-rc));
-		return;
-	}
-	/* The host notices, takes the VF back in order and turns the VM off. */
-	for (int64_t deadline = now_ms() + 10000; now_ms() < deadline;) {
-		bool gone = !hv_host_vm_guest(r->host, vm) && vstack_vm_state(vm) == VSTACK_VM_OFF;
-
-		if (gone)
-			break;
-		(void)hv_host_run(r->host, 2);
-	}
-	if (hv_host_vm_guest(r->host, vm) || vstack_vm_state(vm) != VSTACK_VM_OFF) {
-		failed(r, s, "the host did not finish the VM in 10 s");
+	if ((rc = hv_admin_vm_kill(r->host, s->argv[0], 10000, err, sizeof(err)))) {
+		failed(r, s, err);
 		return;
 	}
 	r->ran++;

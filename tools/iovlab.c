@@ -12,6 +12,15 @@ static const struct iovlab_command commands[] = {
 	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
 	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
 	{ "topology", "LAB [--svg F] [--broken ID]", "draw the lab's partitions, stacks and bindings (DOT/SVG)", cmd_topology },
+	{ "up", "LAB [--socket PATH]", "bring a lab up and keep it running, serving its control socket", cmd_up },
+	{ "down", "[--socket PATH | --lab NAME]", "tear a running lab down (quit)", cmd_ctl },
+	{ "status", "[--json]", "a running lab's NICs, VMs and adapters", cmd_ctl },
+	{ "show", "VIEW [ARGS...] [--json]", "a view of a running lab (as run --show)", cmd_ctl },
+	{ "ndiskd", "netadapter [-vm VM] [-iov]", "!ndiskd.netadapter on a running lab", cmd_ctl },
+	{ "set", "NOUN NAME -Param VALUE...", "Set-VMNetworkAdapter, Set-NetAdapterAdvancedProperty on a running lab", cmd_ctl },
+	{ "vm", "start|stop|kill VM", "start, stop or crash a VM of a running lab", cmd_ctl },
+	{ "send", "FROM TO COUNT SIZE", "send numbered frames between a running lab's VMs", cmd_ctl },
+	{ "events", "[--count N]", "print a running lab's events (JSON lines) until interrupted", cmd_ctl },
 };
 
 static void usage(FILE *out)

@@ -108,6 +108,9 @@ struct hv_host {
 	struct pnp_manager *pm;
 	struct pci_bus *pci;
 	struct guest_ndis *gn;
+	/* hv_host_set_round_fn(): called after every round of hv_host_run() */
+	hv_host_round_fn round_fn;
+	void *round_arg;
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -1004,7 +1007,15 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 			r->kill_at = now + HOST_STOP_MS;
 		}
 	}
+	if (h->round_fn)
+		h->round_fn(h, h->round_arg);
 	return rc < 0 ? rc : 0;
+}
+
+void hv_host_set_round_fn(struct hv_host *h, hv_host_round_fn fn, void *arg)
+{
+	h->round_fn = fn;
+	h->round_arg = arg;
 }
 
 /* Host teardown: stop every running guest the documented way, bounded; then make sure they are gone. */

@@ -116,6 +116,15 @@ struct evloop *hv_host_loop(const struct hv_host *h);
  * run deadlines, finish VMs that stopped or died. 0 or -errno.
  */
 int hv_host_run(struct hv_host *h, int timeout_ms);
+/*
+ * Called at the end of every hv_host_run() round, outside any event loop
+ * callback -- also the rounds a waiting caller runs (a send, a VM kill, an
+ * adapter restart): what watches the host's state (the control socket's
+ * events, src/ctl) looks here. It must not call hv_host_run() itself. One
+ * watcher; fn NULL removes it. Remove it before hv_host_destroy().
+ */
+typedef void (*hv_host_round_fn)(struct hv_host *h, void *arg);
+void hv_host_set_round_fn(struct hv_host *h, hv_host_round_fn fn, void *arg);
 /* Whether VMs run guests as processes (hv_host_options.guest_entry). */
 bool hv_host_runs_guests(const struct hv_host *h);
 /*

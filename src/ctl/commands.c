@@ -1,0 +1,569 @@
+/*
+ * The live lab's command table and events (lab_ctl.h): what an
+ * administrator does to a running lab through its control socket. Every
+ * row is a name, an argument schema (checked by proto.c before the handler
+ * runs) and a handler that reuses what the lab script uses -- the views
+ * (src/views: show, ndiskd), the admin operations (src/hv/admin.h: Set-VM*,
+ * Set-NetAdapterAdvancedProperty, Start/Stop-VM, a crash, traffic) -- so a
+ * new command is one row and one handler.
+ *
+ * Events: after every round of the host's loop (hv_host_set_round_fn) the
+ * watcher compares each VM, VM network adapter and PF with what it saw the
+ * round before and sends one event per change. A state that comes and goes
+ * within one round is not seen; the states that last (a VF in use, a VM
+ * off) always are.
+ */
+#include "ctl/lab_ctl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/server.h"
+#include "hv/admin.h"
+#include "hv/vmwp.h"
+#include "views/views.h"
+
+struct vm_seen {
+	enum vstack_vm_state state;
+	int guest;		/* enum vmwp_state, -1: no process */
+};
+
+struct vmnic_seen {
+	bool active;
+	enum vstack_vf_state vf;
+};
+
+struct ctl_lab {
+	struct hv_host *h;
+	struct ctl_server *srv;
+	char *lab_file;
+	bool quit;
+	bool hooked;
+	struct vm_seen *vms;
+	size_t nvms;
+	struct vmnic_seen *vmnics;
+	size_t nvmnics;
+	enum hv_nic_state *nics;
+	size_t nnics;
+};
+
+/* ---- helpers --------------------------------------------------------------------------- */
+static const char *lab_name(const struct ctl_lab *c)
+{
+	const struct lab *lab = hv_host_lab(c->h);
+
+	return lab->info.name ? lab->info.name : "";
+}
+
+static const char *guest_name(int g)
+{
+	return g < 0 ? "none" : vmwp_state_name((enum vmwp_state)g);
+}
+
+static int guest_of(const struct ctl_lab *c, const struct vstack_vm *vm)
+{
+	struct vmwp *w = hv_host_vm_guest(c->h, vm);
+
+	return w ? (int)vmwp_state(w) : -1;
+}
+
+/* A string argument, or NULL when absent. */
+static const char *str_arg(json_t *args, const char *name)
+{
+	return json_string_value(json_object_get(args, name));
+}
+
+/* A string-or-integer argument as text. */
+static const char *scalar_arg(json_t *args, const char *name, char *buf, size_t len)
+{
+	json_t *v = json_object_get(args, name);
+
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return json_string_value(v);
+}
+
+/* ---- views: show, ndiskd ----------------------------------------------------------------- */
+/* Print the view argv names and hand it back as {"text": ...} or {"json": ...}. */
+static int view(struct ctl_lab *c, int argc, char **argv, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	const char *format = str_arg(args, "format");
+	bool json = false;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (format && !strcasecmp(format, "json"))
+		json = true;
+	else if (format && strcasecmp(format, "text")) {
+		snprintf(err, errlen, "Parameter 'format' must be \"text\" or \"json\", not \"%.40s\"", format);
+		return -EINVAL;
+	}
+	if (!(f = open_memstream(&buf, &len))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = views_show(c->h, argc, argv, json ? VIEWS_JSON : VIEWS_TEXT, f, err, errlen);
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	if (json) {
+		json_error_t jerr;
+		json_t *v = json_loadb(buf, len, 0, &jerr);
+
+		if (!v) {
+			snprintf(err, errlen, "the view did not give JSON: %s", jerr.text);
+			free(buf);
+			return -EIO;
+		}
+		*ret = json_pack("{s:o}", "json", v);
+	} else {
+		*ret = json_pack("{s:s%}", "text", buf, len);
+	}
+	free(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* argv = the words of first (split like --show) followed by the strings of args[name]. */
+static int words(const char *first, json_t *arr, char ***argv, int *argc)
+{
+	size_t i;
+	json_t *e;
+	char **v;
+	int rc = views_split(first, argv, argc);
+
+	if (rc)
+		return rc;
+	if (!json_array_size(arr))
+		return 0;
+	if (json_array_size(arr) > 64 || !(v = realloc(*argv, sizeof(*v) * ((size_t)*argc + json_array_size(arr) + 1))))
+		return -E2BIG;
+	*argv = v;
+	json_array_foreach(arr, i, e) {
+		if (!(v[*argc] = strdup(json_string_value(e))))
+			return -ENOMEM;
+		v[++*argc] = NULL;
+	}
+	return 0;
+}
+
+static int cmd_show(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	char **argv = NULL;
+	int argc = 0, rc = words(str_arg(args, "view"), json_object_get(args, "args"), &argv, &argc);
+
+	if (rc)
+		snprintf(err, errlen, "%s", rc == -E2BIG ? "too many arguments" : "cannot read the view's words");
+	else if (argc < 1) {
+		snprintf(err, errlen, "Parameter 'view' names no view");
+		rc = -EINVAL;
+	} else
+		rc = view(ctx, argc, argv, args, ret, err, errlen);
+	views_split_free(argv, argc);
+	return rc;
+}
+
+static int cmd_ndiskd(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	char **argv = NULL;
+	int argc = 0, rc = words("ndiskd", json_object_get(args, "args"), &argv, &argc);
+
+	if (rc)
+		snprintf(err, errlen, "%s", rc == -E2BIG ? "too many arguments" : "cannot read the arguments");
+	else
+		rc = view(ctx, argc, argv, args, ret, err, errlen);
+	views_split_free(argv, argc);
+	return rc;
+}
+
+/* ---- queries ------------------------------------------------------------------------- */
+static int cmd_query_status(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+
+	(void)args, (void)err, (void)errlen;
+	*ret = json_pack("{s:s,s:b,s:s,s:i}", "status", "running", "running", 1, "lab", lab_name(c), "pid",
+			 (int)getpid());
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int cmd_query_lab(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	struct hv_host *h = c->h;
+	const struct lab *lab = hv_host_lab(h);
+	struct vstack *vs = hv_host_vstack(h);
+	json_t *nics = json_array(), *sws = json_array(), *vms = json_array(), *ads = json_array();
+	char desc[512];
+
+	(void)args, (void)err, (void)errlen;
+	for (size_t i = 0; i < hv_host_nic_count(h); i++) {
+		struct hv_nic *n = hv_host_nic_at(h, i);
+
+		json_array_append_new(nics, json_pack("{s:s,s:s,s:s}", "name", hv_nic_name(n), "state",
+						      hv_nic_state_name(hv_nic_state(n)), "description",
+						      hv_nic_description(n) ? hv_nic_description(n) : ""));
+	}
+	for (size_t i = 0; i < hv_host_switch_count(h); i++) {
+		struct vswitch *sw = hv_host_switch_at(h, i);
+
+		json_array_append_new(sws, json_pack("{s:s,s:s,s:s?,s:b}", "name", vswitch_name(sw), "type",
+						     vswitch_type_name(vswitch_type(sw)), "adapter",
+						     vswitch_adapter_name(sw), "iov_enabled", vswitch_iov_enabled(sw)));
+	}
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vstack_vm *vm = vstack_vm_at(vs, i);
+		struct vmwp *w = hv_host_vm_guest(h, vm);
+
+		json_array_append_new(vms, json_pack("{s:s,s:s,s:s,s:i}", "name", vstack_vm_name(vm), "state",
+						     vstack_vm_state_name(vstack_vm_state(vm)), "guest",
+						     guest_name(guest_of(c, vm)), "pid", w ? (int)vmwp_pid(w) : 0));
+	}
+	for (size_t i = 0; i < vstack_vmnic_count(vs); i++) {
+		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);
+
+		vstack_vmnic_status(n, desc, sizeof(desc));
+		json_array_append_new(ads, json_pack("{s:s,s:s,s:i,s:i,s:b,s:s,s:s}", "name", vstack_vmnic_name(n),
+						     "vm", vstack_vm_name(vstack_vmnic_vm(n)), "iov_weight",
+						     (int)vstack_vmnic_iov_weight(n), "iov_usage",
+						     (int)vstack_vmnic_iov_usage(n), "vf_datapath_active",
+						     vstack_vmnic_datapath_active(n), "vf_state",
+						     vstack_vf_state_name(vstack_vmnic_vf_state(n)), "status", desc));
+	}
+	*ret = json_pack("{s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "lab", lab_name(c), "file", c->lab_file,
+			 "description", lab->info.description ? lab->info.description : "", "computer_name",
+			 hv_host_computer_name(h), "runs_guests", hv_host_runs_guests(h), "nics", nics, "switches",
+			 sws, "vms", vms, "adapters", ads);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int cmd_query_commands(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ctx, (void)args, (void)err, (void)errlen;
+	*ret = json_array();
+	for (size_t i = 0; *ret && i < ctl_lab_command_count; i++)
+		json_array_append_new(*ret, json_pack("{s:s,s:s}", "name", ctl_lab_commands[i].name, "help",
+						      ctl_lab_commands[i].help));
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* ---- settings ------------------------------------------------------------------------ */
+static const char *const vmnic_properties[] = { "IovWeight", "IovQueuePairsRequested", "IovInterruptModeration" };
+
+static int cmd_set_vmnic(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	const char *vm = str_arg(args, "vm");
+	unsigned set = 0;
+
+	(void)ret;
+	for (size_t i = 0; i < sizeof(vmnic_properties) / sizeof(vmnic_properties[0]); i++) {
+		char num[32];
+		const char *v = scalar_arg(args, vmnic_properties[i], num, sizeof(num));
+		int rc;
+
+		if (!v)
+			continue;
+		if ((rc = hv_admin_vmnic_set(c->h, vm, vmnic_properties[i], v, err, errlen)))
+			return rc;
+		set++;
+	}
+	if (!set) {
+		snprintf(err, errlen, "nothing to set: give IovWeight, IovQueuePairsRequested or IovInterruptModeration");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_set_advprop(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	char num[32];
+
+	(void)ret;
+	return hv_admin_nic_set_keyword(c->h, str_arg(args, "name"), str_arg(args, "RegistryKeyword"),
+					scalar_arg(args, "RegistryValue", num, sizeof(num)), err, errlen);
+}
+
+/* ---- VMs and traffic --------------------------------------------------------------------- */
+static int cmd_vm_start(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ret;
+	return hv_admin_vm_start(((struct ctl_lab *)ctx)->h, str_arg(args, "vm"), err, errlen);
+}
+
+static int cmd_vm_stop(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ret;
+	return hv_admin_vm_stop(((struct ctl_lab *)ctx)->h, str_arg(args, "vm"), err, errlen);
+}
+
+static int cmd_vm_kill(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ret;
+	return hv_admin_vm_kill(((struct ctl_lab *)ctx)->h, str_arg(args, "vm"), 10000, err, errlen);
+}
+
+static int cmd_send(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	json_int_t count = json_integer_value(json_object_get(args, "count"));
+	json_int_t size = json_integer_value(json_object_get(args, "size"));
+	struct hv_admin_send_result r;
+	int rc;
+
+	/* The range checks are hv_admin_send()'s; only keep the cast honest. */
+	if (count < 0 || count > UINT32_MAX)
+		count = 0;
+	if (size < 0 || size > UINT32_MAX)
+		size = 0;
+	rc = hv_admin_send(c->h, str_arg(args, "from"), str_arg(args, "to"), (uint32_t)count, (uint32_t)size, 60000,
+			   &r, err, errlen);
+	if (rc)
+		return rc;
+	*ret = json_pack("{s:I,s:I,s:I,s:I,s:I}", "frames", (json_int_t)r.frames, "completed",
+			 (json_int_t)r.completed, "failed", (json_int_t)r.failed, "vf", (json_int_t)r.vf, "synthetic",
+			 (json_int_t)r.synthetic);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)args, (void)ret, (void)err, (void)errlen;
+	((struct ctl_lab *)ctx)->quit = true;
+	return 0;
+}
+
+/* ---- the table ----------------------------------------------------------------------- */
+static const struct ctl_arg args_show[] = {
+	{ "view", CTL_ARG_STR, true },
+	{ "args", CTL_ARG_STRS, false },
+	{ "format", CTL_ARG_STR, false },
+	{ NULL },
+};
+static const struct ctl_arg args_ndiskd[] = {
+	{ "args", CTL_ARG_STRS, false },
+	{ "format", CTL_ARG_STR, false },
+	{ NULL },
+};
+static const struct ctl_arg args_set_vmnic[] = {
+	{ "vm", CTL_ARG_STR, true },
+	{ "IovWeight", CTL_ARG_INT, false },
+	{ "IovQueuePairsRequested", CTL_ARG_INT, false },
+	{ "IovInterruptModeration", CTL_ARG_SCALAR, false },
+	{ NULL },
+};
+static const struct ctl_arg args_set_advprop[] = {
+	{ "name", CTL_ARG_STR, true },
+	{ "RegistryKeyword", CTL_ARG_STR, true },
+	{ "RegistryValue", CTL_ARG_SCALAR, true },
+	{ NULL },
+};
+static const struct ctl_arg args_vm[] = {
+	{ "vm", CTL_ARG_STR, true },
+	{ NULL },
+};
+static const struct ctl_arg args_send[] = {
+	{ "from", CTL_ARG_STR, true },
+	{ "to", CTL_ARG_STR, true },
+	{ "count", CTL_ARG_INT, true },
+	{ "size", CTL_ARG_INT, true },
+	{ NULL },
+};
+
+const struct ctl_command ctl_lab_commands[] = {
+	{ "query-status", NULL, cmd_query_status, "whether the lab runs, its name and the host's pid" },
+	{ "query-lab", NULL, cmd_query_lab, "the lab's NICs, switches, VMs and VM network adapters with their state" },
+	{ "query-commands", NULL, cmd_query_commands, "the commands this lab answers" },
+	{ "show", args_show, cmd_show, "a view, as `iovlab run --show` prints it: {view, args, format text|json}" },
+	{ "ndiskd", args_ndiskd, cmd_ndiskd, "!ndiskd.netadapter [-vm VM] [-iov -vfs -vports -nicswitch -bindings]" },
+	{ "set-vmnetworkadapter", args_set_vmnic, cmd_set_vmnic,
+	  "Set-VMNetworkAdapter {vm, IovWeight, IovQueuePairsRequested, IovInterruptModeration}" },
+	{ "set-netadapteradvancedproperty", args_set_advprop, cmd_set_advprop,
+	  "Set-NetAdapterAdvancedProperty {name, RegistryKeyword, RegistryValue}; the adapter restarts" },
+	{ "vm-start", args_vm, cmd_vm_start, "Start-VM {vm}" },
+	{ "vm-stop", args_vm, cmd_vm_stop, "Stop-VM {vm}: the VF is taken back first" },
+	{ "vm-kill", args_vm, cmd_vm_kill, "kill the VM's process (a crash) and wait until the host has turned it off" },
+	{ "send", args_send, cmd_send, "the lab's send step: {from, to, count, size}" },
+	{ "quit", NULL, cmd_quit, "tear the lab down in the documented order and exit" },
+	/*
+	 * Extension points: the commands other subsystems deliver are one row
+	 * each, on the line kept for it below, with the handler in their own
+	 * file next to what it serves (declared in lab_ctl.h; it reaches the
+	 * host with ctl_lab_host(ctx) and may send events with ctl_lab_emit()).
+	 * Until its row exists, a command is CommandNotFound like any other
+	 * unknown name.
+	 */
+	/* diagnose:     { "diagnose", ..., "the bring-up chain, first broken link" }, */
+	/* trace:        { "trace", ..., "start/stop the WPP-style trace and timeline" }, */
+	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */
+	/* vf revoke:    { "vf-revoke", ..., "a live-migration-like VF revoke" }, */
+	/* fault inject: { "fault-inject", ..., "inject a failure-catalogue fault" }, */
+};
+const size_t ctl_lab_command_count = sizeof(ctl_lab_commands) / sizeof(ctl_lab_commands[0]);
+
+/* ---- events ------------------------------------------------------------------------- */
+static void watch(struct ctl_lab *c)
+{
+	struct hv_host *h = c->h;
+	struct vstack *vs = hv_host_vstack(h);
+
+	for (size_t i = 0; i < c->nvms && i < vstack_vm_count(vs); i++) {
+		struct vstack_vm *vm = vstack_vm_at(vs, i);
+		struct vm_seen now = { vstack_vm_state(vm), guest_of(c, vm) };
+
+		if (now.state == c->vms[i].state && now.guest == c->vms[i].guest)
+			continue;
+		ctl_server_emit(c->srv, "VM_STATE_CHANGED",
+				json_pack("{s:s,s:s,s:s,s:s,s:s}", "vm", vstack_vm_name(vm), "state",
+					  vstack_vm_state_name(now.state), "previous",
+					  vstack_vm_state_name(c->vms[i].state), "guest", guest_name(now.guest),
+					  "previous_guest", guest_name(c->vms[i].guest)));
+		c->vms[i] = now;
+	}
+	for (size_t i = 0; i < c->nvmnics && i < vstack_vmnic_count(vs); i++) {
+		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);
+		struct vmnic_seen now = { vstack_vmnic_datapath_active(n), vstack_vmnic_vf_state(n) };
+		const char *vm = vstack_vm_name(vstack_vmnic_vm(n));
+
+		if (now.vf != c->vmnics[i].vf)
+			ctl_server_emit(c->srv, "VF_STATE_CHANGED",
+					json_pack("{s:s,s:s,s:s,s:s}", "vm", vm, "adapter", vstack_vmnic_name(n), "state",
+						  vstack_vf_state_name(now.vf), "previous",
+						  vstack_vf_state_name(c->vmnics[i].vf)));
+		if (now.active != c->vmnics[i].active)
+			ctl_server_emit(c->srv, "VF_DATAPATH_CHANGED",
+					json_pack("{s:s,s:s,s:b,s:s}", "vm", vm, "adapter", vstack_vmnic_name(n),
+						  "VFDataPathActive", now.active, "path", now.active ? "vf" : "synthetic"));
+		c->vmnics[i] = now;
+	}
+	for (size_t i = 0; i < c->nnics && i < hv_host_nic_count(h); i++) {
+		struct hv_nic *n = hv_host_nic_at(h, i);
+		enum hv_nic_state now = hv_nic_state(n);
+
+		if (now == c->nics[i])
+			continue;
+		ctl_server_emit(c->srv, "NIC_STATE_CHANGED",
+				json_pack("{s:s,s:s,s:s}", "nic", hv_nic_name(n), "state", hv_nic_state_name(now),
+					  "previous", hv_nic_state_name(c->nics[i])));
+		c->nics[i] = now;
+	}
+}
+
+static void on_round(struct hv_host *h, void *arg)
+{
+	struct ctl_lab *c = arg;
+
+	(void)h;
+	watch(c);
+	ctl_server_dispatch(c->srv);	/* returns at once inside a running command's own waits */
+	watch(c);
+}
+
+int ctl_lab_create(struct hv_host *h, const char *lab_file, const char *path, const char *version,
+		   struct ctl_lab **out, char *err, size_t errlen)
+{
+	struct vstack *vs = hv_host_vstack(h);
+	struct ctl_server_config cfg = {
+		.path = path,
+		.loop = hv_host_loop(h),
+		.cmds = ctl_lab_commands,
+		.ncmds = ctl_lab_command_count,
+		.version = version,
+	};
+	struct ctl_lab *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!cfg.loop) {
+		free(c);
+		snprintf(err, errlen, "the host has no event loop");
+		return -EINVAL;
+	}
+	if (!c || !(c->lab_file = strdup(lab_file ? lab_file : "")))
+		goto nomem;
+	c->h = h;
+	c->nvms = vstack_vm_count(vs);
+	c->nvmnics = vstack_vmnic_count(vs);
+	c->nnics = hv_host_nic_count(h);
+	c->vms = calloc(c->nvms + 1, sizeof(*c->vms));
+	c->vmnics = calloc(c->nvmnics + 1, sizeof(*c->vmnics));
+	c->nics = calloc(c->nnics + 1, sizeof(*c->nics));
+	if (!c->vms || !c->vmnics || !c->nics)
+		goto nomem;
+	for (size_t i = 0; i < c->nvms; i++) {
+		struct vstack_vm *vm = vstack_vm_at(vs, i);
+
+		c->vms[i] = (struct vm_seen){ vstack_vm_state(vm), guest_of(c, vm) };
+	}
+	for (size_t i = 0; i < c->nvmnics; i++) {
+		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);
+
+		c->vmnics[i] = (struct vmnic_seen){ vstack_vmnic_datapath_active(n), vstack_vmnic_vf_state(n) };
+	}
+	for (size_t i = 0; i < c->nnics; i++)
+		c->nics[i] = hv_nic_state(hv_host_nic_at(h, i));
+	cfg.ctx = c;
+	if ((rc = ctl_server_create(&cfg, &c->srv, err, errlen))) {
+		ctl_lab_destroy(c);
+		return rc;
+	}
+	hv_host_set_round_fn(h, on_round, c);
+	c->hooked = true;
+	*out = c;
+	return 0;
+nomem:
+	ctl_lab_destroy(c);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+struct hv_host *ctl_lab_host(void *ctx)
+{
+	return ((struct ctl_lab *)ctx)->h;
+}
+
+void ctl_lab_emit(void *ctx, const char *name, json_t *data)
+{
+	ctl_server_emit(((struct ctl_lab *)ctx)->srv, name, data);
+}
+
+bool ctl_lab_quit_requested(const struct ctl_lab *c)
+{
+	return c->quit;
+}
+
+void ctl_lab_shutdown(struct ctl_lab *c, const char *reason)
+{
+	if (!c || !c->hooked)
+		return;
+	ctl_server_emit(c->srv, "SHUTDOWN", json_pack("{s:s}", "reason", reason));
+	ctl_server_flush(c->srv, 1000);
+	ctl_server_detach(c->srv);
+	hv_host_set_round_fn(c->h, NULL, NULL);
+	c->hooked = false;
+}
+
+void ctl_lab_destroy(struct ctl_lab *c)
+{
+	if (!c)
+		return;
+	if (c->hooked)
+		hv_host_set_round_fn(c->h, NULL, NULL);
+	ctl_server_destroy(c->srv);
+	free(c->vms);
+	free(c->vmnics);
+	free(c->nics);
+	free(c->lab_file);
+	free(c);
+}

@@ -1,0 +1,210 @@
+/*
+ * `iovlab up LAB [--socket PATH] [--host-only]`: bring a lab file's host up
+ * as `iovlab run` does (the VMs as processes with their guests), but do not
+ * run its script: keep it running and serve the control socket (src/ctl,
+ * docs/live-lab.md) until a client sends `quit` (`iovlab down`) or SIGINT /
+ * SIGTERM arrives; then tear the host down in the documented order and exit.
+ *
+ * The socket: --socket PATH, else $XDG_RUNTIME_DIR/iovlab/NAME.sock, or
+ * /tmp/iovlab-UID/NAME.sock without XDG_RUNTIME_DIR, NAME being the lab's
+ * [lab] name (the file's name without .lab when it has none). Printed on
+ * the first line once the lab serves.
+ *
+ * Exit status: 0 (stopped by quit or a signal, host torn down), 1 (the host
+ * or the socket could not be set up), 2 (usage, or the lab file is invalid).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "commands.h"
+#include "ctl/client.h"
+#include "ctl/lab_ctl.h"
+#include "hv/guest_vm.h"
+#include "hv/host.h"
+#include "hv/vmwp.h"
+#include "lab/lab.h"
+
+#ifndef IOVLAB_DRIVERS_DIR
+#define IOVLAB_DRIVERS_DIR NULL
+#endif
+#ifndef IOVLAB_NETVSC_DIR
+#define IOVLAB_NETVSC_DIR NULL
+#endif
+#ifndef IOVLAB_TRAFFIC_DIR
+#define IOVLAB_TRAFFIC_DIR NULL
+#endif
+#ifndef IOVLAB_VMSP_DIR
+#define IOVLAB_VMSP_DIR NULL
+#endif
+#ifndef IOVLAB_VERSION
+#define IOVLAB_VERSION "0"
+#endif
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iovlab up LAB [--socket PATH] [--host-only]\n\n"
+		   "Bring LAB's host up and keep it running, serving a control socket (JSON, QMP-like)\n"
+		   "for `iovlab show`, `set`, `vm`, `send`, `events`, `down` and any QMP client.\n"
+		   "The lab's script is not run (that is `iovlab run`).\n\n"
+		   "  --socket PATH  where to serve; default $XDG_RUNTIME_DIR/iovlab/NAME.sock or\n"
+		   "                 /tmp/iovlab-UID/NAME.sock (NAME: the lab's [lab] name)\n"
+		   "  --host-only    run the VMs on the host side only (no VM processes)\n\n"
+		   "Stops on `iovlab down` (the quit command), SIGINT or SIGTERM; exit status 0.\n");
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static bool guests_booted(struct hv_host *h)
+{
+	struct vstack *vs = hv_host_vstack(h);
+
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vmwp *w = hv_host_vm_guest(h, vstack_vm_at(vs, i));
+
+		if (w && vmwp_state(w) == VMWP_STARTING)
+			return false;
+	}
+	return true;
+}
+
+/* The lab's name for its socket: [lab] name, else the file name without ".lab". */
+static void lab_socket_name(const struct lab *lab, const char *path, char *buf, size_t len)
+{
+	char *copy = strdup(path), *base, *dot;
+
+	if (lab->info.name && *lab->info.name) {
+		snprintf(buf, len, "%s", lab->info.name);
+	} else {
+		base = copy ? basename(copy) : "lab";
+		snprintf(buf, len, "%s", base);
+		if ((dot = strrchr(buf, '.')) && dot != buf && !strcmp(dot, ".lab"))
+			*dot = '\0';
+	}
+	free(copy);
+}
+
+int cmd_up(int argc, char **argv)
+{
+	const char *path = NULL, *sock = NULL;
+	bool host_only = false;
+	struct hv_host_options opt = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct hv_host *h = NULL;
+	struct ctl_lab *ctl = NULL;
+	struct lab *lab = NULL;
+	char err[512], name[128], defpath[512];
+	int64_t deadline;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--host-only")) {
+			host_only = true;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (!strncmp(argv[i], "--socket=", 9)) {
+			sock = argv[i] + 9;
+		} else if (argv[i][0] == '-' || path) {
+			fprintf(stderr, "iovlab up: unexpected '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	if (lab_load_file(path, &lab, err, sizeof(err))) {
+		fprintf(stderr, "iovlab: %s\n", err);
+		return 2;
+	}
+	if (!sock) {
+		lab_socket_name(lab, path, name, sizeof(name));
+		if ((rc = ctl_socket_path(name, defpath, sizeof(defpath), 1))) {
+			fprintf(stderr, "iovlab up: cannot make the socket's directory: %s\n", strerror(-rc));
+			lab_free(lab);
+			return 1;
+		}
+		sock = defpath;
+	}
+	{
+		/* Somebody serving there already: say so before a host and its VMs come up for nothing. */
+		struct ctl_client *other;
+
+		if (ctl_client_connect(sock, 2000, &other, err, sizeof(err)) == 0) {
+			ctl_client_close(other);
+			fprintf(stderr, "iovlab up: %s: another lab is serving there (`iovlab down --socket %s`)\n",
+				sock, sock);
+			lab_free(lab);
+			return 1;
+		}
+	}
+	if (!getenv("IOVLAB_LOG"))
+		log_configure("*=warn", NULL, 0);
+	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
+	opt.guest_entry = host_only ? NULL : guest_vm_main;
+	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
+	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
+	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	/* Signals only set a flag: the loop below sees it between rounds (epoll_wait returns EINTR). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (hv_host_create(lab, &opt, &h, err, sizeof(err))) {
+		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
+		lab_free(lab);
+		return 1;
+	}
+	if ((rc = ctl_lab_create(h, path, sock, IOVLAB_VERSION, &ctl, err, sizeof(err)))) {
+		fprintf(stderr, "iovlab up: %s\n", err);
+		hv_host_destroy(h);
+		lab_free(lab);
+		return 1;
+	}
+	/* Let the VMs boot (bounded) before saying the lab is up; clients are served meanwhile. */
+	for (deadline = now_ms() + 10000; !guests_booted(h) && now_ms() < deadline && !stop_signal;)
+		(void)hv_host_run(h, 10);
+	printf("iovlab up: lab %s serving on %s (pid %d)\n", lab->info.name ? lab->info.name : path, sock,
+	       (int)getpid());
+	for (size_t i = 0; i < hv_host_note_count(h); i++)
+		printf("  note: %s\n", hv_host_note_at(h, i));
+	printf("stop it with `iovlab down%s%s`, SIGINT or SIGTERM\n", sock == defpath ? "" : " --socket ",
+	       sock == defpath ? "" : sock);
+	fflush(stdout);
+
+	while (!stop_signal && !ctl_lab_quit_requested(ctl))
+		(void)hv_host_run(h, 200);
+
+	ctl_lab_shutdown(ctl, stop_signal ? "signal" : "quit");
+	hv_host_destroy(h);
+	ctl_lab_destroy(ctl);
+	printf("iovlab up: %s: host torn down (%s).\n", path, stop_signal == SIGINT ? "SIGINT" :
+	       stop_signal == SIGTERM ? "SIGTERM" : "quit");
+	lab_free(lab);
+	return 0;
+}

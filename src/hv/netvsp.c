@@ -32,6 +32,14 @@
 #define NETVSP_CTLQ 16u		/* control messages waiting for ring space */
 #define NETVSP_IN_BUF (NETVSP_BATCH * ((NVSP_PKT_MAX + 7u) & ~7u))
 #define NETVSP_MTU_MIN 68u
+/*
+ * Frames for the guest that found no free receive section or no ring space
+ * wait here, in order, until the guest returns sections (its completions wake
+ * netvsp_service()). Hyper-V's switch port buffers the same way instead of
+ * dropping at the first full ring; a guest that stays descheduled for longer
+ * than this many frames loses the excess (counted in rx_dropped).
+ */
+#define NETVSP_BACKLOG 1024u
 
 /* Versions this host speaks, oldest first (append only; DPDK hn_nvs.c style). */
 static const uint32_t netvsp_versions[] = { NVSP_PROTO_V1, NVSP_PROTO_V2, NVSP_PROTO_V4 };
@@ -90,6 +98,11 @@ struct netvsp {
 	struct nvsp_frame tx[NETVSP_BATCH];
 	unsigned ntx;
 	_Alignas(8) uint8_t txbuf[NETVSP_BATCH][NVSP_SECTION_SIZE];
+
+	/* frames waiting for the guest (NETVSP_BACKLOG above); slots allocated on first use */
+	uint8_t (*bl)[NVSP_SECTION_SIZE];
+	uint32_t bl_len[NETVSP_BACKLOG];
+	unsigned bl_head, bl_count;
 
 	struct netvsp_stats stats;
 	struct vmbus_pkt_in in[NETVSP_BATCH];
@@ -376,6 +389,8 @@ static void netvsp_reset_session(struct netvsp *nsp)
 	netvsp_buf_release(&nsp->sbuf);
 	nsp->ctlq_head = nsp->ctlq_len = 0;
 	nsp->ntx = 0;
+	nsp->stats.rx_dropped += nsp->bl_count;	/* the session they were for is over */
+	nsp->bl_head = nsp->bl_count = 0;
 }
 
 /* ---- SR-IOV ------------------------------------------------------------- */
@@ -879,6 +894,8 @@ static int netvsp_skip_oversized(struct netvsp *nsp, uint32_t len)
 	return n < 0 ? n : 0;
 }
 
+static bool netvsp_backlog_flush(struct netvsp *nsp);
+
 /* Drain the guest's ring (the channel contract: until recv returns 0). */
 static void netvsp_service(struct netvsp *nsp)
 {
@@ -899,7 +916,9 @@ static void netvsp_service(struct netvsp *nsp)
 		if (!nsp->ch)
 			return;
 	}
-	netvsp_flush_out(nsp);
+	/* Completions returned sections: the frames that waited for them go now. */
+	if (netvsp_flush_out(nsp) && nsp->bl_count && nsp->packet_filter)
+		(void)netvsp_backlog_flush(nsp);
 }
 
 static void netvsp_on_chan(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *arg)
@@ -932,18 +951,12 @@ static void netvsp_on_chan(struct vmbus_channel *ch, enum vmbus_chan_event ev, v
 
 /* ---- frames to the guest ------------------------------------------------ */
 
-int netvsp_rx_frames(struct netvsp *nsp, const struct nvsp_frame *frames, unsigned n)
+/* Put frames in the guest's receive buffer and ring; how many went (the rest did not fit). */
+static unsigned netvsp_rx_put(struct netvsp *nsp, const struct nvsp_frame *frames, unsigned n)
 {
 	struct netvsp_buf *b = &nsp->rbuf;
 	unsigned done = 0;
 
-	if (nsp->state == NETVSP_GONE)
-		return -ENODEV;
-	if (nsp->state != NETVSP_READY || !b->count)
-		return -ENOTCONN;
-	for (unsigned i = 0; i < n; i++)
-		if (!nvsp_frame_ok(&frames[i]))
-			return -EINVAL;
 	/* Control messages and completions go before any frame. */
 	if (!netvsp_flush_out(nsp) || !nsp->packet_filter)
 		goto out;
@@ -969,6 +982,76 @@ int netvsp_rx_frames(struct netvsp *nsp, const struct nvsp_frame *frames, unsign
 			break;
 	}
 out:
+	return done;
+}
+
+/* Send what waits in the backlog, oldest first; true when it is empty. */
+static bool netvsp_backlog_flush(struct netvsp *nsp)
+{
+	while (nsp->bl_count && nsp->state == NETVSP_READY && nsp->rbuf.count) {
+		struct nvsp_frame f[NETVSP_BATCH];
+		unsigned k = 0, went;
+
+		/* the slots up to the end of the array, in one call */
+		while (k < NETVSP_BATCH && k < nsp->bl_count && nsp->bl_head + k < NETVSP_BACKLOG) {
+			f[k].data = nsp->bl[nsp->bl_head + k];
+			f[k].len = nsp->bl_len[nsp->bl_head + k];
+			k++;
+		}
+		went = netvsp_rx_put(nsp, f, k);
+		nsp->bl_head = (nsp->bl_head + went) % NETVSP_BACKLOG;
+		nsp->bl_count -= went;
+		if (went < k)
+			return false;
+	}
+	return nsp->bl_count == 0;
+}
+
+/* Keep frames for later; how many were kept (the rest are dropped: backlog full). */
+static unsigned netvsp_backlog_add(struct netvsp *nsp, const struct nvsp_frame *frames, unsigned n)
+{
+	unsigned kept = 0;
+
+	if (!nsp->bl) {
+		nsp->bl = malloc(sizeof(*nsp->bl) * NETVSP_BACKLOG);
+		if (!nsp->bl)
+			return 0;
+	}
+	while (kept < n && nsp->bl_count < NETVSP_BACKLOG) {
+		unsigned slot = (nsp->bl_head + nsp->bl_count) % NETVSP_BACKLOG;
+
+		memcpy(nsp->bl[slot], frames[kept].data, frames[kept].len);
+		nsp->bl_len[slot] = frames[kept].len;
+		nsp->bl_count++;
+		kept++;
+	}
+	nsp->stats.rx_backlogged += kept;
+	if (nsp->bl_count > nsp->stats.rx_backlog_max)
+		nsp->stats.rx_backlog_max = nsp->bl_count;
+	return kept;
+}
+
+int netvsp_rx_frames(struct netvsp *nsp, const struct nvsp_frame *frames, unsigned n)
+{
+	unsigned done = 0;
+
+	if (nsp->state == NETVSP_GONE)
+		return -ENODEV;
+	if (nsp->state != NETVSP_READY || !nsp->rbuf.count)
+		return -ENOTCONN;
+	for (unsigned i = 0; i < n; i++)
+		if (!nvsp_frame_ok(&frames[i]))
+			return -EINVAL;
+	/* The guest's packet filter decides whether it wants frames at all. */
+	if (!nsp->packet_filter) {
+		nsp->stats.rx_dropped += n;
+		return 0;
+	}
+	/* Control messages and completions, then older frames, go first: nothing overtakes. */
+	if (netvsp_flush_out(nsp) && netvsp_backlog_flush(nsp))
+		done = netvsp_rx_put(nsp, frames, n);
+	if (done < n && !nsp->detached)
+		done += netvsp_backlog_add(nsp, frames + done, n - done);
 	nsp->stats.rx_dropped += n - done;
 	return (int)done;
 }
@@ -1075,6 +1158,7 @@ void netvsp_destroy(struct netvsp *nsp)
 		vmbus_host_rescind(nsp->ch);
 	netvsp_buf_release(&nsp->rbuf);
 	netvsp_buf_release(&nsp->sbuf);
+	free(nsp->bl);
 	free(nsp);
 }
 
@@ -1101,6 +1185,7 @@ uint32_t netvsp_packet_filter(const struct netvsp *nsp)
 void netvsp_get_stats(const struct netvsp *nsp, struct netvsp_stats *st)
 {
 	*st = nsp->stats;
+	st->rx_waiting = nsp->bl_count;
 }
 
 struct vmbus_channel *netvsp_channel(const struct netvsp *nsp)

@@ -170,7 +170,10 @@ struct netvsp_stats {
 	uint64_t tx_dropped;		/* refused by the port */
 	uint64_t tx_while_vf;		/* synthetic frames while VFDataPathActive */
 	uint64_t rx_frames, rx_bytes;	/* port -> guest */
-	uint64_t rx_dropped;		/* not delivered: no section, ring full, filter 0 */
+	uint64_t rx_dropped;		/* not delivered: backlog full, filter 0, session over */
+	uint64_t rx_backlogged;		/* frames that waited for sections or ring space */
+	uint64_t rx_backlog_max;	/* most frames waiting at once */
+	uint64_t rx_waiting;		/* frames waiting now (accepted, not yet in the ring) */
 	uint64_t refused;		/* messages from the guest refused as invalid */
 	uint64_t switch_refused;	/* SWITCH_DATA_PATH(VF) without an associated VF */
 	uint64_t switches;		/* data path changes acknowledged */

@@ -955,6 +955,12 @@ static bool is_ready(const struct host *h)
 	return h->nsp && netvsp_state(h->nsp) == NETVSP_READY;
 }
 
+/* Ready and the guest's RNDIS packet filter set: it takes frames. */
+static bool takes_frames(const struct host *h)
+{
+	return is_ready(h) && netvsp_packet_filter(h->nsp) != 0;
+}
+
 static bool vf_active(const struct host *h)
 {
 	return netvsp_vf_data_path_active(h->nsp);
@@ -1126,7 +1132,7 @@ static void test_frames_both_ways(void **state)
 	netvsp_get_stats(h->nsp, &st);
 	assert_int_equal(st.tx_frames, NFRAMES + 1);		/* + the report */
 	assert_int_equal(st.tx_dropped, 0);
-	assert_int_equal(st.rx_frames, h->rx_seq);
+	assert_int_equal(st.rx_frames + st.rx_waiting, h->rx_seq);	/* accepted = sent + waiting */
 	assert_true(st.tx_bytes > NFRAMES * TF_MIN);
 	assert_int_equal(st.refused, 0);
 	assert_int_equal(st.tx_while_vf, 0);
@@ -1134,6 +1140,68 @@ static void test_frames_both_ways(void **state)
 	assert_true(h->port_calls <= NFRAMES / 16);
 	vmbus_chan_get_stats(netvsp_channel(h->nsp), &cs);
 	assert_int_equal(cs.in.bad_header + cs.in.bad_index + cs.bad_type, 0);
+	finish(h);
+}
+
+/*
+ * More frames than the guest has receive sections (256) and ring space: the
+ * port keeps the rest in order and sends them as the guest returns sections,
+ * instead of dropping them (a descheduled guest loses nothing).
+ */
+static void test_rx_backlog_keeps_order(void **state)
+{
+	static struct tframe t[NFRAMES];
+	static struct nvsp_frame f[NFRAMES];
+	struct host *h = &hosts[0];
+	struct netvsp_stats st;
+
+	(void)state;
+	start(h, "vm-backlog", guest_exchange, 0, 0);
+	run_until(h, takes_frames, "the guest's packet filter");
+	for (unsigned i = 0; i < NFRAMES; i++) {
+		tf_build(&t[i], K_DATA, i, NULL);
+		f[i] = (struct nvsp_frame){ t[i].b, t[i].len };
+	}
+	assert_int_equal(netvsp_rx_frames(h->nsp, f, NFRAMES), NFRAMES);
+	netvsp_get_stats(h->nsp, &st);
+	assert_true(st.rx_frames <= 256);		/* no more than the guest's sections */
+	assert_int_equal(st.rx_frames + st.rx_waiting, NFRAMES);
+	assert_true(st.rx_backlogged >= NFRAMES - 256);
+	assert_int_equal(st.rx_dropped, 0);
+	run_until(h, have_rx, "the backlog drained to the guest");
+	assert_int_equal(h->reports[R_RX][0][1], NFRAMES);	/* all of them ... */
+	assert_int_equal(h->reports[R_RX][0][2], 0);		/* ... in order */
+	netvsp_get_stats(h->nsp, &st);
+	assert_int_equal(st.rx_frames, NFRAMES);
+	assert_int_equal(st.rx_waiting, 0);
+	assert_int_equal(st.rx_dropped, 0);
+	finish(h);
+}
+
+/* Past the backlog's bound the excess is dropped and counted, never queued without limit. */
+static void test_rx_backlog_is_bounded(void **state)
+{
+	static struct tframe t[3000];
+	static struct nvsp_frame f[3000];
+	struct host *h = &hosts[0];
+	struct netvsp_stats st;
+	int took;
+
+	(void)state;
+	start(h, "vm-backlog-full", guest_exchange, 0, 0);
+	run_until(h, takes_frames, "the guest's packet filter");
+	for (unsigned i = 0; i < 3000; i++) {
+		tf_build(&t[i], K_DATA, i, NULL);
+		f[i] = (struct nvsp_frame){ t[i].b, t[i].len };
+	}
+	took = netvsp_rx_frames(h->nsp, f, 3000);
+	netvsp_get_stats(h->nsp, &st);
+	assert_true(took >= (int)NFRAMES && took < 3000);
+	assert_int_equal(st.rx_waiting, 1024);			/* NETVSP_BACKLOG */
+	assert_int_equal(st.rx_frames + st.rx_waiting, (uint64_t)took);
+	assert_int_equal(st.rx_dropped, 3000 - (uint64_t)took);
+	run_until(h, have_rx, "the guest's first 1000 frames");
+	assert_int_equal(h->reports[R_RX][0][2], 0);		/* in order, the tail was what went */
 	finish(h);
 }
 
@@ -1449,6 +1517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_downgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_backlog_keeps_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_backlog_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_vf_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_while_on_vf, setup, teardown),

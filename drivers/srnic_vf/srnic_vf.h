@@ -89,6 +89,11 @@ typedef struct _MP_ADAPTER {
 	NDIS_PHYSICAL_ADDRESS BuffersPa;
 	MP_RING Tx, Rx;
 	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* set on the slot of an NBL's last NET_BUFFER */
+	/* Sends that did not fit in the TX ring yet, oldest first (posted as
+	 * descriptors complete): with a doorbell page the device drains the
+	 * ring after the send call returns, not inside it. */
+	PNET_BUFFER_LIST WaitHead, WaitTail;
+	ULONG WaitCount;
 
 	/* NDIS */
 	NDIS_HANDLE RxPool;

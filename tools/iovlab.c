@@ -11,6 +11,7 @@ static const struct iovlab_command commands[] = {
 	{ "run", "LAB [--show NAME]... [--json]", "bring a lab up, run its script, print views, tear down", cmd_run },
 	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
 	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
+	{ "bench", "[--json] [--quick] [--pairs N]", "measure the VF, synthetic and raw-ring paths side by side", cmd_bench },
 };
 
 static void usage(FILE *out)

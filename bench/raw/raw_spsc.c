@@ -11,6 +11,7 @@
  * a slot. Indices are 64-bit and only grow.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ static int consume(uint8_t *m)
 {
 	static uint8_t priv[RAW_BATCH][RAW_SLOT];
 	uint64_t head = __atomic_load_n(head_of(m), __ATOMIC_RELAXED);
+	unsigned spins = 0;
 
 	__atomic_store_n(&ctl(m)->alive, 1, __ATOMIC_RELEASE);
 	for (;;) {
@@ -87,6 +89,8 @@ static int consume(uint8_t *m)
 				return 0;
 			if (cmd == RAW_IDLE)
 				usleep(500);	/* between runs: leave the CPU to the paths measured */
+			else if (!(++spins & 63))
+				sched_yield();	/* an oversubscribed machine: let the producer run */
 			continue;
 		}
 		for (unsigned k = 0; head != tail && k < RAW_BATCH; k++, head++) {
@@ -176,8 +180,11 @@ double raw_spsc_run(struct raw_spsc *r, unsigned len, unsigned run_ms)
 		for (unsigned b = 0; b < 64; b++) {
 			/* Room for a batch: the consumer gave the slots back. */
 			while (tail + RAW_BATCH - __atomic_load_n(head_of(m), __ATOMIC_ACQUIRE) > RAW_SLOTS)
-				if (!(++spins & 0xfffff) && waitpid(r->pid, NULL, WNOHANG) != 0)
-					return -ESRCH;	/* the consumer is gone */
+				if (!(++spins & 63)) {
+					sched_yield();	/* the consumer may be waiting for our CPU */
+					if (!(spins & 0xffff) && waitpid(r->pid, NULL, WNOHANG) != 0)
+						return -ESRCH;	/* the consumer is gone */
+				}
 			for (unsigned k = 0; k < RAW_BATCH; k++) {
 				uint8_t *s = slot(m, tail + k);
 				uint32_t l = len;

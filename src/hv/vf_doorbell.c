@@ -17,7 +17,6 @@
 
 #include "base/log.h"
 #include "hv/vf_doorbell.h"
-#include "hv/vmbus.h"
 #include "hw/srnic/srnic.h"
 #include "wire/srnic_regs.h"
 
@@ -29,7 +28,8 @@ struct vf_db {
 	struct srnic *nic;
 	unsigned fn;
 	struct vmctl_db_page *page;	/* guest memory: read with care, trust nothing */
-	struct vmbus_channel *ch;
+	vf_db_signal_fn signal;
+	void *signal_ctx;
 	unsigned nslots;
 	uint32_t reg[VMCTL_DB_SLOTS];	/* host's own copy: never read back from the page */
 	bool tx[VMCTL_DB_SLOTS];
@@ -109,7 +109,7 @@ static void deliver_interrupts(void)
 		db->irq_due = false;
 		if (__atomic_exchange_n(&db->page->irq_armed, 0, __ATOMIC_SEQ_CST)) {
 			totals.interrupts++;
-			(void)vmbus_chan_kick(db->ch);
+			db->signal(db->signal_ctx);
 		} else {
 			totals.suppressed++;
 		}
@@ -231,14 +231,14 @@ bool vf_db_host_busy(void)
 	return nbusy != 0;
 }
 
-int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, struct vmbus_channel *ch,
+int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, vf_db_signal_fn signal, void *ctx,
 		 struct vf_db **out)
 {
 	struct db_nic *n;
 	struct vf_db *db;
 
 	*out = NULL;
-	if (!nic || !page || !ch || fn < 1 || fn > SRNIC_TOTAL_VFS)
+	if (!nic || !page || !signal || fn < 1 || fn > SRNIC_TOTAL_VFS)
 		return -EINVAL;
 	if (nall >= DB_MAX || !(n = nic_slot(nic, true)))
 		return -ENOMEM;
@@ -249,7 +249,8 @@ int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, str
 	db->nic = nic;
 	db->fn = fn;
 	db->page = page;
-	db->ch = ch;
+	db->signal = signal;
+	db->signal_ctx = ctx;
 	for (unsigned q = 0; q < SRNIC_VF_NUM_QP && db->nslots + 2 <= VMCTL_DB_SLOTS; q++) {
 		db->reg[db->nslots] = SRNIC_REG_QP(q, SRNIC_QP_RX_TAIL);
 		db->tx[db->nslots++] = false;

@@ -29,18 +29,21 @@
 #include "wire/vmctl.h"
 
 struct srnic;
-struct vmbus_channel;
 struct vf_db;
+
+/* Signal the guest (its interrupt): vmwp.c kicks the VM's MMIO channel. Called from the host loop. */
+typedef void (*vf_db_signal_fn)(void *ctx);
 
 #define VF_DB_IDLE_NS 50000ll	/* a page without work this long goes to sleep (need_kick) */
 
 /*
  * Take page (the host's view of the guest's page, inside the VM's memory,
  * VMCTL_DB_PAGE_SIZE bytes) for function fn (n = VF n) of nic; interrupts
- * go to ch (the VM's MMIO channel). Fills the page's configuration and
- * leaves the device asleep (need_kick = 1). 0 and *out, -EINVAL, -ENOMEM.
+ * go through signal(ctx). Fills the page's configuration and leaves the
+ * device asleep (need_kick = 1). 0 and *out, -EINVAL, -EBUSY (fn has a
+ * page), -ENOMEM.
  */
-int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, struct vmbus_channel *ch,
+int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, vf_db_signal_fn signal, void *ctx,
 		 struct vf_db **out);
 /* Stop using the page (the VF left the VM, or the VM is gone). NULL is a no-op. */
 void vf_db_destroy(struct vf_db *db);

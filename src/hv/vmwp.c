@@ -611,6 +611,15 @@ static unsigned mmio_windows(struct vmwp *w, struct vmctl_mmio_window *win, stru
 	return n;
 }
 
+/* The VF's interrupt into the guest: a signal on its end of the MMIO channel (vf_doorbell.h). */
+static void db_signal(void *ctx)
+{
+	struct vmwp *w = ctx;
+
+	if (w->mmio)
+		(void)vmbus_chan_kick(w->mmio);
+}
+
 /*
  * DOORBELL: the guest lends the page at page_gpa as the shared page of the
  * register BAR starting at the request's address (wire/vmctl.h). Only the
@@ -636,7 +645,7 @@ static int mmio_doorbell(struct vmwp *w, struct vmwp_nic *x, unsigned bar, uint6
 	}
 	vf_db_destroy(x->db);	/* a new page replaces the old (the driver mapped the BAR again) */
 	x->db = NULL;
-	if ((rc = vf_db_create(x->dev, x->vf_id + 1u, page, w->mmio, &x->db))) {
+	if ((rc = vf_db_create(x->dev, x->vf_id + 1u, page, db_signal, w, &x->db))) {
 		log_warn(WP_LOG, "%s: VF %u: no doorbell page (%s)", w->name, x->vf_id, strerror(-rc));
 		return -EIO;
 	}

@@ -131,35 +131,43 @@ static void spread(const double *v, int n, double *med, double *min, double *max
 /* ---- the cache-line ping-pong probe (perf-limits.md) ---------------------------------------- */
 static _Atomic unsigned pp_flag;
 #define PP_ROUNDS 2000u
+#define PP_BUDGET_NS 5000000ll	/* a probe stops after 5 ms: on a busy machine a round can take a timeslice */
+#define PP_STOP 0xffffffffu
 
 static void *pp_peer(void *arg)
 {
 	(void)arg;
-	for (unsigned i = 0; i < PP_ROUNDS; i++) {
-		while (atomic_load_explicit(&pp_flag, memory_order_acquire) != 2 * i + 1)
+	for (unsigned i = 0;; i++) {
+		unsigned f;
+
+		while ((f = atomic_load_explicit(&pp_flag, memory_order_acquire)) != 2 * i + 1 && f != PP_STOP)
 			;
+		if (f == PP_STOP)
+			return NULL;
 		atomic_store_explicit(&pp_flag, 2 * i + 2, memory_order_release);
 	}
-	return NULL;
 }
 
 /* ns per round trip; the thread is joined before anything forks again. */
 static double probe_ns(void)
 {
 	pthread_t t;
-	int64_t t0;
+	int64_t t0, dt;
+	unsigned i;
 
 	atomic_store(&pp_flag, 0);
 	if (pthread_create(&t, NULL, pp_peer, NULL))
 		return 0;
 	t0 = now_ns();
-	for (unsigned i = 0; i < PP_ROUNDS; i++) {
+	for (i = 0; i < PP_ROUNDS && now_ns() - t0 < PP_BUDGET_NS; i++) {
 		atomic_store_explicit(&pp_flag, 2 * i + 1, memory_order_release);
 		while (atomic_load_explicit(&pp_flag, memory_order_acquire) != 2 * i + 2)
 			;
 	}
+	dt = now_ns() - t0;
+	atomic_store_explicit(&pp_flag, PP_STOP, memory_order_release);
 	pthread_join(t, NULL);
-	return (double)(now_ns() - t0) / PP_ROUNDS;
+	return i ? (double)dt / i : 0;
 }
 
 /* ---- the host and its guests ------------------------------------------------------------------ */

@@ -30,7 +30,7 @@
 
 #define MP_TAG 0x46564e53		/* 'SNVF' */
 #define MP_DRIVER_VERSION 0x00010000u	/* 1.0 */
-#define MP_RING_SIZE 256u		/* descriptors per ring (power of two): room for a few ms of a flood */
+#define MP_RING_SIZE 512u		/* descriptors per ring (power of two): room for a few ms of a flood */
 #define MP_BUFFER_SIZE 2048u		/* bytes per TX/RX buffer */
 #define MP_MAX_FRAME 1514u		/* 1500 + Ethernet header */
 #define MP_QUEUE_PAIR 0u		/* the vPort's first queue pair */

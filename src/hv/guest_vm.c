@@ -45,7 +45,7 @@
 /*
  * The source's pace: GVM_BURST frames per millisecond at most. Raw frames
  * have no flow control, and a receiving guest that is not scheduled for a
- * few ms must not overflow -- a VF has 255 receive buffers, NetVsc 256
+ * few ms must not overflow -- a VF has 511 receive buffers, NetVsc 256
  * sections -- so the lab's numbered stream is paced, not flooded.
  */
 #define GVM_BURST 8u

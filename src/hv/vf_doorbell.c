@@ -35,7 +35,7 @@ struct vf_db {
 	bool tx[VMCTL_DB_SLOTS];
 	uint64_t seen[VMCTL_DB_SLOTS];	/* the slot word last applied */
 	uint64_t kicks0;		/* the page's kick counter when it was taken */
-	bool busy;			/* in the ready set: polled, need_kick = 0 */
+	enum vf_db_state state;
 	bool irq_due;			/* the device completed something since the last interrupt check */
 	int64_t last_work;
 };
@@ -117,13 +117,39 @@ static void deliver_interrupts(void)
 	ndue = 0;
 }
 
-static void set_busy(struct vf_db *db, bool busy)
+const char *vf_db_state_name(enum vf_db_state s)
 {
-	if (db->busy == busy)
+	static const char *const names[VF_DB_STATE_COUNT] = { "Asleep", "Busy" };
+
+	return (unsigned)s < VF_DB_STATE_COUNT ? names[s] : "?";
+}
+
+static const bool db_transitions[VF_DB_STATE_COUNT][VF_DB_STATE_COUNT] = {
+	[VF_DB_ASLEEP] = { [VF_DB_BUSY] = true },
+	[VF_DB_BUSY] = { [VF_DB_ASLEEP] = true },
+};
+
+bool vf_db_state_transition_allowed(enum vf_db_state from, enum vf_db_state to)
+{
+	return (unsigned)from < VF_DB_STATE_COUNT && (unsigned)to < VF_DB_STATE_COUNT && db_transitions[from][to];
+}
+
+/* The one place a page changes state; staying in a state is not a transition. */
+static void set_state(struct vf_db *db, enum vf_db_state to)
+{
+	if (db->state == to)
 		return;
-	db->busy = busy;
-	nbusy += busy ? 1u : 0u;
-	nbusy -= busy ? 0u : 1u;
+	if (!vf_db_state_transition_allowed(db->state, to)) {
+		log_error(DB_LOG, "VF %u: illegal doorbell page transition %s -> %s", db->fn, vf_db_state_name(db->state),
+			  vf_db_state_name(to));
+		return;
+	}
+	log_trace(DB_LOG, "VF %u: doorbell page %s -> %s", db->fn, vf_db_state_name(db->state), vf_db_state_name(to));
+	if (to == VF_DB_BUSY)
+		nbusy++;
+	else
+		nbusy--;
+	db->state = to;
 }
 
 /* Apply the page's new writes of one kind (TX tails or the others). */
@@ -152,7 +178,7 @@ static unsigned apply(struct vf_db *db, bool tx)
 	}
 	if (n) {
 		db->last_work = now_ns();
-		set_busy(db, true);
+		set_state(db, VF_DB_BUSY);
 	}
 	return n;
 }
@@ -163,7 +189,7 @@ static unsigned drain_one(struct vf_db *db)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < nall; i++)
-		if (all[i]->busy && all[i] != db)
+		if (all[i]->state == VF_DB_BUSY && all[i] != db)
 			n += apply(all[i], false);
 	n += apply(db, false);
 	n += apply(db, true);
@@ -180,7 +206,7 @@ unsigned vf_db_drain(struct vf_db *db)
 	/* While we drain, the guest need not kick: we look again before sleeping. */
 	__atomic_store_n(&db->page->need_kick, 0, __ATOMIC_RELAXED);
 	db->last_work = now_ns();
-	set_busy(db, true);
+	set_state(db, VF_DB_BUSY);
 	n = drain_one(db);
 	deliver_interrupts();
 	return n;
@@ -200,7 +226,7 @@ static bool go_to_sleep(struct vf_db *db)
 			__atomic_store_n(&db->page->need_kick, 0, __ATOMIC_RELAXED);
 			return false;	/* a write raced with us: stay busy */
 		}
-	set_busy(db, false);
+	set_state(db, VF_DB_ASLEEP);
 	totals.sleeps++;
 	return true;
 }
@@ -212,14 +238,14 @@ bool vf_db_host_poll(void)
 	if (nbusy) {
 		totals.sweeps++;
 		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->busy)
+			if (all[i]->state == VF_DB_BUSY)
 				(void)apply(all[i], false);
 		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->busy)
+			if (all[i]->state == VF_DB_BUSY)
 				(void)apply(all[i], true);
 		now = now_ns();
 		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->busy && now - all[i]->last_work > VF_DB_IDLE_NS)
+			if (all[i]->state == VF_DB_BUSY && now - all[i]->last_work > VF_DB_IDLE_NS)
 				(void)go_to_sleep(all[i]);
 	}
 	deliver_interrupts();
@@ -251,6 +277,7 @@ int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, vf_
 	db->page = page;
 	db->signal = signal;
 	db->signal_ctx = ctx;
+	db->state = VF_DB_ASLEEP;
 	for (unsigned q = 0; q < SRNIC_VF_NUM_QP && db->nslots + 2 <= VMCTL_DB_SLOTS; q++) {
 		db->reg[db->nslots] = SRNIC_REG_QP(q, SRNIC_QP_RX_TAIL);
 		db->tx[db->nslots++] = false;
@@ -282,7 +309,7 @@ void vf_db_destroy(struct vf_db *db)
 
 	if (!db)
 		return;
-	set_busy(db, false);
+	set_state(db, VF_DB_ASLEEP);
 	for (unsigned i = 0; i < ndue; i++)
 		if (due[i] == db)
 			due[i] = NULL;

@@ -37,6 +37,21 @@ typedef void (*vf_db_signal_fn)(void *ctx);
 #define VF_DB_IDLE_NS 50000ll	/* a page without work this long goes to sleep (need_kick) */
 
 /*
+ * A page's state (docs/hv/vf-doorbell.md): ASLEEP -- need_kick = 1, the host
+ * looks at it only on a kick or before a slow request; BUSY -- in the ready
+ * set, swept by the host loop, need_kick = 0.
+ *   ASLEEP --kick, slow request, or new values found--> BUSY
+ *   BUSY --VF_DB_IDLE_NS without work, values unchanged after the fence--> ASLEEP
+ */
+enum vf_db_state {
+	VF_DB_ASLEEP,
+	VF_DB_BUSY,
+	VF_DB_STATE_COUNT
+};
+const char *vf_db_state_name(enum vf_db_state s);
+bool vf_db_state_transition_allowed(enum vf_db_state from, enum vf_db_state to);
+
+/*
  * Take page (the host's view of the guest's page, inside the VM's memory,
  * VMCTL_DB_PAGE_SIZE bytes) for function fn (n = VF n) of nic; interrupts
  * go through signal(ctx). Fills the page's configuration and leaves the

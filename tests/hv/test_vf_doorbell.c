@@ -335,9 +335,23 @@ static void test_hostile_tail_is_the_device_s_to_refuse(void **state)
 	assert_int_equal(r(e, 1, SRNIC_REG_CTRL), SRNIC_CTRL_ENABLE);
 }
 
+static void test_page_states(void **state)
+{
+	(void)state;
+	assert_true(vf_db_state_transition_allowed(VF_DB_ASLEEP, VF_DB_BUSY));
+	assert_true(vf_db_state_transition_allowed(VF_DB_BUSY, VF_DB_ASLEEP));
+	assert_false(vf_db_state_transition_allowed(VF_DB_ASLEEP, VF_DB_ASLEEP));
+	assert_false(vf_db_state_transition_allowed(VF_DB_BUSY, VF_DB_BUSY));
+	assert_false(vf_db_state_transition_allowed(VF_DB_STATE_COUNT, VF_DB_BUSY));
+	assert_string_equal(vf_db_state_name(VF_DB_ASLEEP), "Asleep");
+	assert_string_equal(vf_db_state_name(VF_DB_BUSY), "Busy");
+	assert_string_equal(vf_db_state_name(VF_DB_STATE_COUNT), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_page_states),
 		cmocka_unit_test_setup_teardown(test_page_configured_by_the_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kick_moves_frames_and_busy_page_needs_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_while_busy_is_swept_before_sleep, setup, teardown),

@@ -4,7 +4,9 @@
  * (tests/guest/guest_env.c for the vPCI/PnP/VF half, tests/netvsc/
  * test_netvsc_edges.c for the NetVsc half), but against the real host over
  * VMBus: NetVSP, the vPCI VSP with the PF behind it, and srnic reached
- * through the MMIO channel (wire/vmctl.h). docs/hv/e2e.md has the picture.
+ * through the MMIO channel (wire/vmctl.h) -- the queue tails through a
+ * shared doorbell page with kicks and interrupts on that channel's
+ * eventfds (docs/hv/vf-doorbell.md). docs/hv/e2e.md has the picture.
  *
  * The traffic source and sink sits on IOVTRAFFIC's exported table directly
  * rather than on guest_traffic.c's one-destination stream: the lab sends

@@ -13,7 +13,8 @@
  *   VF_VENDOR_DEVICE_ID, SET_VF_POWER_STATE, issued by NDIS);
  *   the lab's MMIO channel, serving the guest's VF register accesses on the
  *   device model, checked against the BARs of the VFs assigned to the VM,
- *   and its control channel (wire/vmctl.h);
+ *   with the VF's queue tails on a shared doorbell page the guest lends
+ *   (vf_doorbell.h), and its control channel (wire/vmctl.h);
  *
  * and makes the VM's memory the VF's DMA domain while the VF is the VM's.
  * It implements the guest half of struct vstack_guest_ops for the VM

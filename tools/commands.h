@@ -27,5 +27,6 @@ int cmd_run_then(int argc, char **argv, cmd_run_after_fn *fn, void *ctx);
 int cmd_up(int argc, char **argv);
 /* The commands that talk to a running lab (status show ndiskd set vm send events down): cmd_ctl.c. */
 int cmd_ctl(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct iovlab_command commands[] = {
 	{ "vm", "start|stop|kill VM", "start, stop or crash a VM of a running lab", cmd_ctl },
 	{ "send", "FROM TO COUNT SIZE", "send numbered frames between a running lab's VMs", cmd_ctl },
 	{ "events", "[--count N]", "print a running lab's events (JSON lines) until interrupted", cmd_ctl },
+	{ "bench", "[--json] [--quick] [--pairs N]", "measure the VF, synthetic and raw-ring paths side by side", cmd_bench },
 };
 
 static void usage(FILE *out)

@@ -4,7 +4,10 @@
  * sets nor reads an NBL's vPort id). Sends are copied into the TX slot's
  * bounce buffer (one descriptor per NET_BUFFER, EOP) with one doorbell per
  * call; an NBL completes when the descriptor of its last NET_BUFFER is
- * DONE. Received frames are copied out of the RX slot into an NBL from the
+ * DONE; NBLs that do not fit in the ring wait in order on the adapter's
+ * wait list and are posted as descriptors complete (the device drains the
+ * ring asynchronously when the doorbell is a shared page, so a full ring is
+ * normal, not an error; netvmini 6x's SendWaitList). Received frames are copied out of the RX slot into an NBL from the
  * adapter's pool, the slot goes back to the device at once, and the NBL is
  * the protocol's until it comes back in MPReturnNetBufferLists.
  *
@@ -33,7 +36,7 @@ static ULONG TxFree(PMP_ADAPTER Adapter)
 
 BOOLEAN NICTxIdle(PMP_ADAPTER Adapter)
 {
-	return Adapter->Tx.Head == Adapter->Tx.Tail;
+	return Adapter->Tx.Head == Adapter->Tx.Tail && !Adapter->WaitHead;
 }
 
 /* Append Nbl to a chain being built. */
@@ -93,7 +96,75 @@ static NDIS_STATUS NICCheckNbl(PMP_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG 
 	}
 	if (!*Count)
 		return NDIS_STATUS_INVALID_PACKET;
-	return *Count <= TxFree(Adapter) ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
+	/* More NET_BUFFERs than the ring can ever hold: never postable. */
+	return *Count < MP_RING_SIZE ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
+}
+
+/* Put one checked NBL's NET_BUFFERs on the ring (the caller made sure they fit). */
+static VOID NICPostNbl(PMP_ADAPTER Adapter, PNET_BUFFER_LIST Nbl)
+{
+	PNET_BUFFER Nb;
+
+	for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+		ULONG Slot = Adapter->Tx.Tail;
+		struct srnic_desc *Desc = &Adapter->Tx.Desc[Slot];
+		ULONG Length = NICCopyNetBuffer(Nb, Adapter->Tx.Buffers + Slot * MP_BUFFER_SIZE, MP_BUFFER_SIZE);
+
+		Desc->addr = (ULONG64)Adapter->Tx.BuffersPa.QuadPart + (ULONG64)Slot * MP_BUFFER_SIZE;
+		Desc->len = (USHORT)Length;
+		Desc->flags = SRNIC_DESC_F_EOP;
+		Desc->status = 0;
+		Desc->vport = 0;
+		Adapter->TxNbl[Slot] = NET_BUFFER_NEXT_NB(Nb) ? NULL : Nbl;
+		Adapter->Tx.Tail = (Slot + 1) & RING_MASK;
+		Adapter->TxBytes += Length;
+	}
+	NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+}
+
+static ULONG NICNbCount(PNET_BUFFER_LIST Nbl)
+{
+	PNET_BUFFER Nb;
+	ULONG Count = 0;
+
+	for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb; Nb = NET_BUFFER_NEXT_NB(Nb))
+		Count++;
+	return Count;
+}
+
+/* Post waiting NBLs, oldest first, while they fit. TRUE if any was posted (the caller rings). */
+static BOOLEAN NICPostWaiting(PMP_ADAPTER Adapter)
+{
+	BOOLEAN Posted = FALSE;
+
+	while (Adapter->WaitHead && NICNbCount(Adapter->WaitHead) <= TxFree(Adapter)) {
+		PNET_BUFFER_LIST Nbl = Adapter->WaitHead;
+
+		Adapter->WaitHead = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		if (!Adapter->WaitHead)
+			Adapter->WaitTail = NULL;
+		Adapter->WaitCount--;
+		NICPostNbl(Adapter, Nbl);
+		Posted = TRUE;
+	}
+	return Posted;
+}
+
+static VOID NICWait(PMP_ADAPTER Adapter, PNET_BUFFER_LIST Nbl)
+{
+	NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+	if (Adapter->WaitTail)
+		NET_BUFFER_LIST_NEXT_NBL(Adapter->WaitTail) = Nbl;
+	else
+		Adapter->WaitHead = Nbl;
+	Adapter->WaitTail = Nbl;
+	Adapter->WaitCount++;
+}
+
+static VOID NICRingTx(PMP_ADAPTER Adapter)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* descriptors before the doorbell */
+	HWWrite(Adapter, SRNIC_REG_QP(MP_QUEUE_PAIR, SRNIC_QP_TX_TAIL), Adapter->Tx.Tail);
 }
 
 VOID MPSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferList,
@@ -108,7 +179,6 @@ VOID MPSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST N
 	if (Adapter->State == MpStateRunning)
 		(void)NICServiceRings(Adapter);	/* make room */
 	for (Nbl = NetBufferList; Nbl; Nbl = Next) {
-		PNET_BUFFER Nb;
 		ULONG Count = 0;
 		NDIS_STATUS Status;
 
@@ -121,27 +191,16 @@ VOID MPSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST N
 			continue;
 		}
 		NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-		for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb; Nb = NET_BUFFER_NEXT_NB(Nb)) {
-			ULONG Slot = Adapter->Tx.Tail;
-			struct srnic_desc *Desc = &Adapter->Tx.Desc[Slot];
-			ULONG Length = NICCopyNetBuffer(Nb, Adapter->Tx.Buffers + Slot * MP_BUFFER_SIZE, MP_BUFFER_SIZE);
-
-			Desc->addr = (ULONG64)Adapter->Tx.BuffersPa.QuadPart + (ULONG64)Slot * MP_BUFFER_SIZE;
-			Desc->len = (USHORT)Length;
-			Desc->flags = SRNIC_DESC_F_EOP;
-			Desc->status = 0;
-			Desc->vport = 0;
-			Adapter->TxNbl[Slot] = NET_BUFFER_NEXT_NB(Nb) ? NULL : Nbl;
-			Adapter->Tx.Tail = (Slot + 1) & RING_MASK;
-			Adapter->TxBytes += Length;
+		/* In order: behind anything already waiting, or when the ring is full. */
+		if (Adapter->WaitHead || Count > TxFree(Adapter)) {
+			NICWait(Adapter, Nbl);
+			continue;
 		}
-		NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+		NICPostNbl(Adapter, Nbl);
 		Posted = TRUE;
 	}
-	if (Posted) {
-		__atomic_thread_fence(__ATOMIC_RELEASE);	/* descriptors before the doorbell */
-		HWWrite(Adapter, SRNIC_REG_QP(MP_QUEUE_PAIR, SRNIC_QP_TX_TAIL), Adapter->Tx.Tail);
-	}
+	if (Posted)
+		NICRingTx(Adapter);
 	if (Failed)
 		NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, Failed, 0);
 	if (Posted)
@@ -179,6 +238,9 @@ static ULONG NICServiceTx(PMP_ADAPTER Adapter)
 		Adapter->Tx.Head = (Slot + 1) & RING_MASK;
 		Work++;
 	}
+	if (Adapter->WaitHead && (Adapter->State == MpStateRunning || Adapter->State == MpStatePausing) &&
+	    NICPostWaiting(Adapter))
+		NICRingTx(Adapter);
 	if (Done)
 		NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, Done, 0);
 	return Work;
@@ -257,6 +319,16 @@ VOID NICFailSends(PMP_ADAPTER Adapter, NDIS_STATUS Status)
 			Adapter->TxDiscards++;
 		}
 	Adapter->Tx.Head = Adapter->Tx.Tail;
+	while (Adapter->WaitHead) {
+		PNET_BUFFER_LIST Nbl = Adapter->WaitHead;
+
+		Adapter->WaitHead = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		NET_BUFFER_LIST_STATUS(Nbl) = Status;
+		NblAppend(&DoneTail, Nbl);
+		Adapter->TxDiscards++;
+	}
+	Adapter->WaitTail = NULL;
+	Adapter->WaitCount = 0;
 	if (Done)
 		NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, Done, 0);
 }
@@ -273,9 +345,30 @@ VOID MPReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST
 	}
 }
 
-/* Sends are posted or failed at once: nothing waits in the driver to be cancelled. */
+/* Waiting sends with this cancel id complete as NDIS_STATUS_SEND_ABORTED; posted ones are the device's. */
 VOID MPCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
 {
-	UNREFERENCED_PARAMETER(MiniportAdapterContext);
-	UNREFERENCED_PARAMETER(CancelId);
+	PMP_ADAPTER Adapter = MiniportAdapterContext;
+	PNET_BUFFER_LIST Nbl, Next, Keep = NULL, KeepTail = NULL, Done = NULL, *DoneTail = &Done;
+
+	for (Nbl = Adapter->WaitHead; Nbl; Nbl = Next) {
+		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+		if (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(Nbl) == CancelId) {
+			NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SEND_ABORTED;
+			NblAppend(&DoneTail, Nbl);
+			Adapter->WaitCount--;
+			Adapter->TxDiscards++;
+			continue;
+		}
+		if (KeepTail)
+			NET_BUFFER_LIST_NEXT_NBL(KeepTail) = Nbl;
+		else
+			Keep = Nbl;
+		KeepTail = Nbl;
+	}
+	Adapter->WaitHead = Keep;
+	Adapter->WaitTail = KeepTail;
+	if (Done)
+		NdisMSendNetBufferListsComplete(Adapter->AdapterHandle, Done, 0);
 }

@@ -252,6 +252,17 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 
 	if (Adapter->State != MpStateRunning && Adapter->State != MpStatePausing)
 		return 0;
+	/*
+	 * Health and link are four register reads, each a round trip to the
+	 * device model: not on every service. On Windows they come from the
+	 * misc MSI-X vector (link, error causes) and NDIS's hang check; here
+	 * every MP_HEALTH_EVERY-th service (an idle guest services once a ms).
+	 */
+	if (Adapter->HealthCountdown) {
+		Adapter->HealthCountdown--;
+		goto service;
+	}
+	Adapter->HealthCountdown = MP_HEALTH_EVERY - 1;
 	if (!HWIsHealthy(Adapter)) {
 		/* The VF was reset under us (FLR, OID_SRIOV_RESET_VF at the PF) or
 		 * a queue stopped on an error: fail what was in flight, program
@@ -270,6 +281,7 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 		Adapter->LinkUp = !Adapter->LinkUp;
 		NICIndicateLinkState(Adapter);
 	}
+service:
 	Work = NICServiceRings(Adapter);
 	if (Adapter->PausePending && NICTxIdle(Adapter))
 		MpCompletePendingPause(Adapter);

@@ -30,11 +30,12 @@
 
 #define MP_TAG 0x46564e53		/* 'SNVF' */
 #define MP_DRIVER_VERSION 0x00010000u	/* 1.0 */
-#define MP_RING_SIZE 64u		/* descriptors per ring (power of two) */
+#define MP_RING_SIZE 512u		/* descriptors per ring (power of two): room for a few ms of a flood */
 #define MP_BUFFER_SIZE 2048u		/* bytes per TX/RX buffer */
 #define MP_MAX_FRAME 1514u		/* 1500 + Ethernet header */
 #define MP_QUEUE_PAIR 0u		/* the vPort's first queue pair */
 #define MP_DEFAULT_SPEED 10000000000ull	/* 10 Gb/s */
+#define MP_HEALTH_EVERY 16u		/* services between health/link checks (miniport.c) */
 
 /* The adapter's state machine (style.md rule 6); MpSetState checks it. */
 typedef enum _MP_STATE {
@@ -89,6 +90,11 @@ typedef struct _MP_ADAPTER {
 	NDIS_PHYSICAL_ADDRESS BuffersPa;
 	MP_RING Tx, Rx;
 	PNET_BUFFER_LIST TxNbl[MP_RING_SIZE];	/* set on the slot of an NBL's last NET_BUFFER */
+	/* Sends that did not fit in the TX ring yet, oldest first (posted as
+	 * descriptors complete): with a doorbell page the device drains the
+	 * ring after the send call returns, not inside it. */
+	PNET_BUFFER_LIST WaitHead, WaitTail;
+	ULONG WaitCount;
 
 	/* NDIS */
 	NDIS_HANDLE RxPool;
@@ -100,6 +106,7 @@ typedef struct _MP_ADAPTER {
 	ULONG64 TxFrames, TxBytes, TxErrors, TxDiscards;
 	ULONG64 RxFrames, RxBytes, RxDiscards;
 	ULONG Resets;
+	ULONG HealthCountdown;		/* services left before the next health/link check */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* miniport.c */

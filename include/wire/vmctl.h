@@ -11,8 +11,9 @@
  *     The host checks every address against the BARs of the VFs assigned to
  *     that VM (what the SLAT mapping would allow) before touching a device.
  *     DMA needs no channel: the host maps the VM's memory and makes it the
- *     VF's IOMMU domain. Slow but exact; issue 8 replaces it with a mapped
- *     BAR page and doorbell eventfds.
+ *     VF's IOMMU domain. Slow but exact. The data-path registers (the
+ *     queue tails) go through a shared BAR page and doorbell/interrupt
+ *     kicks on the channel's eventfds instead (VMCTL_MMIO_DOORBELL below).
  *   - the control channel is the lab's integration service (Hyper-V's KVP /
  *     heartbeat family): the host tells the guest's traffic source what to
  *     send, the guest reports its state -- the counters of its traffic sink,
@@ -30,6 +31,7 @@
 #ifndef IOVLAB_WIRE_VMCTL_H
 #define IOVLAB_WIRE_VMCTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Device classes of the two channels (iovlab's own GUIDs). */
@@ -190,5 +192,87 @@ struct vmctl_ndiskd {
 	struct vmctl_ndiskd_adapter adapters[VMCTL_NDISKD_ADAPTERS];
 };
 _Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout");
+
+/* ---- issue 8: the benchmark's flood and the VF's doorbell page ---------- */
+/*
+ * SEND_FLOOD (host -> guest, struct vmctl_send): like SEND, but the source
+ * is not paced: it hands bursts of up to 32 frames to NDIS whenever fewer
+ * than VMCTL_FLOOD_WINDOW of its frames are still with NDIS. `iovlab bench`
+ * uses it to saturate a path; the guest answers with SENT as for SEND.
+ */
+#define VMCTL_MSG_SEND_FLOOD (VMCTL_MSG_BASE + 9)
+#define VMCTL_FLOOD_BURST 32u
+#define VMCTL_FLOOD_WINDOW 48u
+
+/*
+ * MMIO op DOORBELL: the guest lends a page of its memory as the shared BAR
+ * page of the VF BAR at gpa (the BAR's base); value is the page's GPA,
+ * VMCTL_DB_PAGE_SIZE-aligned. The host fills the page's configuration (which
+ * registers it shadows) and answers status 0 with value = the number of
+ * slots, or -EFAULT (no VF BAR starts there) / -EINVAL (page outside the
+ * guest's memory or misaligned). From then on a guest write to a shadowed
+ * register goes to the page (and kicks the channel's eventfd when the
+ * device asked for it); everything else stays one request per access.
+ * Architecture section 2: "MMIO register access goes through the NDIS
+ * register macros, which the framework implements as accesses to a shared
+ * BAR page plus a doorbell kick".
+ */
+#define VMCTL_MMIO_DOORBELL 3u
+#define VMCTL_DB_V1 1u
+#define VMCTL_DB_PAGE_SIZE 4096u
+#define VMCTL_DB_SLOTS 8u
+
+/*
+ * The shared BAR page. Every field has one writer -- but need_kick (the
+ * host sets it, the guest takes it back by exchange) and irq_armed (the
+ * guest sets it, the host takes it back by exchange) -- and the host never
+ * trusts what it reads (a tail is checked by
+ * the device like any register write). Fields of different writers sit on
+ * different cache lines.
+ *
+ * Contract (the barriers are in src/hv/guest_vm.c and src/hv/vf_doorbell.c,
+ * each with this contract next to it; virtio 1.1 2.7.10 "event suppression"
+ * and VMBus's interrupt mask are the models):
+ *   doorbell  guest: value[i] = (n << 32) | v, release; full fence; if need_kick:
+ *                    exchange(need_kick, 0) == 1 -> kick the eventfd.
+ *             host:  before it stops looking at the page: need_kick = 1;
+ *                    full fence; re-read value[] -- a change is drained now.
+ *             So either the host sees the new value or the guest sees
+ *             need_kick == 1; a kick is sent at most once per host sleep.
+ *   interrupt guest: before it sleeps: irq_armed = 1; full fence; poll its
+ *                    rings once more -- work found is done now.
+ *             host:  after the device completed TX or filled RX for the
+ *                    VF: exchange(irq_armed, 0) == 1 -> signal the guest.
+ *   A slot with kick[i] == 0 is posted: it never kicks, and the host reads
+ *   it whenever it drains the page. srnic's personality makes every tail
+ *   a kick slot and applies RX tails before TX tails on each sweep.
+ */
+struct vmctl_db_page {
+	/* host-written configuration, 0x00 */
+	uint32_t version;			/* VMCTL_DB_V1 */
+	uint32_t nslots;			/* slots in use, <= VMCTL_DB_SLOTS */
+	uint32_t reserved0[2];
+	uint32_t reg[VMCTL_DB_SLOTS];		/* the BAR offset slot i shadows */
+	uint32_t kick[VMCTL_DB_SLOTS];		/* 1: a write wakes a sleeping device; 0: posted */
+	uint32_t reserved1[12];
+	/* host-written, 0x80 */
+	uint32_t need_kick;			/* 1: the device stopped looking; kick after a write */
+	uint32_t reserved2[15];
+	/* guest-written, 0xc0 */
+	uint32_t irq_armed;			/* 1: the guest sleeps; signal it when there is work */
+	uint32_t reserved3[15];
+	/* guest-written, 0x100: bits 31:0 the newest value written to reg[i],
+	 * bits 63:32 how many writes so far (so writing the value the slot
+	 * already holds -- the same tail after a queue reset -- is a new write) */
+	uint64_t value[VMCTL_DB_SLOTS];
+	/* guest-written counters, 0x140 (informational; the host keeps its own) */
+	uint64_t writes;			/* register writes that went to the page */
+	uint64_t kicks;				/* eventfd kicks the guest sent */
+};
+_Static_assert(offsetof(struct vmctl_db_page, need_kick) == 0x80, "need_kick on its own line");
+_Static_assert(offsetof(struct vmctl_db_page, irq_armed) == 0xc0, "irq_armed on its own line");
+_Static_assert(offsetof(struct vmctl_db_page, value) == 0x100, "values on their own line");
+_Static_assert(sizeof(struct vmctl_db_page) == 0x150 && sizeof(struct vmctl_db_page) <= VMCTL_DB_PAGE_SIZE,
+	       "vmctl_db_page layout");
 
 #endif /* IOVLAB_WIRE_VMCTL_H */

@@ -191,6 +191,16 @@ int vmbus_chan_send(struct vmbus_channel *ch, const struct vmbus_pkt *pkts, unsi
 	return sent;
 }
 
+int vmbus_chan_kick(struct vmbus_channel *ch)
+{
+	int err = chan_not_open(ch);
+
+	if (err)
+		return err;
+	vmbus_chan__signal(ch);
+	return 0;
+}
+
 static bool known_type(uint16_t type)
 {
 	return type == VMBUS_PKT_DATA_INBAND || type == VMBUS_PKT_COMP;

@@ -4,7 +4,9 @@
  * (tests/guest/guest_env.c for the vPCI/PnP/VF half, tests/netvsc/
  * test_netvsc_edges.c for the NetVsc half), but against the real host over
  * VMBus: NetVSP, the vPCI VSP with the PF behind it, and srnic reached
- * through the MMIO channel (wire/vmctl.h). docs/hv/e2e.md has the picture.
+ * through the MMIO channel (wire/vmctl.h) -- the queue tails through a
+ * shared doorbell page with kicks and interrupts on that channel's
+ * eventfds (docs/hv/vf-doorbell.md). docs/hv/e2e.md has the picture.
  *
  * The traffic source and sink sits on IOVTRAFFIC's exported table directly
  * rather than on guest_traffic.c's one-destination stream: the lab sends
@@ -46,11 +48,18 @@
 /*
  * The source's pace: GVM_BURST frames per millisecond at most. Raw frames
  * have no flow control, and a receiving guest that is not scheduled for a
- * few ms must not overflow -- a VF has 63 receive buffers, NetVsc 256
+ * few ms must not overflow -- a VF has 511 receive buffers, NetVsc 256
  * sections -- so the lab's numbered stream is paced, not flooded.
  */
 #define GVM_BURST 8u
 #define GVM_MAPS 8u
+/*
+ * How long an idle guest sleeps when every event it waits for can wake it
+ * (the VF's interrupt through its doorbell page, NetVsc's, vPCI's and the
+ * control channel, the partition socket). A paced send or a VF without a
+ * doorbell page (polled) keeps the 1 ms tick.
+ */
+#define GVM_IDLE_MS 20
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
 static const struct vmbus_guid mmio_class = VMCTL_MMIO_CLASS_GUID_INIT;
@@ -72,6 +81,7 @@ struct gvm_send {
 	uint32_t size, left, handed;
 	uint64_t tx_base;		/* tx_frames when it started */
 	int64_t next_ms;		/* no burst before this time */
+	bool flood;			/* SEND_FLOOD: unpaced, a window of frames with NDIS */
 };
 
 struct gvm {
@@ -100,8 +110,8 @@ struct gvm {
 	struct gvm_send send;
 	uint64_t tx_frames, tx_completed, tx_failed, tx_refused;
 	uint64_t rx_bad, rx_foreign;
-	/* MMIO */
-	struct { void *va; uint32_t len; } maps[GVM_MAPS];
+	/* MMIO; db: the BAR's shared doorbell page (wire/vmctl.h), NULL: every access is a request */
+	struct { void *va; uint32_t len; uint64_t phys; struct vmctl_db_page *db; } maps[GVM_MAPS];
 	uint64_t mmio_trans;
 	uint64_t mmio_requests, mmio_failures;
 	uint64_t ctl_refused;		/* control messages from the host that failed vmctl_msg_check() */
@@ -119,6 +129,8 @@ static int64_t now_ms(void)
 }
 
 /* ---- MMIO over the channel (wire/vmctl.h) ------------------------------------------ */
+static void db_attach(struct gvm *g, unsigned i);
+
 static int mmio_map(void *ctx, uint64_t phys, uint32_t len, void **va)
 {
 	struct gvm *g = ctx;
@@ -130,8 +142,10 @@ static int mmio_map(void *ctx, uint64_t phys, uint32_t len, void **va)
 			if (!g->maps[i].va)
 				return -ENOMEM;
 			g->maps[i].len = len;
+			g->maps[i].phys = phys;
 			*va = g->maps[i].va;
 			log_debug(GVM_LOG, "%s: BAR at 0x%llx (+0x%x) mapped", g->cfg->name, (unsigned long long)phys, len);
+			db_attach(g, i);
 			return 0;
 		}
 	return -ENOSPC;
@@ -146,6 +160,7 @@ static void mmio_unmap(void *ctx, void *va, uint32_t len)
 		if (g->maps[i].va == va) {
 			free(va);
 			g->maps[i].va = NULL;
+			g->maps[i].db = NULL;
 		}
 }
 
@@ -214,10 +229,96 @@ static int mmio_read(void *ctx, uint64_t phys, unsigned size, uint64_t *value)
 	return mmio_access(ctx, VMCTL_MMIO_READ, phys, 0, value);
 }
 
+/*
+ * The shared BAR page (wire/vmctl.h, VMCTL_MMIO_DOORBELL): map i's BAR
+ * gets page i of the doorbell area if the host takes it. IOVLAB_VF_DOORBELL=0
+ * keeps every register on the request path (the benchmark's "before").
+ */
+static void db_attach(struct gvm *g, unsigned i)
+{
+	uint64_t gpa = GUEST_VM_DB_GPA + (uint64_t)i * VMCTL_DB_PAGE_SIZE, slots = 0;
+	const char *env = getenv("IOVLAB_VF_DOORBELL");
+	struct vmctl_db_page *db;
+
+	if ((env && !strcmp(env, "0")) || !(db = gmem_ptr(g->mem, gpa, VMCTL_DB_PAGE_SIZE)))
+		return;
+	memset(db, 0, VMCTL_DB_PAGE_SIZE);
+	if (mmio_access(g, VMCTL_MMIO_DOORBELL, g->maps[i].phys, gpa, &slots) || !slots || slots > VMCTL_DB_SLOTS ||
+	    db->nslots != slots) {
+		log_debug(GVM_LOG, "%s: BAR at 0x%llx: no doorbell page (every register by request)", g->cfg->name,
+			  (unsigned long long)g->maps[i].phys);
+		return;
+	}
+	g->maps[i].db = db;
+	log_info(GVM_LOG, "%s: BAR at 0x%llx: %u doorbell registers through the shared page at 0x%llx", g->cfg->name,
+		 (unsigned long long)g->maps[i].phys, (unsigned)slots, (unsigned long long)gpa);
+}
+
+/* A write to a register the page shadows: true if it went there (and kicked if the device sleeps). */
+static bool db_write(struct gvm *g, uint64_t phys, uint32_t v)
+{
+	for (unsigned i = 0; i < GVM_MAPS; i++) {
+		struct vmctl_db_page *db = g->maps[i].db;
+		uint64_t off;
+
+		if (!db || phys < g->maps[i].phys || phys - g->maps[i].phys >= g->maps[i].len)
+			continue;
+		off = phys - g->maps[i].phys;
+		for (unsigned k = 0; k < db->nslots && k < VMCTL_DB_SLOTS; k++) {
+			if (db->reg[k] != off)
+				continue;
+			/*
+			 * Contract (wire/vmctl.h, "doorbell"): the value is
+			 * published with release -- the descriptors it covers
+			 * were written before -- then a full fence orders it
+			 * before the read of need_kick, against the host's
+			 * "need_kick = 1; fence; re-read value[]". Either the
+			 * host sees the value or we see need_kick and kick; the
+			 * exchange makes it one kick per host sleep.
+			 */
+			__atomic_store_n(&db->value[k], ((db->value[k] >> 32) + 1) << 32 | v, __ATOMIC_RELEASE);
+			db->writes++;
+			if (!db->kick[k])
+				return true;	/* posted: the host reads it before the device needs it */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&db->need_kick, __ATOMIC_RELAXED) &&
+			    __atomic_exchange_n(&db->need_kick, 0, __ATOMIC_SEQ_CST)) {
+				db->kicks++;
+				(void)vmbus_chan_kick(g->mmio);
+			}
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/*
+ * Before the guest sleeps: ask for an interrupt on every doorbell page.
+ * Contract (wire/vmctl.h, "interrupt"): irq_armed = 1, then a full fence,
+ * then the caller polls the rings once more (the host completes work, then
+ * exchanges irq_armed). True if any page is armed.
+ */
+static bool db_arm(struct gvm *g)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		if (g->maps[i].db) {
+			__atomic_store_n(&g->maps[i].db->irq_armed, 1, __ATOMIC_RELAXED);
+			any = true;
+		}
+	if (any)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return any;
+}
+
 static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
 {
 	if (size != 4)
 		return -EINVAL;
+	if (db_write(ctx, phys, (uint32_t)value))
+		return 0;
 	return mmio_access(ctx, VMCTL_MMIO_WRITE, phys, value, NULL);
 }
 
@@ -352,14 +453,22 @@ static void traffic_tx_done(void *ctx, unsigned completed, unsigned failed)
 static void send_some(struct gvm *g)
 {
 	struct gvm_send *s = &g->send;
-	static uint8_t frames[GVM_BURST][GUEST_TRAFFIC_FRAME_MAX];
-	struct guest_traffic_frame f[GVM_BURST];
+	static uint8_t frames[VMCTL_FLOOD_BURST][GUEST_TRAFFIC_FRAME_MAX];
+	struct guest_traffic_frame f[VMCTL_FLOOD_BURST];
 	unsigned n = s->left < GVM_BURST ? s->left : GVM_BURST;
 	int rc;
 
-	if (!s->active || !s->left || !g->tp || now_ms() < s->next_ms)
-		return;
-	s->next_ms = now_ms() + 1;
+	if (s->flood) {
+		/* Unpaced (the benchmark): a burst whenever the window has room for one. */
+		if (!s->active || !s->left || !g->tp ||
+		    g->tx_frames - g->tx_completed - g->tx_failed > VMCTL_FLOOD_WINDOW - VMCTL_FLOOD_BURST)
+			return;
+		n = s->left < VMCTL_FLOOD_BURST ? s->left : VMCTL_FLOOD_BURST;
+	} else {
+		if (!s->active || !s->left || !g->tp || now_ms() < s->next_ms)
+			return;
+		s->next_ms = now_ms() + 1;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		f[i].data = frames[i];
 		f[i].len = guest_traffic_frame_build(frames[i], s->size, s->to->mac, g->mac, GUEST_VM_STREAM,
@@ -536,6 +645,7 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 	}
 	memcpy(&h, data, sizeof(h));
 	switch (type) {
+	case VMCTL_MSG_SEND_FLOOD:
 	case VMCTL_MSG_SEND: {
 		struct vmctl_send m;
 
@@ -545,7 +655,8 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 			break;
 		}
 		g->send = (struct gvm_send){ .active = true, .seq = h.seq, .to = peer(g, m.dst, true), .size = m.size,
-					     .left = m.count, .tx_base = g->tx_frames };
+					     .left = m.count, .tx_base = g->tx_frames,
+					     .flood = type == VMCTL_MSG_SEND_FLOOD };
 		if (!g->send.to) {
 			g->send.active = false;
 			why = "no room for another destination";
@@ -775,7 +886,7 @@ static void tear_down(struct gvm *g)
 /* ---- the loop ------------------------------------------------------------------------- */
 static int loop_once(struct gvm *g, int ms)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[6];
 	unsigned n = 0;
 	int rc;
 
@@ -795,6 +906,11 @@ static int loop_once(struct gvm *g, int ms)
 	ctl_poll(g);
 	send_some(g);
 	send_check_done(g);
+	if (g->send.active && g->send.flood && g->send.left &&
+	    g->tx_frames - g->tx_completed - g->tx_failed <= VMCTL_FLOOD_WINDOW - VMCTL_FLOOD_BURST)
+		ms = 0;	/* flooding with room in the window: no sleep */
+	if (ms && db_arm(g) && vf_poll(g))
+		ms = 0;	/* work arrived while arming: do it before sleeping */
 	if (!ms)
 		return 0;
 	pfd[n++] = (struct pollfd){ .fd = partition_guest_sock(g->pg), .events = POLLIN };
@@ -802,7 +918,11 @@ static int loop_once(struct gvm *g, int ms)
 		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->ctl), .events = POLLIN };
 	if (g->dev && netvsc_dev_wait_fd(g->dev) >= 0)
 		pfd[n++] = (struct pollfd){ .fd = netvsc_dev_wait_fd(g->dev), .events = POLLIN };
-	/* The VF raises no interrupt into the guest (it is polled): wake up every ms regardless. */
+	if (g->mmio)	/* the VF's interrupt (doorbell page armed), and stray MMIO signals */
+		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->mmio), .events = POLLIN };
+	if (g->vsc && vpci_vsc_wait_fd(g->vsc) >= 0)	/* vPCI: a VF hot-added or ejected */
+		pfd[n++] = (struct pollfd){ .fd = vpci_vsc_wait_fd(g->vsc), .events = POLLIN };
+	/* A VF without a doorbell page raises no interrupt (it is polled): wake up every ms regardless. */
 	(void)poll(pfd, n, ms);
 	for (unsigned i = 1; i < n; i++)
 		if (pfd[i].revents & POLLIN) {
@@ -811,6 +931,17 @@ static int loop_once(struct gvm *g, int ms)
 			(void)!read(pfd[i].fd, &v, sizeof(v));
 		}
 	return 0;
+}
+
+/* The loop's sleep: GVM_IDLE_MS when everything pending can wake us, else 1 ms. */
+static int idle_ms(struct gvm *g)
+{
+	if (g->send.active)
+		return 1;	/* the paced source ticks every ms */
+	for (unsigned i = 0; i < GVM_MAPS; i++)
+		if (g->maps[i].va && !g->maps[i].db)
+			return 1;	/* a VF without a doorbell page raises no interrupt: poll it */
+	return GVM_IDLE_MS;
 }
 
 int guest_vm_main(struct partition_guest *pg, void *arg)
@@ -837,7 +968,7 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	log_info(GVM_LOG, "%s: guest up (NetVsc %s, vPCI %s)", g->cfg->name, g->nic ? "running" : "none",
 		 g->vsc ? "connected" : "none");
 	while (!g->exit) {
-		if (loop_once(g, 1) == -ECONNRESET) {
+		if (loop_once(g, idle_ms(g)) == -ECONNRESET) {
 			status = 1;
 			break;
 		}

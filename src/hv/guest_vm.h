@@ -47,6 +47,7 @@
 #define GUEST_VM_MMIO_RING (4u * 4096u)
 #define GUEST_VM_VPCI_GPA 0x30000u
 #define GUEST_VM_VPCI_RING (8u * 4096u)
+#define GUEST_VM_DB_GPA 0x40000u	/* the VF BARs' shared doorbell pages, one per mapping (8) */
 #define GUEST_VM_NIC_GPA(i) (0x100000u + (uint64_t)(i) * 0x200000u)
 #define GUEST_VM_NIC_RING (16u * 4096u)
 #define GUEST_VM_NIC_BUF (256u * 2048u)	/* 256 NVSP sections each way */

@@ -32,6 +32,7 @@
 #include "hv/pci_pdo.h"
 #include "hv/pcibus.h"
 #include "hv/vmsp/vmsp.h"
+#include "hv/vf_doorbell.h"
 #include "hv/vmwp.h"
 #include "ndis/protocol.h"
 #include "pnp/guest_ndis.h"
@@ -976,8 +977,11 @@ struct evloop *hv_host_loop(const struct hv_host *h)
 
 int hv_host_run(struct hv_host *h, int timeout_ms)
 {
-	int rc = h->loop ? evloop_run_once(h->loop, timeout_ms) : 0;
+	/* Busy VF doorbell pages are polled: no blocking wait while one is (vf_doorbell.h). */
+	int rc = h->loop ? evloop_run_once(h->loop, vf_db_host_busy() ? 0 : timeout_ms) : 0;
 	int64_t now = now_ms();
+
+	(void)vf_db_host_poll();
 
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct hv_vm *r = &h->vms[i];

@@ -110,6 +110,14 @@ bool vmbus_chan_poll_end(struct vmbus_channel *ch);
 /* The descriptor vmbus_chan_wait() polls, for callers with their own loop. */
 int vmbus_chan_wait_fd(const struct vmbus_channel *ch);
 
+/*
+ * Signal the peer's eventfd without a packet: the doorbell or interrupt of
+ * a protocol that keeps its own state in shared memory and its own
+ * suppression (the VF's doorbell page, wire/vmctl.h). Counted in signals.
+ * 0, or -ENOTCONN / -EPROTO / -ENODEV when the channel is not open.
+ */
+int vmbus_chan_kick(struct vmbus_channel *ch);
+
 /* ---- host side (root partition) ----------------------------------------- */
 
 enum vmbus_chan_event {

@@ -131,6 +131,7 @@ static const struct vmctl_msg_row {
 	{ VMCTL_MSG_NDISKD_QUERY, "NDISKD_QUERY", VMCTL_TO_GUEST, sizeof(struct vmctl_ndiskd_query),
 	  check_ndiskd_query },
 	{ VMCTL_MSG_NDISKD, "NDISKD", VMCTL_TO_HOST, sizeof(struct vmctl_ndiskd), check_ndiskd },
+	{ VMCTL_MSG_SEND_FLOOD, "SEND_FLOOD", VMCTL_TO_GUEST, sizeof(struct vmctl_send), check_send },
 };
 
 static const struct vmctl_msg_row *row_of(uint32_t type)
@@ -191,7 +192,7 @@ int vmctl_mmio_check(const void *buf, uint32_t len, const struct vmctl_mmio_wind
 		return -EBADMSG;
 	}
 	memcpy(req, buf, sizeof(*req));
-	if (req->op != VMCTL_MMIO_READ && req->op != VMCTL_MMIO_WRITE) {
+	if (req->op != VMCTL_MMIO_READ && req->op != VMCTL_MMIO_WRITE && req->op != VMCTL_MMIO_DOORBELL) {
 		*why = "unknown operation";
 		return -EBADMSG;
 	}
@@ -205,6 +206,10 @@ int vmctl_mmio_check(const void *buf, uint32_t len, const struct vmctl_mmio_wind
 	}
 	if (req->op == VMCTL_MMIO_WRITE && req->value >> 32) {
 		*why = "a 32-bit write with a wider value";
+		return -EBADMSG;
+	}
+	if (req->op == VMCTL_MMIO_DOORBELL && (req->value % VMCTL_DB_PAGE_SIZE || req->value > UINT64_MAX - VMCTL_DB_PAGE_SIZE)) {
+		*why = "a doorbell page that is not page-aligned";
 		return -EBADMSG;
 	}
 	for (unsigned i = 0; i < nwin; i++) {

@@ -15,7 +15,7 @@
 
 /* Which way a control message travels. */
 enum vmctl_dir {
-	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY */
+	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY, SEND_FLOOD */
 	VMCTL_TO_HOST = 2,	/* guest -> host: READY, SENT, STATUS, NDISKD */
 };
 
@@ -42,7 +42,7 @@ struct vmctl_mmio_window {
  * The host's check of one MMIO request of len bytes against the VM's
  * windows: exactly a struct vmctl_mmio_req, a 4-byte READ or WRITE at an
  * aligned address, a WRITE's value 32 bits, and all 4 bytes inside one
- * window. 0 with *req, the window's index in *which and the offset in it in
+ * window; a DOORBELL's page GPA (value) page-aligned. 0 with *req, the window's index in *which and the offset in it in
  * *off; -EBADMSG (malformed) or -EFAULT (no window there), with *why.
  */
 int vmctl_mmio_check(const void *buf, uint32_t len, const struct vmctl_mmio_window *win, unsigned nwin,

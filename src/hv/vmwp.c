@@ -22,6 +22,7 @@
 #include "base/trace.h"
 #include "hv/netvsp.h"
 #include "hv/vmbus.h"
+#include "hv/vf_doorbell.h"
 #include "hv/vmctl_msg.h"
 #include "hv/vmwp.h"
 #include "hv/vpci_vsp.h"
@@ -29,6 +30,7 @@
 #include "ndis/framework.h"
 #include "ndis/names.h"
 #include "pcie/pcie.h"
+#include "wire/srnic_regs.h"
 #include "wire/vpci.h"
 
 #define WP_LOG "lab.hv.vmwp"
@@ -53,6 +55,7 @@ struct vmwp_nic {
 	struct srnic *dev;
 	struct pcie_function *fn;
 	struct vpci_vsp_dev *vdev;
+	struct vf_db *db;	/* the VF BAR's shared doorbell page, if the guest lent one */
 	bool upcall;		/* vstack waits for vstack_vmnic_vf_revoked() */
 	bool in_revoke;		/* inside vmwp_revoke_vf(): finish by returning 0 */
 	bool finished;		/* ... and it finished */
@@ -343,10 +346,13 @@ static void dma_domain(struct vmwp_nic *x, bool on)
 
 	if (!x->dev)
 		return;
-	if (on && gm)
+	if (on && gm) {
 		(void)srnic_set_dma_domain(x->dev, x->vf_id + 1u, gmem_ptr(gm, 0, size), size);
-	else
+	} else {
+		vf_db_destroy(x->db);	/* the page is the VM's memory: let go with the domain */
+		x->db = NULL;
 		(void)srnic_set_dma_domain(x->dev, x->vf_id + 1u, NULL, 0);
+	}
 	log_info(WP_LOG, "%s: VF %u DMA domain %s", x->w->name, x->vf_id, on ? "= the VM's memory" : "cleared");
 }
 
@@ -606,6 +612,50 @@ static unsigned mmio_windows(struct vmwp *w, struct vmctl_mmio_window *win, stru
 	return n;
 }
 
+/* The VF's interrupt into the guest: a signal on its end of the MMIO channel (vf_doorbell.h). */
+static void db_signal(void *ctx)
+{
+	struct vmwp *w = ctx;
+
+	if (w->mmio)
+		(void)vmbus_chan_kick(w->mmio);
+}
+
+/*
+ * DOORBELL: the guest lends the page at page_gpa as the shared page of the
+ * register BAR starting at the request's address (wire/vmctl.h). Only the
+ * srnic VF's register BAR has one; the page must lie inside the VM's memory.
+ */
+static int mmio_doorbell(struct vmwp *w, struct vmwp_nic *x, unsigned bar, uint64_t off, uint64_t page_gpa,
+			 uint64_t *value)
+{
+	struct guest_mem *gm = w->p ? partition_mem(w->p) : NULL;
+	struct vmctl_db_page *page;
+	int rc;
+
+	*value = 0;
+	if (bar != SRNIC_BAR_REGS || off || !x->dev || !w->mmio) {
+		w->stats.mmio_refused++;
+		return -EFAULT;
+	}
+	if (!gm || !(page = gmem_ptr(gm, page_gpa, VMCTL_DB_PAGE_SIZE))) {
+		w->stats.mmio_refused++;
+		log_warn(WP_LOG, "%s: VF %u: doorbell page at 0x%llx is outside the VM's memory", w->name, x->vf_id,
+			 (unsigned long long)page_gpa);
+		return -EINVAL;
+	}
+	vf_db_destroy(x->db);	/* a new page replaces the old (the driver mapped the BAR again) */
+	x->db = NULL;
+	if ((rc = vf_db_create(x->dev, x->vf_id + 1u, page, db_signal, w, &x->db))) {
+		log_warn(WP_LOG, "%s: VF %u: no doorbell page (%s)", w->name, x->vf_id, strerror(-rc));
+		return -EIO;
+	}
+	*value = vf_db_slots(x->db);
+	log_info(WP_LOG, "%s: VF %u: queue tails through the shared page at 0x%llx", w->name, x->vf_id,
+		 (unsigned long long)page_gpa);
+	return 0;
+}
+
 /* One request: checked (vmctl_mmio_check), then served on the device. The completion's status. */
 static int mmio_serve(struct vmwp *w, const struct vmbus_pkt_in *in, uint64_t *value)
 {
@@ -626,6 +676,10 @@ static int mmio_serve(struct vmwp *w, const struct vmbus_pkt_in *in, uint64_t *v
 				 in->len == sizeof(r) ? (unsigned long long)r.gpa : 0ull, why);
 		return rc == -EFAULT ? -EFAULT : -EINVAL;
 	}
+	if (r.op == VMCTL_MMIO_DOORBELL)
+		return mmio_doorbell(w, nic[k], bar[k], off, r.value, value);
+	/* Page writes the guest made before this request reach the device first. */
+	(void)vf_db_drain(nic[k]->db);
 	if (r.op == VMCTL_MMIO_READ) {
 		rc = pcie_mmio_read32(nic[k]->fn, bar[k], off, &v);
 		*value = v;
@@ -650,6 +704,9 @@ static void on_mmio(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *ar
 	}
 	if (ev != VMBUS_CHAN_EV_DATA)
 		return;
+	/* A kick on a doorbell page (or a request: the pages go first either way). */
+	for (unsigned i = 0; i < w->nnics; i++)
+		(void)vf_db_drain(w->nics[i].db);
 	for (;;) {
 		int n = vmbus_chan_recv(ch, w->in, 32, w->buf, sizeof(w->buf));
 
@@ -741,6 +798,18 @@ static void on_ctl(struct vmbus_channel *ch, enum vmbus_chan_event ev, void *arg
 int vmwp_send(struct vmwp *w, const uint8_t dst[6], uint32_t count, uint32_t size)
 {
 	struct vmctl_send m = { .hdr = { .type = VMCTL_MSG_SEND, .size = sizeof(m), .seq = ++w->next_seq },
+				.count = count, .size = size };
+	int rc;
+
+	memcpy(m.dst, dst, 6);
+	if ((rc = ctl_send(w, &m, sizeof(m))))
+		return rc;
+	return (int)m.hdr.seq;
+}
+
+int vmwp_send_flood(struct vmwp *w, const uint8_t dst[6], uint32_t count, uint32_t size)
+{
+	struct vmctl_send m = { .hdr = { .type = VMCTL_MSG_SEND_FLOOD, .size = sizeof(m), .seq = ++w->next_seq },
 				.count = count, .size = size };
 	int rc;
 

@@ -13,7 +13,8 @@
  *   VF_VENDOR_DEVICE_ID, SET_VF_POWER_STATE, issued by NDIS);
  *   the lab's MMIO channel, serving the guest's VF register accesses on the
  *   device model, checked against the BARs of the VFs assigned to the VM,
- *   and its control channel (wire/vmctl.h);
+ *   with the VF's queue tails on a shared doorbell page the guest lends
+ *   (vf_doorbell.h), and its control channel (wire/vmctl.h);
  *
  * and makes the VM's memory the VF's DMA domain while the VF is the VM's.
  * It implements the guest half of struct vstack_guest_ops for the VM
@@ -116,6 +117,8 @@ int vmwp_deliver(struct vmwp *w, struct vstack_vmnic *n, const void *frame, uint
  */
 int vmwp_send(struct vmwp *w, const uint8_t dst[6], uint32_t count, uint32_t size);
 bool vmwp_sent(const struct vmwp *w, int seq, struct vmctl_status *st);
+/* As vmwp_send, unpaced: bursts of 32 with a window (VMCTL_MSG_SEND_FLOOD; `iovlab bench`). */
+int vmwp_send_flood(struct vmwp *w, const uint8_t dst[6], uint32_t count, uint32_t size);
 /* Ask for the guest's counters now; vmwp_status() has them once seq is answered. */
 int vmwp_query(struct vmwp *w);
 /* The newest status the guest sent and the request number it answered (0: none yet). */

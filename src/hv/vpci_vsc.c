@@ -888,6 +888,11 @@ void vpci_vsc_destroy(struct vpci_vsc *v)
 	vsc_free(v);
 }
 
+int vpci_vsc_wait_fd(const struct vpci_vsc *v)
+{
+	return v && v->ch ? vmbus_chan_wait_fd(v->ch) : -1;
+}
+
 int vpci_vsc_poll(struct vpci_vsc *v, int timeout_ms)
 {
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);

@@ -103,6 +103,8 @@ void vpci_vsc_destroy(struct vpci_vsc *v);
  * channel is gone and every function has been reported removed.
  */
 int vpci_vsc_poll(struct vpci_vsc *v, int timeout_ms);
+/* The descriptor the bus channel's host signals (for a caller's own poll), -1 without a channel. */
+int vpci_vsc_wait_fd(const struct vpci_vsc *v);
 
 uint32_t vpci_vsc_version(const struct vpci_vsc *v);
 enum vpci_bus_state vpci_vsc_bus_state(const struct vpci_vsc *v);

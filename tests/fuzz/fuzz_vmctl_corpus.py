@@ -14,8 +14,8 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 BASE = 0x564D0000
-READY, SEND, SENT, QUERY, STATUS, EXIT, NDISKD_QUERY, NDISKD = (BASE + i for i in range(1, 9))
-READ, WRITE = 1, 2
+READY, SEND, SENT, QUERY, STATUS, EXIT, NDISKD_QUERY, NDISKD, SEND_FLOOD = (BASE + i for i in range(1, 10))
+READ, WRITE, DOORBELL = 1, 2, 3
 EFAULT, EIO, EINVAL = 14, 5, 22
 NOT_SUPPORTED = 0xC00000BB
 # enum ndis_binding_state / ndis_adapter_state numbers
@@ -79,8 +79,8 @@ VF_DECLINED = adapter("Ethernet 2", "srnic_vf", A_RUNNING, VF, 0x4, 0,
                       [("NETVSCVFPP", B_DECLINED, NOT_SUPPORTED)])
 
 
-def send(size=64, count=1000, seq=4):
-    return hdr(SEND, 32, seq) + bytes([0, 0x15, 0x5D, 0x0A, 0x1B, 0x02]) + struct.pack("<HII", 0, count, size)
+def send(size=64, count=1000, seq=4, typ=SEND):
+    return hdr(typ, 32, seq) + bytes([0, 0x15, 0x5D, 0x0A, 0x1B, 0x02]) + struct.pack("<HII", 0, count, size)
 
 
 def ndiskd_query(version=1, seq=5):
@@ -102,10 +102,11 @@ M, C = 0, 1  # host record kinds
 two = windows((W0, 0x4000), (W1, 0x1000))
 write("vmctl_host", "mmio-valid", two + b"".join(rec(M, x) for x in [
     mmio(READ, W0), mmio(WRITE, W0 + 0x10, 0x1), mmio(READ, W0 + 0x3FFC), mmio(READ, W1 + 0xFFC),
-    mmio(WRITE, W1, 0xFFFFFFFF)]))
+    mmio(WRITE, W1, 0xFFFFFFFF), mmio(DOORBELL, W0, 0x40000), mmio(DOORBELL, W1, 0)]))
 write("vmctl_host", "mmio-refused", two + b"".join(rec(M, x) for x in [
     mmio(READ, W0 + 0x4000), mmio(READ, W0 - 4), mmio(READ, W0 + 2), mmio(READ, W0, size=8),
-    mmio(3, W0), mmio(WRITE, W0, 1 << 32), mmio(READ, 0), mmio(READ, 0xFFFFFFFFFFFFFFFC),
+    mmio(4, W0), mmio(DOORBELL, W0, 0x40001), mmio(DOORBELL, W0, 0xFFFFFFFFFFFFF000),
+    mmio(DOORBELL, W0 + 0x4000, 0x40000), mmio(WRITE, W0, 1 << 32), mmio(READ, 0), mmio(READ, 0xFFFFFFFFFFFFFFFC),
     mmio(READ, W0)[:23], mmio(READ, W0) + b"\0", b""]))
 write("vmctl_host", "mmio-edge-windows", windows((0xFFFFFFFFFFFFF000, 0x2000), (0x1000, 2), (0, 0)) +
       b"".join(rec(M, x) for x in [mmio(READ, 0xFFFFFFFFFFFFFFFC), mmio(READ, 0x1000), mmio(READ, 0)]))
@@ -133,9 +134,10 @@ write("vmctl_host", "empty", b"")
 
 G, R = 0, 1  # guest record kinds
 write("vmctl_guest", "control-valid", b"".join(rec(G, x) for x in [
-    send(), send(60), send(1514), hdr(QUERY, 16), ndiskd_query(), hdr(EXIT, 16)]))
+    send(), send(60), send(1514), send(64, 100000, 6, SEND_FLOOD), hdr(QUERY, 16), ndiskd_query(), hdr(EXIT, 16)]))
 write("vmctl_guest", "control-malformed", b"".join(rec(G, x) for x in [
     b"", hdr(QUERY, 16)[:12], hdr(QUERY, 17) + b"\0", hdr(QUERY, 32) + b"\0" * 16, send(59), send(1515),
+    send(59, typ=SEND_FLOOD), send(typ=SEND_FLOOD)[:31],
     send()[:31], send() + b"\0", status(), ready(), full, ndiskd_query(2), ndiskd_query()[:20],
     hdr(0xFFFFFFFF, 16), bytes(range(64))]))
 write("vmctl_guest", "mmio-completions", b"".join(rec(R, x) for x in [

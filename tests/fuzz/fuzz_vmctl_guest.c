@@ -40,6 +40,7 @@ static void control(const uint8_t *buf, uint32_t len)
 	if (h.size != len || h.type != type)
 		abort();
 	switch (type) {
+	case VMCTL_MSG_SEND_FLOOD:
 	case VMCTL_MSG_SEND: {
 		const struct vmctl_send *m = (const void *)copy;
 

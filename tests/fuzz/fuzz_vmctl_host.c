@@ -5,7 +5,7 @@
  * every control message through vmctl_msg_check(VMCTL_TO_HOST) -- the
  * checks vmwp.c runs before it reads a field. Beyond not crashing: an
  * accepted request lies with all 4 bytes inside the window it names (a
- * 128-bit oracle), a refused one as "no window" lies inside none; an
+ * 128-bit oracle), a DOORBELL's page is page-aligned and does not wrap, a refused one as "no window" lies inside none; an
  * accepted message has a guest-to-host type, its exact size, and for an
  * NDISKD answer every used string terminated and printable, every count
  * inside its array -- what the ndiskd view renders without looking again.
@@ -61,10 +61,15 @@ static void mmio(const struct vmctl_mmio_window *win, unsigned nwin, const uint8
 
 	if (rc == 0) {
 		if (why || which >= nwin || len != sizeof(r) || r.size != 4 || r.gpa & 3 ||
-		    (r.op != VMCTL_MMIO_READ && r.op != VMCTL_MMIO_WRITE) || !inside(&win[which], r.gpa) ||
+		    (r.op != VMCTL_MMIO_READ && r.op != VMCTL_MMIO_WRITE && r.op != VMCTL_MMIO_DOORBELL) ||
+		    !inside(&win[which], r.gpa) ||
 		    off != r.gpa - win[which].base || off + 4 > win[which].size)
 			abort();
 		if (r.op == VMCTL_MMIO_WRITE && r.value >> 32)
+			abort();
+		/* a doorbell page: page-aligned, and the page's end does not wrap */
+		if (r.op == VMCTL_MMIO_DOORBELL &&
+		    (r.value % VMCTL_DB_PAGE_SIZE || (unsigned __int128)r.value + VMCTL_DB_PAGE_SIZE > UINT64_MAX))
 			abort();
 		return;
 	}

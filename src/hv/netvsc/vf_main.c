@@ -199,6 +199,11 @@ static VOID VFDeactivate(PVF_BINDING Binding, const char *Why)
 	TraceEvents(TRACE_LEVEL_INFORMATION, TRACE_VF, "NETVSCVFPP: VF '%s': %s; NetVsc #%u switches back to synthetic",
 		    Binding->Name, Why, Adapter->Index);
 	St = Ch->SwitchDataPath(Ch->Context, FALSE, NETVSC_SWITCH_TIMEOUT_MS);
+	if (Binding->State != VfBindingActive) {
+		/* The wait ran the partition's events, and a nested deactivation
+		 * (the host withdrew the VF meanwhile) already unplugged it. */
+		return;
+	}
 	if (St == STATUS_DEVICE_BUSY) {
 		/* The engine is below us on the stack. The VF takes no more frames
 		 * (VFSend) and the engine holds them; switch once it is idle. */

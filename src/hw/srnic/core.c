@@ -180,6 +180,8 @@ bool srnic__rx_deliver(struct srnic *nic, unsigned vport, const uint8_t *frame, 
 	d->status = SRNIC_DESC_S_DONE;
 	if (unlikely(!(f->int_cause & SRNIC_INT_RX(qi))))
 		srnic__raise(f, SRNIC_INT_RX(qi));
+	if (nic->event)
+		nic->event(nic->event_ctx, f->index, SRNIC_INT_RX(qi));
 	return true;
 }
 
@@ -244,6 +246,8 @@ static bool run_close(struct rx_run *r)
 	f->rxq[r->qi].head = r->head;
 	f->stats[SRNIC_ST_RX_FRAMES] += got;
 	f->stats[SRNIC_ST_RX_BYTES] += r->bytes;
+	if (got && f->nic->event)
+		f->nic->event(f->nic->event_ctx, f->index, SRNIC_INT_RX(r->qi));	/* records only: no re-entry */
 	if (got && unlikely(!(f->int_cause & SRNIC_INT_RX(r->qi)))) {
 		srnic__raise(f, SRNIC_INT_RX(r->qi));
 		return true;
@@ -566,6 +570,8 @@ complete:
 	f->stats[SRNIC_ST_TX_BYTES] += bytes;
 	if (done && !(f->int_cause & SRNIC_INT_TX(qi)))
 		srnic__raise(f, SRNIC_INT_TX(qi));
+	if (done && nic->event)
+		nic->event(nic->event_ctx, f->index, SRNIC_INT_TX(qi));
 	return done;
 }
 
@@ -826,6 +832,12 @@ int srnic_vf_reset(struct srnic *nic, unsigned vf)
 	log_info(SRNIC_TOPIC, "VF %u: reset by the PF", vf);
 	srnic__fn_reset(&nic->fns[vf]);
 	return 0;
+}
+
+void srnic_set_event_hook(struct srnic *nic, srnic_event_fn fn, void *ctx)
+{
+	nic->event = fn;
+	nic->event_ctx = ctx;
 }
 
 void srnic_set_deferred(struct srnic *nic, bool deferred)

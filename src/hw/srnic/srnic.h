@@ -62,6 +62,19 @@ int srnic_set_dma_domain(struct srnic *nic, unsigned fn, void *base, uint64_t si
  * SRNIC_REG_VF_RESET register does; switch state the PF programmed stays. */
 int srnic_vf_reset(struct srnic *nic, unsigned vf);
 
+/*
+ * The host's side line to each function's completions, independent of
+ * INT_CAUSE/INT_MASK and MSI-X: fn(ctx, function, causes) with
+ * SRNIC_INT_TX(q) / SRNIC_INT_RX(q) whenever the device completed TX
+ * descriptors or filled RX descriptors of that function (function 0 = PF,
+ * n = VF n). It is what the virtualization stack's VF personality watches
+ * to interrupt a guest through its own eventfd with its own suppression
+ * (src/hv/vf_doorbell.c). Called from inside a doorbell: the callee records
+ * and returns, and never calls into the device. NULL detaches.
+ */
+typedef void (*srnic_event_fn)(void *ctx, unsigned fn, uint32_t causes);
+void srnic_set_event_hook(struct srnic *nic, srnic_event_fn fn, void *ctx);
+
 /* Doorbells process rings at once (default). In deferred mode a doorbell
  * only records the tail and srnic_poll() processes every pending ring;
  * returns the number of descriptors processed. */

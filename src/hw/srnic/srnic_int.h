@@ -82,6 +82,8 @@ struct srnic {
 	uint32_t sw_drops[4], sw_uplink_tx, sw_uplink_rx;
 	const struct srnic_uplink_ops *uplink;
 	void *uplink_ctx;
+	srnic_event_fn event;	/* srnic_set_event_hook(); NULL: none */
+	void *event_ctx;
 	/* Forwarding generation: bumped by srnic__changed() on every change
 	 * that can alter where a function's frame goes. 64-bit: never wraps. */
 	uint64_t gen;

@@ -1065,6 +1065,8 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 			.iov_queue_pairs_requested = l->iov_queue_pairs_requested,
 			.iov_interrupt_moderation = (enum vstack_moderation)l->iov_interrupt_moderation,
 			.vmq_weight = l->vmq_weight,
+			.ipv4 = l->ip.is_set ? l->ip.addr : 0,
+			.ipv4_prefix = l->ip.is_set ? l->ip.prefix : 0,
 		};
 		struct vstack_vmnic *n;
 

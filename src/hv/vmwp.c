@@ -78,6 +78,8 @@ struct vmwp {
 	struct vmctl_status status;
 	uint32_t ndiskd_seq;		/* the newest NDISKD answer */
 	struct vmctl_ndiskd ndiskd;
+	uint32_t net_seq;		/* the newest NET_DONE answer */
+	struct vmctl_net_done net;
 	int64_t next_query;
 	char describe[256];
 	struct vmwp_stats stats;
@@ -711,6 +713,10 @@ static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
 		memcpy(&w->ndiskd, d, sizeof(w->ndiskd));
 		w->ndiskd_seq = h.seq;
 		return;
+	case VMCTL_MSG_NET_DONE:
+		memcpy(&w->net, d, sizeof(w->net));
+		w->net_seq = h.seq;
+		return;
 	}
 	w->stats.ctl_refused++;
 	log_warn(WP_LOG, "%s: control message %s from the guest refused: not expected now", w->name,
@@ -788,6 +794,25 @@ bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out)
 		return false;
 	if (out)
 		*out = w->ndiskd;
+	return true;
+}
+
+int vmwp_net(struct vmwp *w, const struct vmctl_net *req)
+{
+	struct vmctl_net m = *req;
+	int rc;
+
+	m.hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_NET, .size = sizeof(m), .seq = ++w->next_seq };
+	rc = ctl_send(w, &m, sizeof(m));
+	return rc ? rc : (int)m.hdr.seq;
+}
+
+bool vmwp_net_done(const struct vmwp *w, int seq, struct vmctl_net_done *out)
+{
+	if (seq <= 0 || w->net_seq != (uint32_t)seq)
+		return false;
+	if (out)
+		*out = w->net;
 	return true;
 }
 
@@ -894,6 +919,7 @@ int vmwp_create(const struct vmwp_config *cfg, struct vmwp **out)
 		snprintf(w->guest.nics[x->index].name, sizeof(w->guest.nics[0].name), "%.31s", vstack_vmnic_name(n));
 		w->guest.nics[x->index].instance = x->instance;
 		memcpy(w->guest.nics[x->index].mac, vstack_vmnic_mac(n), 6);
+		w->guest.nics[x->index].ip = vstack_vmnic_ipv4(n, &w->guest.nics[x->index].prefix);
 		w->nnics++;
 		w->guest.nnics++;
 	}

@@ -47,6 +47,8 @@ struct vstack_vmnic {
 	uint32_t qps_requested;
 	enum vstack_moderation moderation;
 	uint32_t vmq_weight;
+	uint32_t ipv4;
+	uint8_t ipv4_prefix;
 	struct vswitch *sw;		/* configured switch; NULL = not connected */
 	struct vswitch_port *port;	/* while the VM runs */
 
@@ -1047,6 +1049,8 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
 	n->qps_requested = cfg->iov_queue_pairs_requested;
 	n->moderation = cfg->iov_interrupt_moderation;
 	n->vmq_weight = cfg->vmq_weight;
+	n->ipv4 = cfg->ipv4;
+	n->ipv4_prefix = cfg->ipv4_prefix;
 	n->sw = sw;
 	n->state = VSTACK_VF_NONE;
 	n->waiting = VSTACK_IOV_IN_USE;
@@ -1154,6 +1158,12 @@ uint32_t vstack_vmnic_iov_weight(const struct vstack_vmnic *n) { return n->weigh
 uint32_t vstack_vmnic_iov_queue_pairs_requested(const struct vstack_vmnic *n) { return n->qps_requested; }
 enum vstack_moderation vstack_vmnic_iov_interrupt_moderation(const struct vstack_vmnic *n) { return n->moderation; }
 uint32_t vstack_vmnic_vmq_weight(const struct vstack_vmnic *n) { return n->vmq_weight; }
+uint32_t vstack_vmnic_ipv4(const struct vstack_vmnic *n, uint8_t *prefix)
+{
+	if (prefix)
+		*prefix = n->ipv4_prefix;
+	return n->ipv4;
+}
 enum vstack_vf_state vstack_vmnic_vf_state(const struct vstack_vmnic *n) { return n->state; }
 bool vstack_vmnic_has_vf(const struct vstack_vmnic *n) { return holds_vf(n->state); }
 uint16_t vstack_vmnic_vf_id(const struct vstack_vmnic *n) { return holds_vf(n->state) ? n->vf_id : 0; }

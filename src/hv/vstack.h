@@ -183,6 +183,8 @@ struct vstack_vmnic_config {
 	uint32_t iov_queue_pairs_requested;	/* >= 1 */
 	enum vstack_moderation iov_interrupt_moderation;
 	uint32_t vmq_weight;
+	uint32_t ipv4;			/* the guest's static address (lab ip), host byte order; 0: none */
+	uint8_t ipv4_prefix;
 };
 
 /*
@@ -270,6 +272,8 @@ struct vswitch *vstack_vmnic_switch(const struct vstack_vmnic *n);	/* NULL = not
 /* Its port on the switch while the VM runs, else NULL. */
 struct vswitch_port *vstack_vmnic_port(const struct vstack_vmnic *n);
 const uint8_t *vstack_vmnic_mac(const struct vstack_vmnic *n);
+/* The guest's static IPv4 address (host byte order, 0: none) and its prefix length. */
+uint32_t vstack_vmnic_ipv4(const struct vstack_vmnic *n, uint8_t *prefix);
 uint16_t vstack_vmnic_vlan(const struct vstack_vmnic *n);
 uint32_t vstack_vmnic_iov_weight(const struct vstack_vmnic *n);
 uint32_t vstack_vmnic_iov_queue_pairs_requested(const struct vstack_vmnic *n);

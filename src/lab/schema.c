@@ -402,6 +402,20 @@ static const struct lab_verb verbs[] = {
 	  "Print the diagnose walk (F01-F32 in path order) and the first broken link." },
 	{ "echo", "echo TEXT...", { LAB_ARG_WORD }, 0, LAB_VERB_MAX_ARGS, NULL,
 	  "Print a line, to structure the output." },
+	{ "ping", "ping VM ADDR [COUNT]", { LAB_ARG_ADAPTER, LAB_ARG_ADDR, LAB_ARG_COUNT }, 2, 3, NULL,
+	  "From the VM's TCP/IP stack (lwIP, docs/hv/guest-tcpip.md), send COUNT ICMP echo "
+	  "requests (default 4) to ADDR -- an IPv4 address, or an adapter with an ip. Fails "
+	  "the script unless every one is answered." },
+	{ "tcp", "tcp VM ADDR:PORT BYTES [background]",
+	  { LAB_ARG_ADAPTER, LAB_ARG_ADDR_PORT, LAB_ARG_BYTES, LAB_ARG_WORD }, 3, 4, NULL,
+	  "Stream BYTES (e.g. 1M) from the VM over TCP to an echo service at ADDR:PORT (the "
+	  "guests serve port 7) and check every echoed byte; prints throughput, "
+	  "retransmitted segments and the path taken. Fails unless all came back intact. "
+	  "With background the script goes on; `wait tcp VM done [TIMEOUT]` checks it." },
+	{ "udp", "udp VM ADDR:PORT COUNT [SIZE]",
+	  { LAB_ARG_ADAPTER, LAB_ARG_ADDR_PORT, LAB_ARG_COUNT, LAB_ARG_PAYLOAD }, 3, 4, NULL,
+	  "Send COUNT UDP datagrams of SIZE bytes (8..1472, default 512) from the VM to an "
+	  "echo service at ADDR:PORT and count the echoes; fails if any is lost or damaged." },
 };
 
 const struct lab_section_schema *lab_schema_section(enum lab_section id)

@@ -1110,8 +1110,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(r.msg, "%s:%d: skipped: [fault %s]: fault injection is not built yet\n", lab->file,
 			lab->faults[i].line, lab->faults[i].name);
 
-	for (size_t i = 0; i < lab->script.count; i++)
+	for (size_t i = 0; i < lab->script.count; i++) {
 		run_step(&r, &lab->script.steps[i]);
+		fflush(r.msg);	/* each step's line as it happens, also into a pipe or a file */
+	}
 
 	for (int i = 0; i < nshows; i++) {
 		char **v;

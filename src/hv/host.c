@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -33,6 +34,7 @@
 #include "hv/vmwp.h"
 #include "ndis/protocol.h"
 #include "pnp/guest_ndis.h"
+#include "hw/srnic/hostif.h"
 #include "hw/srnic/srnic.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
@@ -52,6 +54,7 @@ struct hv_nic {
 	const struct lab_nic *lab;
 	struct srnic *dev;
 	struct srnic_peer *peer;
+	struct srnic_hostif *hostif;	/* uplink tap:IFNAME or veth:IFNAME, on the host's loop */
 	struct pcie_function *fn;
 	struct pcibus_pf *bus;
 	struct ndis_adapter *ad;
@@ -543,6 +546,51 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 	}
 }
 
+/* ---- uplinks to a Linux interface (hostif.h, docs/uplinks.md) ------------------------------------ */
+static void on_hostif(int fd, uint32_t events, void *arg)
+{
+	struct hv_nic *n = arg;
+
+	(void)fd;
+	(void)events;
+	if (n->hostif)
+		(void)srnic_hostif_poll(n->hostif);
+}
+
+/* [nic] uplink = tap:IFNAME | veth:IFNAME: open it; if that fails the port stays unplugged, said in a note. */
+static void uplink_hostif_up(struct hv_host *h, struct hv_nic *n)
+{
+	const struct lab_nic *l = n->lab;
+	enum srnic_hostif_kind kind = l->uplink.kind == LAB_UPLINK_TAP ? SRNIC_HOSTIF_TAP : SRNIC_HOSTIF_VETH;
+	char err[256];
+	int rc = srnic_hostif_open(n->dev, kind, l->uplink.ifname, &n->hostif, err, sizeof(err));
+
+	if (rc) {
+		note(h, "nic %s: uplink %s; the port is left unplugged", l->name, err);
+		return;
+	}
+	if ((rc = evloop_add(h->loop, srnic_hostif_fd(n->hostif), EPOLLIN, on_hostif, n))) {
+		note(h, "nic %s: uplink %s:%s cannot join the host's loop (%s); the port is left unplugged", l->name,
+		     kind == SRNIC_HOSTIF_TAP ? "tap" : "veth", l->uplink.ifname, strerror(-rc));
+		srnic_hostif_close(n->hostif);
+		n->hostif = NULL;
+	}
+}
+
+static void uplink_hostif_down(struct hv_host *h, struct hv_nic *n)
+{
+	if (!n->hostif)
+		return;
+	(void)evloop_del(h->loop, srnic_hostif_fd(n->hostif));
+	srnic_hostif_close(n->hostif);
+	n->hostif = NULL;
+}
+
+struct srnic_hostif *hv_nic_hostif(const struct hv_nic *n)
+{
+	return n->hostif;
+}
+
 static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 {
 	const struct lab_nic *l = n->lab;
@@ -576,8 +624,7 @@ static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 		break;
 	case LAB_UPLINK_TAP:
 	case LAB_UPLINK_VETH:
-		note(h, "nic %s: uplink %s:%s is not built yet; the port is left unplugged", l->name,
-		     l->uplink.kind == LAB_UPLINK_TAP ? "tap" : "veth", l->uplink.ifname);
+		uplink_hostif_up(h, n);
 		break;
 	}
 	return 0;
@@ -969,6 +1016,10 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 	int rc = h->loop ? evloop_run_once(h->loop, timeout_ms) : 0;
 	int64_t now = now_ms();
 
+	for (size_t i = 0; i < h->nnics; i++)
+		if (h->nics[i].hostif)
+			srnic_hostif_tick(h->nics[i].hostif);
+
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct hv_vm *r = &h->vms[i];
 
@@ -1232,6 +1283,7 @@ void hv_host_destroy(struct hv_host *h)
 	for (size_t i = 0; i < h->nnics; i++) {
 		pcibus_pf_destroy(h->nics[i].bus);
 		srnic_peer_destroy(h->nics[i].peer);
+		uplink_hostif_down(h, &h->nics[i]);
 		srnic_destroy(h->nics[i].dev);
 		ndis_inf_destroy(h->nics[i].inf);
 		free(h->nics[i].inf_path);

@@ -34,7 +34,10 @@
  * own guest ops).
  *
  * What is not built yet is said, not faked: a [nic] whose built-in driver
- * has not been built, an uplink other than the built-in peer.
+ * has not been built. A [nic] uplink tap:IFNAME or veth:IFNAME is a Linux
+ * interface on the host's loop (hw/srnic/hostif.h); when it cannot be
+ * opened (no such interface, no privilege) a note says why and the port
+ * stays unplugged.
  *
  * The lab must outlive the host (the host keeps pointers into it).
  * Single-threaded; the host's event loop runs in hv_host_run().
@@ -57,6 +60,7 @@
 
 struct srnic;
 struct srnic_peer;
+struct srnic_hostif;
 
 struct hv_host;
 struct hv_nic;
@@ -211,6 +215,8 @@ const uint8_t *hv_nic_mac(const struct hv_nic *n);
 /* The device model and its built-in uplink peer (NULL if the uplink is not the peer). */
 struct srnic *hv_nic_device(const struct hv_nic *n);
 struct srnic_peer *hv_nic_peer(const struct hv_nic *n);
+/* The uplink to a Linux interface (tap:/veth:), NULL if the uplink is not one or did not open. */
+struct srnic_hostif *hv_nic_hostif(const struct hv_nic *n);
 /* The [nic] whose PF adapter is ad, or NULL. */
 struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis_adapter *ad);
 enum hv_sriov_support hv_nic_sriov_support(const struct hv_host *h, const struct hv_nic *n);

@@ -262,7 +262,17 @@ static void track_link(struct guest_tcpip *t)
 			memcpy(t->netif.hwaddr, mac, 6);
 			memcpy(t->mac, mac, 6);
 		}
+		/*
+		 * Up without the gratuitous ARP lwIP's netif_issue_reports() sends
+		 * (it only does for NETIF_FLAG_ETHARP): the guest stays silent
+		 * until a step makes it talk, so the frames a lab counts at the
+		 * uplink peer are the ones its steps sent. Others learn our
+		 * address from our first ARP request or reply, as from a Linux
+		 * guest with arp_notify off (its default).
+		 */
+		t->netif.flags &= (u8_t)~NETIF_FLAG_ETHARP;
 		netif_set_link_up(&t->netif);
+		t->netif.flags |= NETIF_FLAG_ETHARP;
 		log_info(GT_LOG, "link up (%02x:%02x:%02x:%02x:%02x:%02x)", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	} else if (!up && netif_is_link_up(&t->netif)) {
 		netif_set_link_down(&t->netif);

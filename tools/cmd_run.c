@@ -12,7 +12,7 @@
  *
  *   - a step that can run runs (show, expect on a view, set, start, stop,
  *     echo, sleep, and with guests wait, send, expect received / path,
- *     kill, and from the guests' TCP/IP stacks ping, tcp, udp); waits are
+ *     kill, revoke, and from the guests' TCP/IP stacks ping, tcp, udp); waits are
  *     bounded and run the host's event loop;
  *   - a step that needs what is not built (migrate, link, reset, unload,
  *     inject, clear, diagnose, expect on IPAddresses; the guest steps under
@@ -930,6 +930,63 @@ static void step_udp(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "%s", msg);
 }
 
+/* revoke VM [DURATION]: the VF taken away in order and given back (hv_host_vf_revoke). */
+static bool datapath_is(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	return vstack_vmnic_datapath_active(c->n) == want_bool(c->want) &&
+	       (want_bool(c->want) || !vstack_vmnic_has_vf(c->n));
+}
+
+static void step_revoke(struct run *r, const struct lab_step *s)
+{
+	struct wait_ctx c = { 0 };
+	uint64_t ms;
+	int64_t t0, t1, t2;
+	int rc;
+
+	if (s->argc < 1 || duration(s, 1, 500, &ms) || ms > 600000) {
+		failed(r, s, "revoke VM [DURATION]");
+		return;
+	}
+	if (!(c.n = vmnic_of(r, s->argv[0]))) {
+		failed(r, s, "VM is not a VM network adapter (or a VM with one)");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	t0 = now_ms();
+	if ((rc = hv_host_vf_revoke(r->host, s->argv[0], (int)ms))) {
+		failed(r, s, rc == -ENODEV ? "the adapter holds no VF to take away" :
+			     rc == -EBUSY  ? "its VF is revoked already" : strerror(-rc));
+		return;
+	}
+	c.want = "false";	/* synthetic, and the VF freed */
+	if (!run_until(r, datapath_is, &c, 10000)) {
+		failed(r, s, "the VF was not taken back in 10 s");
+		return;
+	}
+	t1 = now_ms();
+	c.want = "true";
+	if (!run_until(r, datapath_is, &c, (int64_t)ms + 10000)) {
+		char msg[256];
+
+		vstack_vmnic_status(c.n, msg, sizeof(msg));
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " (the VF did not come back)");
+		failed(r, s, msg);
+		return;
+	}
+	t2 = now_ms();
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "VF taken back in %lld ms (data path synthetic, VF freed), back on VF %u after %lld ms",
+		    (long long)(t1 - t0), vstack_vmnic_vf_id(c.n), (long long)(t2 - t0));
+}
+
 static void run_step(struct run *r, const struct lab_step *s)
 {
 	const char *v = s->verb;
@@ -963,6 +1020,8 @@ static void run_step(struct run *r, const struct lab_step *s)
 		step_tcp(r, s);
 	} else if (!strcmp(v, "udp")) {
 		step_udp(r, s);
+	} else if (!strcmp(v, "revoke")) {
+		step_revoke(r, s);
 	} else if (!strcmp(v, "migrate") || !strcmp(v, "link"))
 		skip(r, s, "not built yet");
 	else

@@ -41,6 +41,7 @@
 
 #define HOST_LOG "lab.hv.host"
 #define HOST_STOP_MS 5000	/* a stopping VM's guest gets this long to let go and exit */
+#define HOST_VF_RETURNS 16	/* revoked VFs waiting to be given back */
 
 /* [host] as written: the platform model. */
 struct hv_platform {
@@ -109,6 +110,8 @@ struct hv_host {
 	struct pnp_manager *pm;
 	struct pci_bus *pci;
 	struct guest_ndis *gn;
+	/* live-migration-like revokes whose VF comes back at a time (hv_host_vf_revoke) */
+	struct { struct vstack_vmnic *n; int64_t at; } vf_returns[HOST_VF_RETURNS];
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -987,6 +990,43 @@ int hv_host_vm_kill(struct hv_host *h, const char *name)
 	return vmwp_kill(r->w);
 }
 
+/* ---- live-migration-like VF revoke ------------------------------------------------------- */
+int hv_host_vf_revoke(struct hv_host *h, const char *adapter, int back_after_ms)
+{
+	struct vstack_vmnic *n = adapter ? vstack_vmnic_find(h->vs, adapter) : NULL;
+	unsigned slot = HOST_VF_RETURNS;
+	int rc;
+
+	if (!n)
+		return -ENOENT;
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (!h->vf_returns[i].n || h->vf_returns[i].n == n) {
+			slot = i;
+			break;
+		}
+	if (back_after_ms >= 0 && slot == HOST_VF_RETURNS)
+		return -ENOSPC;
+	if ((rc = vstack_vmnic_withhold_vf(n, true)))
+		return rc == -EALREADY ? -EBUSY : rc;
+	if (back_after_ms >= 0) {
+		h->vf_returns[slot].n = n;
+		h->vf_returns[slot].at = now_ms() + back_after_ms;
+	}
+	return 0;
+}
+
+int hv_host_vf_return(struct hv_host *h, const char *adapter)
+{
+	struct vstack_vmnic *n = adapter ? vstack_vmnic_find(h->vs, adapter) : NULL;
+
+	if (!n)
+		return -ENOENT;
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (h->vf_returns[i].n == n)
+			h->vf_returns[i].n = NULL;
+	return vstack_vmnic_withhold_vf(n, false);
+}
+
 struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm)
 {
 	struct hv_vm *r = vm_rt(h, vm);
@@ -1019,6 +1059,13 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 	for (size_t i = 0; i < h->nnics; i++)
 		if (h->nics[i].hostif)
 			srnic_hostif_tick(h->nics[i].hostif);
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (h->vf_returns[i].n && now >= h->vf_returns[i].at) {
+			struct vstack_vmnic *n = h->vf_returns[i].n;
+
+			h->vf_returns[i].n = NULL;
+			(void)vstack_vmnic_withhold_vf(n, false);
+		}
 
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct hv_vm *r = &h->vms[i];

@@ -137,6 +137,22 @@ int hv_host_vm_start(struct hv_host *h, const char *vm);
 int hv_host_vm_stop(struct hv_host *h, const char *vm);
 /* Kill the VM's process (a crash): the host sees a surprise removal. -ENOENT, -ESRCH. */
 int hv_host_vm_kill(struct hv_host *h, const char *vm);
+/*
+ * A live-migration-like VF revoke of a VM network adapter (its lab name, or
+ * its VM's when that has one): the VF is taken back in the documented
+ * failover order -- the IovWeight 0 path: the association withdrawn, the
+ * guest's NetVsc switches to synthetic (acknowledged), the vPCI function
+ * ejected, MOVE_FILTER back to the default vPort, DELETE_VPORT, RESET_VF,
+ * FREE_VF (ndis-sriov-spec.md 1.3, 2.17) -- while IovWeight keeps its
+ * value, and given back back_after_ms later by hv_host_run() (< 0: not
+ * until hv_host_vf_return()), when the stack offers a VF again by policy.
+ * Both finish in hv_host_run(). 0; -ENOENT (no such adapter), -ENODEV (it
+ * holds no offered or active VF), -EBUSY (already revoked), -ENOSPC (too
+ * many returns pending). For `revoke VM` and the live control socket.
+ */
+int hv_host_vf_revoke(struct hv_host *h, const char *adapter, int back_after_ms);
+/* Give a revoked VF back now. 0, -ENOENT, -EALREADY (not revoked). */
+int hv_host_vf_return(struct hv_host *h, const char *adapter);
 /* The VM's process, NULL when it runs none (or it was reaped). */
 struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm);
 /* How the VM's last process ended (waitpid-style status), -1 if none has yet. */

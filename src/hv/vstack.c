@@ -56,6 +56,7 @@ struct vstack_vmnic {
 	uint64_t want_seq;		/* when it began to want a VF (policy tie-break) */
 	enum vstack_iov_reason waiting;	/* why reconcile did not give it a VF */
 	bool blocked;			/* a PF failure: not tried again until a setting changes */
+	bool withheld;			/* a live-migration-like revoke: no VF until it is returned */
 	enum vstack_iov_reason block_reason;
 	uint32_t failed_oid, failed_status;
 	uint16_t vf_id;
@@ -244,7 +245,8 @@ static bool in_flight(const struct vstack_vmnic *n)
 static bool wants_vf(const struct vstack_vmnic *n)
 {
 	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port && n->vs->platform_ok &&
-	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked;
+	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked &&
+	       !n->withheld;
 }
 
 static void reconcile(struct vstack *vs);
@@ -1077,6 +1079,24 @@ int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 	return 0;
 }
 
+int vstack_vmnic_withhold_vf(struct vstack_vmnic *n, bool withhold)
+{
+	if (withhold == n->withheld)
+		return -EALREADY;
+	if (withhold && n->state != VSTACK_VF_OFFERED && n->state != VSTACK_VF_ACTIVE)
+		return -ENODEV;
+	log_info(VS_LOG, "'%s' (VM %s): VF %s (live-migration-like revoke)", n->name, n->vm->name,
+		 withhold ? "taken away; IovWeight stays" : "returned; offering one again");
+	n->withheld = withhold;
+	reconcile(n->vs);
+	return 0;
+}
+
+bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n)
+{
+	return n->withheld;
+}
+
 int vstack_vmnic_set_iov_queue_pairs(struct vstack_vmnic *n, uint32_t qps)
 {
 	if (qps < 1)
@@ -1198,6 +1218,8 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 	}
 	if (!n->weight)
 		return VSTACK_IOV_NOT_REQUESTED;
+	if (n->withheld)
+		return VSTACK_IOV_IN_PROGRESS;	/* revoked; offered again when returned */
 	if (n->vm->state != VSTACK_VM_RUNNING)
 		return VSTACK_IOV_VM_OFF;
 	if (!n->sw)

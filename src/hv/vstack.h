@@ -204,6 +204,16 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
  */
 int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight);
 int vstack_vmnic_set_iov_queue_pairs(struct vstack_vmnic *n, uint32_t qps);
+/*
+ * A live-migration-like revoke (withhold true): the adapter's VF is taken
+ * back in the documented order -- exactly the IovWeight 0 path (the guest
+ * lets go first, MOVE_FILTER back, DELETE_VPORT, RESET_VF, FREE_VF; spec
+ * 1.3, 2.17) -- while IovWeight keeps its value; withhold false returns it
+ * and the stack offers a VF again by policy. 0; -ENODEV (withhold: the
+ * adapter holds no offered or active VF), -EALREADY (already so).
+ */
+int vstack_vmnic_withhold_vf(struct vstack_vmnic *n, bool withhold);
+bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n);
 int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstack_moderation m);
 
 /* ---- upcalls from the guest side ------------------------------------------- */

@@ -416,6 +416,11 @@ static const struct lab_verb verbs[] = {
 	  { LAB_ARG_ADAPTER, LAB_ARG_ADDR_PORT, LAB_ARG_COUNT, LAB_ARG_PAYLOAD }, 3, 4, NULL,
 	  "Send COUNT UDP datagrams of SIZE bytes (8..1472, default 512) from the VM to an "
 	  "echo service at ADDR:PORT and count the echoes; fails if any is lost or damaged." },
+	{ "revoke", "revoke VM [DURATION]", { LAB_ARG_ADAPTER, LAB_ARG_DURATION }, 1, 2, "F29",
+	  "Live-migration-like: take the VM adapter's VF away in the documented failover "
+	  "order (the IovWeight 0 path, IovWeight unchanged) and give it back DURATION "
+	  "later (default 500ms). Waits until the data path is synthetic, then until it "
+	  "is the VF again; fails if either does not happen in 10 s." },
 };
 
 const struct lab_section_schema *lab_schema_section(enum lab_section id)

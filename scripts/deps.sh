@@ -9,6 +9,7 @@ packages=(
 	meson ninja-build pkg-config gcc make python3
 	libjansson-dev libinih-dev libcmocka-dev libpcap-dev liblwip-dev
 	mingw-w64-common pciutils clang libclang-rt-14-dev
+	iproute2 iputils-ping ethtool
 )
 
 missing=()

@@ -158,7 +158,9 @@ static const struct lab_key nic_keys[] = {
 	  .doc = "Permanent MAC of the PF; auto: one from the lab's pool." },
 	{ .name = "uplink", .type = LAB_T_UPLINK, .offset = KEY(lab_nic, uplink), .def = "peer",
 	  .doc = "Where the physical port goes: peer (iovlab's built-in peer host), "
-		 "tap:IFNAME, veth:IFNAME, or none (cable unplugged)." },
+		 "tap:IFNAME (a Linux TAP device, created if missing), veth:IFNAME (a raw "
+		 "socket on that interface, e.g. one end of a veth pair into a netns; needs "
+		 "root), or none (cable unplugged). docs/uplinks.md." },
 };
 
 /* Standardized keywords (ndis-sriov-spec.md 2.2) documented for [keywords]. */
@@ -271,7 +273,9 @@ static const struct lab_key vmnic_keys[] = {
 	  .doc = "Allow teaming inside the guest (needed on both vNICs of a guest team)." },
 	{ .name = "ip", .ps_name = "IPAddresses", .type = LAB_T_IPV4, .flags = LAB_KF_NONE_OK,
 	  .offset = KEY(lab_vmnic, ip), .def = "none",
-	  .doc = "Static IPv4 address/prefix of the guest interface; none: no address." },
+	  .doc = "Static IPv4 address/prefix of the guest interface: the VM runs a TCP/IP "
+		 "stack (lwIP) on the adapter at it, answering ping and serving echo and discard "
+		 "on TCP/UDP ports 7 and 9 (steps ping, tcp, udp); none: no address, no stack." },
 };
 
 /*

@@ -31,6 +31,7 @@
 #include "wire/vpci.h"
 
 #define WP_LOG "lab.hv.vmwp"
+#define WP_NET_KEPT 8u	/* NET_DONE answers kept for vmwp_net_done() */
 #define WP_STATUS_PERIOD_MS 250
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
@@ -78,8 +79,9 @@ struct vmwp {
 	struct vmctl_status status;
 	uint32_t ndiskd_seq;		/* the newest NDISKD answer */
 	struct vmctl_ndiskd ndiskd;
-	uint32_t net_seq;		/* the newest NET_DONE answer */
-	struct vmctl_net_done net;
+	/* the newest NET_DONE answers, by seq: a background TCP run's outlives a ping's after it */
+	struct { uint32_t seq; struct vmctl_net_done d; } net[WP_NET_KEPT];
+	unsigned net_next;
 	int64_t next_query;
 	char describe[256];
 	struct vmwp_stats stats;
@@ -714,8 +716,9 @@ static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
 		w->ndiskd_seq = h.seq;
 		return;
 	case VMCTL_MSG_NET_DONE:
-		memcpy(&w->net, d, sizeof(w->net));
-		w->net_seq = h.seq;
+		memcpy(&w->net[w->net_next].d, d, sizeof(w->net[0].d));
+		w->net[w->net_next].seq = h.seq;
+		w->net_next = (w->net_next + 1) % WP_NET_KEPT;
 		return;
 	}
 	w->stats.ctl_refused++;
@@ -809,11 +812,15 @@ int vmwp_net(struct vmwp *w, const struct vmctl_net *req)
 
 bool vmwp_net_done(const struct vmwp *w, int seq, struct vmctl_net_done *out)
 {
-	if (seq <= 0 || w->net_seq != (uint32_t)seq)
+	if (seq <= 0)
 		return false;
-	if (out)
-		*out = w->net;
-	return true;
+	for (unsigned i = 0; i < WP_NET_KEPT; i++)
+		if (w->net[i].seq == (uint32_t)seq) {
+			if (out)
+				*out = w->net[i].d;
+			return true;
+		}
+	return false;
 }
 
 int vmwp_shutdown(struct vmwp *w)

@@ -134,7 +134,8 @@ bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out);
  * Ask the guest's TCP/IP stack to run one operation (req's fields after
  * hdr; wire/vmctl.h NET). Returns the request's number (> 0), or
  * -ENOTCONN, -EBUSY; vmwp_net_done() copies the answer once seq is
- * answered (it passed vmctl_msg_check()).
+ * answered (it passed vmctl_msg_check(); the newest 8 answers are kept,
+ * so a background run's result survives the requests made after it).
  */
 int vmwp_net(struct vmwp *w, const struct vmctl_net *req);
 bool vmwp_net_done(const struct vmwp *w, int seq, struct vmctl_net_done *out);

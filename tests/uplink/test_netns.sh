@@ -70,25 +70,6 @@ ip netns exec "$ns" python3 "$work/echo.py" "10.$net.0.1" "$work/listening" & ec
 for _ in $(seq 1 100); do [ -e "$work/listening" ] && break; sleep 0.05; done
 [ -e "$work/listening" ] || fail "the namespace's echo server did not start"
 
-# The namespace's TCP client to a VM's echo service: 1 MiB, every byte checked.
-cat > "$work/client.py" <<'PY'
-import socket, sys, threading
-def pat(o): return ((o * 131) ^ (o >> 9) ^ 0x5a) & 0xff
-n = 1 << 20
-data = bytes(pat(i) for i in range(n))
-c = socket.create_connection((sys.argv[1], 7), timeout=10)
-t = threading.Thread(target=c.sendall, args=(data,), daemon=True); t.start()
-got = bytearray()
-while len(got) < n:
-    d = c.recv(65536)
-    if not d: break
-    got += d
-t.join(10)
-c.close()
-bad = sum(1 for a, b in zip(got, data) if a != b)
-print(f"namespace TCP client: {len(got)} of {n} bytes echoed, {bad} differ")
-sys.exit(0 if len(got) == n and bad == 0 else 1)
-PY
 
 sed -e '/^\[script\]/,$d' -e "s/^uplink .*/uplink    = veth:$vr/" \
     -e "s#^ip *= 10.0.0.21/24#ip         = 10.$net.0.21/24#" -e "s#^ip *= 10.0.0.22/24#ip         = 10.$net.0.22/24#" \
@@ -114,7 +95,7 @@ grep -q "READY for the namespace" "$work/out" || { cat "$work/out"; fail "the la
 
 ip netns exec "$ns" ping -c 3 -W 2 "10.$net.0.21" || { cat "$work/out"; fail "Linux ping from $ns to vm1 (10.$net.0.21)"; }
 ip netns exec "$ns" ping -c 2 -W 2 "10.$net.0.22" || { cat "$work/out"; fail "Linux ping from $ns to vm2"; }
-ip netns exec "$ns" python3 "$work/client.py" "10.$net.0.22" || { cat "$work/out"; fail "TCP from $ns to vm2's echo service"; }
+ip netns exec "$ns" python3 "$SRC/tests/uplink/tcp_echo_client.py" "10.$net.0.22" || { cat "$work/out"; fail "TCP from $ns to vm2's echo service"; }
 
 wait "$lab_pid"; rc=$?; lab_pid=
 cat "$work/out"

@@ -43,6 +43,7 @@
 #include "lab/lab.h"
 #include "lab/lab_schema.h"
 #include "views/views.h"
+#include "wire/srnic_regs.h"
 
 #ifndef IOVLAB_DRIVERS_DIR
 #define IOVLAB_DRIVERS_DIR NULL
@@ -694,6 +695,52 @@ static int net_addr(struct run *r, const char *a, bool with_port, uint32_t *addr
 	return 0;
 }
 
+/*
+ * The NIC switches' drop counters (srnic's SW_DROP_* registers, read like
+ * `ethtool -S`): no filter, ring full, bad descriptor, link down, summed
+ * over the lab's NICs. Frames lost on the way show up here.
+ */
+#define NET_DROP_KINDS 4
+static void switch_drops(struct run *r, uint64_t d[NET_DROP_KINDS])
+{
+	static const uint32_t reg[NET_DROP_KINDS] = { SRNIC_REG_SW_DROP_NO_FILTER, SRNIC_REG_SW_DROP_RING_FULL,
+						      SRNIC_REG_SW_DROP_BAD_DESC, SRNIC_REG_SW_DROP_LINK_DOWN };
+
+	memset(d, 0, NET_DROP_KINDS * sizeof(d[0]));
+	for (size_t i = 0; i < hv_host_nic_count(r->host); i++) {
+		struct srnic *dev = hv_nic_device(hv_host_nic_at(r->host, i));
+
+		for (unsigned k = 0; dev && k < NET_DROP_KINDS; k++) {
+			uint32_t v = 0;
+
+			if (srnic_mmio_read32(dev, 0, 0, reg[k], &v) == 0)
+				d[k] += v;
+		}
+	}
+}
+
+/* "3 dropped in the NIC switch (ring full 3)" for the drops since before[]. */
+static const char *drops_text(struct run *r, const uint64_t before[NET_DROP_KINDS], char *buf, size_t len)
+{
+	static const char *const names[NET_DROP_KINDS] = { "no filter", "ring full", "bad descriptor", "link down" };
+	uint64_t now[NET_DROP_KINDS], total = 0;
+	size_t o;
+
+	switch_drops(r, now);
+	for (unsigned k = 0; k < NET_DROP_KINDS; k++)
+		total += now[k] - before[k];
+	o = (size_t)snprintf(buf, len, "%llu frame(s) dropped in the NIC switch", (unsigned long long)total);
+	for (unsigned k = 0, first = 1; k < NET_DROP_KINDS && o < len; k++)
+		if (now[k] != before[k]) {
+			o += (size_t)snprintf(buf + o, len - o, "%s%s %llu", first ? " (" : ", ", names[k],
+					      (unsigned long long)(now[k] - before[k]));
+			first = 0;
+		}
+	if (total && o < len)
+		snprintf(buf + o, len - o, ")");
+	return buf;
+}
+
 static const char *path_text(const struct vmctl_net_done *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%llu frames through the VF, %llu synthetic", (unsigned long long)d->tx_vf,
@@ -705,6 +752,7 @@ struct net_wait {
 	struct vmwp *w;
 	int seq;
 	struct vmctl_net_done d;
+	uint64_t drops[NET_DROP_KINDS];	/* the switches' counters when it started */
 };
 
 static bool net_answered(struct run *r, void *ctx)
@@ -722,6 +770,7 @@ struct net_bg {
 	int seq;
 	int line;
 	uint64_t bytes;
+	uint64_t drops[NET_DROP_KINDS];
 };
 static struct net_bg net_bgs[8];
 
@@ -746,6 +795,7 @@ static int net_request(struct run *r, const struct lab_step *s, struct vmctl_net
 		failed(r, s, "the VM has no running guest");
 		return -1;
 	}
+	switch_drops(r, c->drops);
 	if ((c->seq = vmwp_net(c->w, req)) < 0) {
 		failed(r, s, "the guest did not take the request");
 		return -1;
@@ -802,20 +852,22 @@ static void step_ping(struct run *r, const struct lab_step *s)
 }
 
 /* Judge a finished TCP run: every byte echoed, equal, the connection intact. */
-static void tcp_judge(struct run *r, const struct lab_step *s, const struct vmctl_net_done *d, uint64_t bytes)
+static void tcp_judge(struct run *r, const struct lab_step *s, const struct vmctl_net_done *d, uint64_t bytes,
+		      const uint64_t drops[NET_DROP_KINDS])
 {
-	char msg[384], path[96];
+	char msg[512], path[96], dropped[160];
 	double secs = d->elapsed_us / 1e6;
 	bool intact = d->flags & VMCTL_NET_INTACT;
 
 	snprintf(msg, sizeof(msg),
 		 "%llu of %llu bytes echoed, %llu differ, connection %s; %.3f s, %.1f Mbit/s each way; "
-		 "%llu segment(s) retransmitted (frames lost on the way); %s",
+		 "%llu segment(s) retransmitted, either way; %s; %s",
 		 (unsigned long long)d->received, (unsigned long long)bytes, (unsigned long long)d->mismatched,
 		 intact ? "intact" : "NOT intact", secs, secs > 0 ? d->received * 8 / secs / 1e6 : 0.0,
-		 (unsigned long long)d->retransmits, path_text(d, path, sizeof(path)));
+		 (unsigned long long)d->retransmits, drops_text(r, drops, dropped, sizeof(dropped)),
+		 path_text(d, path, sizeof(path)));
 	if (d->status || d->received != bytes || d->mismatched || !intact) {
-		char why[512];
+		char why[640];
 
 		snprintf(why, sizeof(why), "%s%s%s", d->status ? strerror(-d->status) : "", d->status ? ": " : "", msg);
 		failed(r, s, why);
@@ -846,6 +898,7 @@ static void step_tcp(struct run *r, const struct lab_step *s)
 		for (unsigned i = 0; i < 8; i++)
 			if (!net_bgs[i].vm || net_bgs[i].vm == vm) {
 				net_bgs[i] = (struct net_bg){ .vm = vm, .w = c.w, .seq = c.seq, .line = s->line, .bytes = req.bytes };
+				memcpy(net_bgs[i].drops, c.drops, sizeof(c.drops));
 				r->ran++;
 				if (!r->json)
 					say(r, s, "ok", "started; `wait tcp %s done` checks it", s->argv[0]);
@@ -856,7 +909,7 @@ static void step_tcp(struct run *r, const struct lab_step *s)
 	}
 	if (!net_wait_answer(r, s, &c, req.timeout_ms))
 		return;
-	tcp_judge(r, s, &c.d, req.bytes);
+	tcp_judge(r, s, &c.d, req.bytes, c.drops);
 }
 
 /* wait tcp VM done [TIMEOUT]: the background TCP run of VM finished; judged like tcp. */
@@ -886,7 +939,7 @@ static void step_wait_tcp(struct run *r, const struct lab_step *s)
 			failed(r, s, "the TCP run did not finish in time");
 			return;
 		}
-		tcp_judge(r, s, &c.d, net_bgs[i].bytes);
+		tcp_judge(r, s, &c.d, net_bgs[i].bytes, net_bgs[i].drops);
 		return;
 	}
 	failed(r, s, "no TCP run of this VM in the background (tcp VM ADDR:PORT BYTES background)");
@@ -896,7 +949,7 @@ static void step_udp(struct run *r, const struct lab_step *s)
 {
 	struct vmctl_net req = { .op = VMCTL_NET_UDP, .size = 512 };
 	struct net_wait c = { 0 };
-	char msg[320], path[96];
+	char msg[480], path[96], dropped[160];
 	unsigned long count, size = 512;
 
 	if (s->argc < 3 || net_addr(r, s->argv[1], true, &req.addr, &req.port)) {
@@ -915,11 +968,12 @@ static void step_udp(struct run *r, const struct lab_step *s)
 	req.timeout_ms = 60000;
 	if (net_request(r, s, &req, &c) || !net_wait_answer(r, s, &c, req.timeout_ms))
 		return;
-	snprintf(msg, sizeof(msg), "%llu datagrams of %lu bytes sent, %llu echoed, %llu lost, %llu damaged; %.3f s; %s",
+	snprintf(msg, sizeof(msg), "%llu datagrams of %lu bytes sent, %llu echoed, %llu lost, %llu damaged; %.3f s; %s; %s",
 		 (unsigned long long)c.d.sent, size, (unsigned long long)c.d.received, (unsigned long long)c.d.lost,
-		 (unsigned long long)c.d.mismatched, c.d.elapsed_us / 1e6, path_text(&c.d, path, sizeof(path)));
+		 (unsigned long long)c.d.mismatched, c.d.elapsed_us / 1e6, drops_text(r, c.drops, dropped, sizeof(dropped)),
+		 path_text(&c.d, path, sizeof(path)));
 	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
-		char why[400];
+		char why[560];
 
 		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? strerror(-c.d.status) : "", c.d.status ? ": " : "", msg);
 		failed(r, s, why);
@@ -930,14 +984,28 @@ static void step_udp(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "%s", msg);
 }
 
-/* revoke VM [DURATION]: the VF taken away in order and given back (hv_host_vf_revoke). */
-static bool datapath_is(struct run *r, void *ctx)
+/*
+ * revoke VM [DURATION]: the VF taken away in order and given back
+ * (hv_host_vf_revoke). Taken away: synthetic with the VF freed -- or
+ * already a new VF (new serial), when the return came before a round of
+ * the loop saw the gap. Back: the data path is a new VF's.
+ */
+static bool revoked(struct run *r, void *ctx)
 {
 	struct wait_ctx *c = ctx;
 
 	(void)r;
-	return vstack_vmnic_datapath_active(c->n) == want_bool(c->want) &&
-	       (want_bool(c->want) || !vstack_vmnic_has_vf(c->n));
+	if (vstack_vmnic_serial(c->n) != c->count)
+		return true;
+	return !vstack_vmnic_datapath_active(c->n) && !vstack_vmnic_has_vf(c->n);
+}
+
+static bool returned(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	return vstack_vmnic_serial(c->n) != c->count && vstack_vmnic_datapath_active(c->n);
 }
 
 static void step_revoke(struct run *r, const struct lab_step *s)
@@ -960,19 +1028,18 @@ static void step_revoke(struct run *r, const struct lab_step *s)
 		return;
 	}
 	t0 = now_ms();
+	c.count = vstack_vmnic_serial(c.n);	/* the VF being taken away */
 	if ((rc = hv_host_vf_revoke(r->host, s->argv[0], (int)ms))) {
 		failed(r, s, rc == -ENODEV ? "the adapter holds no VF to take away" :
 			     rc == -EBUSY  ? "its VF is revoked already" : strerror(-rc));
 		return;
 	}
-	c.want = "false";	/* synthetic, and the VF freed */
-	if (!run_until(r, datapath_is, &c, 10000)) {
+	if (!run_until(r, revoked, &c, 10000)) {
 		failed(r, s, "the VF was not taken back in 10 s");
 		return;
 	}
 	t1 = now_ms();
-	c.want = "true";
-	if (!run_until(r, datapath_is, &c, (int64_t)ms + 10000)) {
+	if (!run_until(r, returned, &c, (int64_t)ms + 10000)) {
 		char msg[256];
 
 		vstack_vmnic_status(c.n, msg, sizeof(msg));
@@ -983,8 +1050,8 @@ static void step_revoke(struct run *r, const struct lab_step *s)
 	t2 = now_ms();
 	r->ran++;
 	if (!r->json)
-		say(r, s, "ok", "VF taken back in %lld ms (data path synthetic, VF freed), back on VF %u after %lld ms",
-		    (long long)(t1 - t0), vstack_vmnic_vf_id(c.n), (long long)(t2 - t0));
+		say(r, s, "ok", "VF taken back in %lld ms (data path synthetic, VF freed), back on VF %u (serial %u) after %lld ms",
+		    (long long)(t1 - t0), vstack_vmnic_vf_id(c.n), vstack_vmnic_serial(c.n), (long long)(t2 - t0));
 }
 
 static void run_step(struct run *r, const struct lab_step *s)

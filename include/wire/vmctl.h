@@ -234,7 +234,7 @@ struct vmctl_net_done {
 	uint64_t sent, received;	/* PING, UDP: packets; TCP: bytes */
 	uint64_t lost;		/* PING, UDP: never answered; TCP: bytes never echoed */
 	uint64_t mismatched;	/* TCP: echoed bytes that differ; UDP: damaged echoes; PING: wrong length */
-	uint64_t retransmits;	/* TCP segments the guest sent again meanwhile */
+	uint64_t retransmits;	/* TCP segments sent again meanwhile, by the guest or the far end */
 	uint64_t elapsed_us;
 	uint64_t rtt_min_us, rtt_avg_us, rtt_max_us;	/* PING; min <= avg <= max when received */
 	uint64_t tx_synthetic, tx_vf;	/* NetVsc's frames on each path meanwhile */

@@ -91,13 +91,12 @@ struct guest_tcpip {
 	bool netif_added;
 	uint8_t mac[6];
 	struct guest_tcpip_stats st;
-	struct tcp_flow flows[FLOWS];
+	struct tcp_flow flows[FLOWS], flows_in[FLOWS];	/* by far end and ports, sent / received */
 	struct tcp_pcb *echo_l, *discard_l;
 	struct udp_pcb *echo_u, *discard_u;
 	struct client c;
 	/* received frames, oldest at rx_rd */
 	unsigned rx_rd, rx_count;
-	uint64_t rx_dropped;
 	uint16_t rx_len[RX_SLOTS];
 	uint8_t rx[RX_SLOTS][RX_SLOT];
 	uint8_t tx[RX_SLOT];
@@ -125,9 +124,15 @@ static bool seq_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-/* A TCP segment with a sequence range already sent is a retransmission. */
-static void note_tcp_out(struct guest_tcpip *t, const uint8_t *f, uint32_t len)
+/*
+ * A TCP segment whose sequence range starts before the highest one already
+ * seen on its flow is a retransmission: sent again by us (out), or by the
+ * far end (in: a segment that fills a gap or repeats) -- either way a frame
+ * that was lost or late on the way.
+ */
+static void note_tcp(struct guest_tcpip *t, const uint8_t *f, uint32_t len, bool out)
 {
+	struct tcp_flow *flows = out ? t->flows : t->flows_in;
 	uint32_t ihl, tot, thl, seq, dlen, dst;
 	uint16_t sport, dport;
 	struct tcp_flow *fl = NULL, *free_fl = NULL;
@@ -140,7 +145,7 @@ static void note_tcp_out(struct guest_tcpip *t, const uint8_t *f, uint32_t len)
 	if (ihl < 20 || tot > len - 14 || tot < ihl + 20)
 		return;
 	f += 14;
-	memcpy(&dst, f + 16, 4);
+	memcpy(&dst, f + (out ? 16 : 12), 4);	/* the far end's address */
 	sport = (uint16_t)(f[ihl] << 8 | f[ihl + 1]);
 	dport = (uint16_t)(f[ihl + 2] << 8 | f[ihl + 3]);
 	seq = (uint32_t)f[ihl + 4] << 24 | (uint32_t)f[ihl + 5] << 16 | (uint32_t)f[ihl + 6] << 8 | f[ihl + 7];
@@ -152,23 +157,27 @@ static void note_tcp_out(struct guest_tcpip *t, const uint8_t *f, uint32_t len)
 	if (!dlen)
 		return;	/* a pure ACK */
 	for (unsigned i = 0; i < FLOWS; i++) {
-		if (t->flows[i].used && t->flows[i].sport == sport && t->flows[i].dport == dport && t->flows[i].dst == dst) {
-			fl = &t->flows[i];
+		if (flows[i].used && flows[i].sport == sport && flows[i].dport == dport && flows[i].dst == dst) {
+			fl = &flows[i];
 			break;
 		}
-		if (!t->flows[i].used && !free_fl)
-			free_fl = &t->flows[i];
+		if (!flows[i].used && !free_fl)
+			free_fl = &flows[i];
 	}
 	if (!fl || (flags & 0x02)) {
 		/* A new flow (a SYN starts one again): forget the oldest slot if full. */
 		if (!fl)
-			fl = free_fl ? free_fl : &t->flows[sport % FLOWS];
+			fl = free_fl ? free_fl : &flows[sport % FLOWS];
 		*fl = (struct tcp_flow){ .used = true, .sport = sport, .dport = dport, .dst = dst, .end = seq + dlen };
 		return;
 	}
 	if (seq_before(seq, fl->end)) {
-		t->st.tcp_retransmits++;
-		log_debug(GT_LOG, "TCP %u -> %u: segment at %u (+%u) sent again", sport, dport, seq, dlen);
+		if (out)
+			t->st.tcp_retransmits++;
+		else
+			t->st.tcp_retransmits_in++;
+		log_debug(GT_LOG, "TCP %u -> %u: segment at %u (+%u) sent again (%s)", sport, dport, seq, dlen,
+			  out ? "by us" : "by the far end");
 	}
 	if (seq_before(fl->end, seq + dlen))
 		fl->end = seq + dlen;
@@ -195,7 +204,7 @@ static err_t tcpip_linkoutput(struct netif *nif, struct pbuf *p)
 		return rc == 0 ? ERR_MEM : ERR_IF;
 	}
 	t->st.tx_frames++;
-	note_tcp_out(t, t->tx, f.len);
+	note_tcp(t, t->tx, f.len, true);
 	return ERR_OK;
 }
 
@@ -214,6 +223,15 @@ static err_t tcpip_netif_init(struct netif *nif)
 	return ERR_OK;
 }
 
+/* Send completions: a frame NDIS took and the miniport failed is lost on the way out. */
+static void tcpip_tx_done(void *ctx, unsigned completed, unsigned failed)
+{
+	struct guest_tcpip *t = ctx;
+
+	(void)completed;
+	t->st.tx_failed += failed;
+}
+
 /* IOVTCPIP's receive: inside NDIS's indication; copy, feed later. */
 static void tcpip_rx(void *ctx, const void *data, uint32_t len)
 {
@@ -223,7 +241,7 @@ static void tcpip_rx(void *ctx, const void *data, uint32_t len)
 	if (len > RX_SLOT || len < 14)
 		return;
 	if (t->rx_count == RX_SLOTS) {
-		t->rx_dropped++;
+		t->st.rx_dropped++;
 		return;
 	}
 	wr = (t->rx_rd + t->rx_count) % RX_SLOTS;
@@ -241,11 +259,12 @@ static void feed_rx(struct guest_tcpip *t)
 		t->rx_rd = (t->rx_rd + 1) % RX_SLOTS;
 		t->rx_count--;
 		if (!p) {
-			t->rx_dropped++;
+			t->st.rx_dropped++;
 			continue;
 		}
 		(void)pbuf_take(p, t->rx[i], t->rx_len[i]);
 		t->st.rx_frames++;
+		note_tcp(t, t->rx[i], t->rx_len[i], false);
 		if (t->netif.input(p, &t->netif) != ERR_OK)
 			pbuf_free(p);
 	}
@@ -482,7 +501,7 @@ static void client_finish(struct guest_tcpip *t, int status)
 	if (!c->res.status)
 		c->res.status = status;
 	c->res.elapsed_us = (uint64_t)(now_us() - c->start_us);
-	c->res.retransmits = t->st.tcp_retransmits - c->retrans_base;
+	c->res.retransmits = t->st.tcp_retransmits + t->st.tcp_retransmits_in - c->retrans_base;
 	if (c->req.op == GUEST_TCPIP_TCP) {
 		c->res.sent = c->tx_off;
 		c->res.received = c->rx_off;
@@ -790,7 +809,7 @@ int guest_tcpip_start(struct guest_tcpip *t, const struct guest_tcpip_request *r
 	c->res.op = req->op;
 	c->start_us = now_us();
 	c->deadline_us = c->start_us + (int64_t)req->timeout_ms * 1000;
-	c->retrans_base = t->st.tcp_retransmits;
+	c->retrans_base = t->st.tcp_retransmits + t->st.tcp_retransmits_in;
 	ip_addr_set_ip4_u32_val(to, lwip_htonl(req->addr));
 	switch (req->op) {
 	case GUEST_TCPIP_PING:
@@ -888,7 +907,7 @@ int guest_tcpip_create(const struct guest_traffic_proto *proto, const struct gue
 		return -ENOMEM;
 	t->proto = proto;
 	t->cfg = *cfg;
-	if ((rc = proto->attach(tcpip_rx, NULL, t))) {
+	if ((rc = proto->attach(tcpip_rx, tcpip_tx_done, t))) {
 		free(t);
 		return rc;
 	}
@@ -929,6 +948,11 @@ void guest_tcpip_destroy(struct guest_tcpip *t)
 {
 	if (!t)
 		return;
+	log_info(GT_LOG, "down: %llu frames in, %llu out, %llu refused, %llu failed, %llu dropped on receive; "
+		 "%llu TCP segments sent again, %llu received again", (unsigned long long)t->st.rx_frames,
+		 (unsigned long long)t->st.tx_frames, (unsigned long long)t->st.tx_refused,
+		 (unsigned long long)t->st.tx_failed, (unsigned long long)t->st.rx_dropped,
+		 (unsigned long long)t->st.tcp_retransmits, (unsigned long long)t->st.tcp_retransmits_in);
 	client_release(&t->c);
 	/* Every connection the services accepted: aborted (a guest shutting down sends RSTs). */
 	while (tcp_active_pcbs) {

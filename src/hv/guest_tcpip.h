@@ -47,7 +47,10 @@ struct guest_tcpip_config {
 struct guest_tcpip_stats {
 	uint64_t rx_frames, tx_frames;
 	uint64_t tx_refused;		/* NDIS did not take it: not bound, paused, no NBL free */
-	uint64_t tcp_retransmits;	/* TCP segments sent again (a frame lost or late on the way) */
+	uint64_t tx_failed;		/* NDIS took it, the send completed with a failure */
+	uint64_t rx_dropped;		/* received but not fed to lwIP: the ring full, no pbuf */
+	uint64_t tcp_retransmits;	/* TCP segments we sent again (a frame lost or late on the way) */
+	uint64_t tcp_retransmits_in;	/* ... and the far ends sent again (arrived behind what we had) */
 	uint64_t echo_tcp_bytes, echo_udp_datagrams;	/* the echo services' work */
 	uint64_t discard_bytes;		/* the discard sinks' */
 };
@@ -91,7 +94,7 @@ struct guest_tcpip_result {
 	uint64_t sent, received;	/* PING, UDP: packets; TCP: bytes */
 	uint64_t lost;		/* PING, UDP: never answered; TCP: bytes never echoed */
 	uint64_t mismatched;	/* TCP: echoed bytes that differ; UDP: damaged or foreign echoes */
-	uint64_t retransmits;	/* TCP: segments sent again during the run */
+	uint64_t retransmits;	/* TCP: segments sent again during the run, by either end */
 	uint64_t elapsed_us;
 	uint64_t rtt_min_us, rtt_avg_us, rtt_max_us;	/* PING */
 	bool intact;		/* TCP: connected, never reset or aborted, closed in order */

@@ -307,17 +307,40 @@ static void echo_free(struct echo_conn *c)
 	free(c);
 }
 
+/* A close lwIP could not do at once (no memory for the FIN), from the pcb's poll: aborting is allowed here. */
+static err_t retry_close(void *arg, struct tcp_pcb *pcb)
+{
+	(void)arg;
+	if (tcp_close(pcb) == ERR_OK)
+		return ERR_OK;
+	tcp_abort(pcb);
+	return ERR_ABRT;
+}
+
+/*
+ * Let go of a pcb from inside or outside an lwIP callback. Never
+ * tcp_abort() here: inside a recv/sent/connected callback that would free
+ * the pcb under lwIP (a callback that aborts must return ERR_ABRT). A close
+ * that fails is retried from the pcb's poll callback (lwIP's tcp_close
+ * documentation).
+ */
+static void close_pcb(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);	/* lwIP's tcp_recv_null from now: data freed, FIN answered */
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+	if (tcp_close(pcb) != ERR_OK)
+		tcp_poll(pcb, retry_close, 2);
+}
+
 static void echo_close(struct echo_conn *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
 	echo_free(c);
-	if (tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);
+	close_pcb(pcb);
 }
 
 static void echo_push(struct echo_conn *c)
@@ -478,12 +501,7 @@ static void client_release(struct client *c)
 		c->raw = NULL;
 	}
 	if (c->tcp) {
-		tcp_arg(c->tcp, NULL);
-		tcp_recv(c->tcp, NULL);
-		tcp_sent(c->tcp, NULL);
-		tcp_err(c->tcp, NULL);
-		if (tcp_close(c->tcp) != ERR_OK)
-			tcp_abort(c->tcp);
+		close_pcb(c->tcp);
 		c->tcp = NULL;
 	}
 	if (c->udp) {

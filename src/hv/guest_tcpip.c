@@ -11,6 +11,7 @@
  */
 #include "hv/guest_tcpip.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ struct echo_conn {
 };
 
 struct client {
-	bool active, finished;
+	enum guest_tcpip_op_state state;
 	struct guest_tcpip_request req;
 	struct guest_tcpip_result res;
 	int64_t start_us, deadline_us;
@@ -493,6 +494,35 @@ static struct udp_pcb *udp_on(struct guest_tcpip *t, uint16_t port)
 	return pcb;
 }
 
+/* ---- client: the operation's state ---------------------------------------------------------- */
+const char *guest_tcpip_op_state_name(enum guest_tcpip_op_state s)
+{
+	static const char *const names[GUEST_TCPIP_OP_STATE_COUNT] = { "idle", "running", "finished" };
+
+	return (unsigned)s < GUEST_TCPIP_OP_STATE_COUNT ? names[s] : "?";
+}
+
+bool guest_tcpip_op_state_transition_allowed(enum guest_tcpip_op_state from, enum guest_tcpip_op_state to)
+{
+	static const bool ok[GUEST_TCPIP_OP_STATE_COUNT][GUEST_TCPIP_OP_STATE_COUNT] = {
+		/* to:                         idle   running finished */
+		[GUEST_TCPIP_OP_IDLE] =     { false, true,  false },	/* started */
+		[GUEST_TCPIP_OP_RUNNING] =  { false, false, true },	/* done, failed, timed out */
+		[GUEST_TCPIP_OP_FINISHED] = { true,  false, false },	/* result taken (or dropped by a new start) */
+	};
+
+	return (unsigned)from < GUEST_TCPIP_OP_STATE_COUNT && (unsigned)to < GUEST_TCPIP_OP_STATE_COUNT &&
+	       ok[from][to];
+}
+
+static void op_set_state(struct client *c, enum guest_tcpip_op_state to)
+{
+	assert(guest_tcpip_op_state_transition_allowed(c->state, to));
+	log_debug(GT_LOG, "operation %d: %s -> %s", (int)c->req.op, guest_tcpip_op_state_name(c->state),
+		  guest_tcpip_op_state_name(to));
+	c->state = to;
+}
+
 /* ---- client: the end of an operation ----------------------------------------------------- */
 static void client_release(struct client *c)
 {
@@ -514,7 +544,7 @@ static void client_finish(struct guest_tcpip *t, int status)
 {
 	struct client *c = &t->c;
 
-	if (!c->active)
+	if (c->state != GUEST_TCPIP_OP_RUNNING)
 		return;
 	if (!c->res.status)
 		c->res.status = status;
@@ -529,8 +559,7 @@ static void client_finish(struct guest_tcpip *t, int status)
 	if (c->req.op == GUEST_TCPIP_PING && c->res.received)
 		c->res.rtt_avg_us = c->rtt_sum_us / c->res.received;
 	client_release(c);
-	c->active = false;
-	c->finished = true;
+	op_set_state(c, GUEST_TCPIP_OP_FINISHED);
 }
 
 /* ---- client: ping ---------------------------------------------------------------------- */
@@ -543,7 +572,7 @@ static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_a
 	uint8_t v;
 
 	(void)pcb;
-	if (!c->active || c->req.op != GUEST_TCPIP_PING || !c->ping_outstanding ||
+	if (c->state != GUEST_TCPIP_OP_RUNNING || c->req.op != GUEST_TCPIP_PING || !c->ping_outstanding ||
 	    ip4_addr_get_u32(ip_2_ip4(addr)) != lwip_htonl(c->req.addr))
 		return 0;
 	if (pbuf_copy_partial(p, &v, 1, 0) != 1)
@@ -729,7 +758,7 @@ static void cl_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 	(void)pcb;
 	(void)addr;
 	(void)port;
-	if (!c->active || p->tot_len != c->req.size || pbuf_copy_partial(p, b, p->tot_len, 0) != p->tot_len) {
+	if (c->state != GUEST_TCPIP_OP_RUNNING || p->tot_len != c->req.size || pbuf_copy_partial(p, b, p->tot_len, 0) != p->tot_len) {
 		c->res.mismatched++;
 		pbuf_free(p);
 		return;
@@ -796,7 +825,7 @@ int guest_tcpip_start(struct guest_tcpip *t, const struct guest_tcpip_request *r
 	struct client *c = &t->c;
 	ip_addr_t to;
 
-	if (c->active)
+	if (c->state == GUEST_TCPIP_OP_RUNNING)
 		return -EBUSY;
 	if (!req->addr || req->addr == 0xffffffffu || req->timeout_ms == 0)
 		return -EINVAL;
@@ -822,7 +851,9 @@ int guest_tcpip_start(struct guest_tcpip *t, const struct guest_tcpip_request *r
 	if (!netif_is_link_up(&t->netif))
 		return -ENETDOWN;
 	client_release(c);
-	memset(c, 0, sizeof(*c));
+	if (c->state == GUEST_TCPIP_OP_FINISHED)
+		op_set_state(c, GUEST_TCPIP_OP_IDLE);	/* a result nobody took: dropped */
+	memset(c, 0, sizeof(*c));	/* state IDLE */
 	c->req = *req;
 	c->res.op = req->op;
 	c->start_us = now_us();
@@ -854,16 +885,16 @@ int guest_tcpip_start(struct guest_tcpip *t, const struct guest_tcpip_request *r
 		guest_traffic_seq_init(&c->useq);
 		break;
 	}
-	c->active = true;
+	op_set_state(c, GUEST_TCPIP_OP_RUNNING);
 	return 0;
 }
 
 bool guest_tcpip_done(struct guest_tcpip *t, struct guest_tcpip_result *res)
 {
-	if (!t->c.finished)
+	if (t->c.state != GUEST_TCPIP_OP_FINISHED)
 		return false;
 	*res = t->c.res;
-	t->c.finished = false;
+	op_set_state(&t->c, GUEST_TCPIP_OP_IDLE);
 	return true;
 }
 
@@ -871,7 +902,7 @@ static void client_poll(struct guest_tcpip *t)
 {
 	struct client *c = &t->c;
 
-	if (!c->active)
+	if (c->state != GUEST_TCPIP_OP_RUNNING)
 		return;
 	if (now_us() > c->deadline_us) {
 		if (c->req.op == GUEST_TCPIP_PING && c->ping_outstanding)

@@ -72,6 +72,16 @@ void guest_tcpip_poll(struct guest_tcpip *t);
 void guest_tcpip_get_stats(const struct guest_tcpip *t, struct guest_tcpip_stats *st);
 
 /* ---- client operations, one at a time ------------------------------------------ */
+/* An operation's life: idle -> running (start) -> finished (done, failed, timed out) -> idle (result taken). */
+enum guest_tcpip_op_state {
+	GUEST_TCPIP_OP_IDLE,
+	GUEST_TCPIP_OP_RUNNING,
+	GUEST_TCPIP_OP_FINISHED,
+	GUEST_TCPIP_OP_STATE_COUNT
+};
+const char *guest_tcpip_op_state_name(enum guest_tcpip_op_state s);
+bool guest_tcpip_op_state_transition_allowed(enum guest_tcpip_op_state from, enum guest_tcpip_op_state to);
+
 enum guest_tcpip_op {
 	GUEST_TCPIP_PING = 1,	/* count ICMP echo requests of size payload bytes */
 	GUEST_TCPIP_TCP = 2,	/* stream bytes to an echo service, check every echoed byte */

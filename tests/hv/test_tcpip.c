@@ -455,6 +455,27 @@ static void test_tcp_refused_and_timeout(void **state)
 	guest_tcpip_destroy(t);
 }
 
+/* Every legal transition of an operation, and every other refused. */
+static void test_op_state_table(void **state)
+{
+	const enum guest_tcpip_op_state I = GUEST_TCPIP_OP_IDLE, R = GUEST_TCPIP_OP_RUNNING,
+					F = GUEST_TCPIP_OP_FINISHED;
+	const bool want[3][3] = { [0] = { [1] = true }, [1] = { [2] = true }, [2] = { [0] = true } };
+
+	(void)state;
+	for (int from = 0; from < GUEST_TCPIP_OP_STATE_COUNT; from++)
+		for (int to = 0; to < GUEST_TCPIP_OP_STATE_COUNT; to++)
+			assert_int_equal(guest_tcpip_op_state_transition_allowed(from, to), want[from][to]);
+	assert_true(guest_tcpip_op_state_transition_allowed(I, R));
+	assert_true(guest_tcpip_op_state_transition_allowed(R, F));
+	assert_true(guest_tcpip_op_state_transition_allowed(F, I));
+	assert_false(guest_tcpip_op_state_transition_allowed(I, F));
+	assert_false(guest_tcpip_op_state_transition_allowed(R, I));
+	assert_false(guest_tcpip_op_state_transition_allowed(R, GUEST_TCPIP_OP_STATE_COUNT));
+	assert_string_equal(guest_tcpip_op_state_name(R), "running");
+	assert_string_equal(guest_tcpip_op_state_name(GUEST_TCPIP_OP_STATE_COUNT), "?");
+}
+
 /* ---- the control messages and step arguments ----------------------------------------- */
 static int net_check(const struct vmctl_net *m)
 {
@@ -564,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_ping_client),
 		cmocka_unit_test(test_start_refusals),
 		cmocka_unit_test(test_tcp_refused_and_timeout),
+		cmocka_unit_test(test_op_state_table),
 		cmocka_unit_test(test_vmctl_net),
 		cmocka_unit_test(test_step_args),
 	};

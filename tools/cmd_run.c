@@ -968,9 +968,12 @@ static void step_udp(struct run *r, const struct lab_step *s)
 	req.timeout_ms = 60000;
 	if (net_request(r, s, &req, &c) || !net_wait_answer(r, s, &c, req.timeout_ms))
 		return;
-	snprintf(msg, sizeof(msg), "%llu datagrams of %lu bytes sent, %llu echoed, %llu lost, %llu damaged; %.3f s; %s; %s",
+	snprintf(msg, sizeof(msg),
+		 "%llu datagrams of %lu bytes sent, %llu echoed, %llu lost, %llu damaged; %.3f s, %.1f Mbit/s each way; %s; %s",
 		 (unsigned long long)c.d.sent, size, (unsigned long long)c.d.received, (unsigned long long)c.d.lost,
-		 (unsigned long long)c.d.mismatched, c.d.elapsed_us / 1e6, drops_text(r, c.drops, dropped, sizeof(dropped)),
+		 (unsigned long long)c.d.mismatched, c.d.elapsed_us / 1e6,
+		 c.d.elapsed_us ? c.d.received * size * 8.0 / c.d.elapsed_us : 0.0,
+		 drops_text(r, c.drops, dropped, sizeof(dropped)),
 		 path_text(&c.d, path, sizeof(path)));
 	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
 		char why[560];

@@ -5,7 +5,8 @@
 # an AF_PACKET socket), and traffic both ways through the PF's NIC switch
 # and the VMs' VFs:
 #   - the VM pings the namespace and streams 1 MiB over TCP to a Linux echo
-#     server there, verified byte for byte (the lab's own ping/tcp steps);
+#     server there, verified byte for byte (the lab's own ping/tcp steps),
+#     then 4 MiB across IovWeight 100 -> 0 -> 100 with the connection intact;
 #   - the namespace pings the VM with Linux's ping and streams 1 MiB to the
 #     VM's TCP echo service (lwIP, port 7) with a python3 client that checks
 #     every echoed byte.
@@ -80,8 +81,16 @@ step = wait vfdatapath vm1 true 10s
 step = wait vfdatapath vm2 true 10s
 step = ping vm1 10.$net.0.1 3
 step = tcp vm1 10.$net.0.1:7007 1M
+step = tcp vm1 10.$net.0.1:7007 4M background
+step = sleep 50ms
+step = set vmnetworkadapter vm1 IovWeight 0
+step = wait vfdatapath vm1 false 5s
+step = sleep 200ms
+step = set vmnetworkadapter vm1 IovWeight 100
+step = wait vfdatapath vm1 true 10s
+step = wait tcp vm1 done 30s
 step = echo READY for the namespace
-step = sleep 10s
+step = sleep 8s
 EOF2
 grep -q "veth:$vr" "$work/netns.lab" || fail "the lab's uplink was not rewritten"
 
@@ -103,4 +112,6 @@ cat "$work/out"
 grep -Eq "ok: ping vm1 10\.$net\.0\.1 3: 3 sent, 3 answered, 0 lost" "$work/out" || fail "vm1's ping to the namespace"
 grep -Eq "ok: tcp vm1 .*1048576 of 1048576 bytes echoed, 0 differ, connection intact.* [1-9][0-9]* frames through the VF" "$work/out" ||
 	fail "vm1's TCP stream to the namespace did not come back whole through the VF"
+grep -Eq "ok: wait tcp vm1 done 30s: 4194304 of 4194304 bytes echoed, 0 differ, connection intact" "$work/out" ||
+	fail "vm1's TCP stream to the namespace across IovWeight 100 -> 0 -> 100"
 echo "PASS: ping and TCP both ways between $ns and the VMs through veth:$vr and the VFs"

@@ -720,6 +720,7 @@ static int bring_up(struct gvm *g)
 	const struct guest_vm_config *c = g->cfg;
 	uint64_t mem = gmem_size(g->mem);
 	struct guest_ndis_config gc = { 0 };
+	bool tcpip_installed = false;
 	char err[512];
 	int rc;
 
@@ -766,8 +767,9 @@ static int bring_up(struct gvm *g)
 		return -ENOEXEC;
 	if (c->traffic_dir && install(g, c->traffic_dir, "guest_traffic.inf", false))
 		return -ENOEXEC;
-	if (c->traffic_dir && c->nnics && c->nics[0].ip && install(g, c->traffic_dir, "guest_tcpip.inf", false))
-		return -ENOEXEC;
+	/* The TCP/IP stack is an extra: without its package the guest comes up without it. */
+	if (c->traffic_dir && c->nnics && c->nics[0].ip)
+		tcpip_installed = install(g, c->traffic_dir, "guest_tcpip.inf", false) == 0;
 	if (c->vf_inf && install(g, c->vf_dir, c->vf_inf, true))
 		return -ENOEXEC;
 	if (c->vbd_inf) {
@@ -820,8 +822,7 @@ static int bring_up(struct gvm *g)
 			if (g->tp)
 				(void)g->tp->running(g->mac);
 		}
-		if (c->traffic_dir && c->nics[0].ip &&
-		    ndis_protocol_load(g->fw, GUEST_TCPIP_PROTO_COMPONENT_ID, &g->tcpip_proto) == 0) {
+		if (tcpip_installed && ndis_protocol_load(g->fw, GUEST_TCPIP_PROTO_COMPONENT_ID, &g->tcpip_proto) == 0) {
 			const struct guest_traffic_proto *tp =
 				ndis_protocol_driver_symbol(g->tcpip_proto, GUEST_TRAFFIC_PROTO_SYMBOL);
 			struct guest_tcpip_config tc = { .addr = c->nics[0].ip, .prefix = c->nics[0].prefix };

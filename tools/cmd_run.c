@@ -741,6 +741,23 @@ static const char *drops_text(struct run *r, const uint64_t before[NET_DROP_KIND
 	return buf;
 }
 
+/* The guest's status for an operation, in words a lab author can act on. */
+static const char *net_status_text(int status)
+{
+	switch (status) {
+	case -ENETDOWN:
+		return "the guest's TCP/IP stack is not up (IOVTCPIP not bound or its package missing; see the guest's log)";
+	case -EBUSY:
+		return "the guest is still running another network operation (a tcp ... background?)";
+	case -EINVAL:
+		return "the guest refused the request (its own address, or a value out of range)";
+	case -ETIMEDOUT:
+		return "timed out";
+	default:
+		return strerror(-status);
+	}
+}
+
 static const char *path_text(const struct vmctl_net_done *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%llu frames through the VF, %llu synthetic", (unsigned long long)d->tx_vf,
@@ -840,9 +857,9 @@ static void step_ping(struct run *r, const struct lab_step *s)
 		 c.d.rtt_min_us / 1000.0, c.d.rtt_avg_us / 1000.0, c.d.rtt_max_us / 1000.0,
 		 path_text(&c.d, path, sizeof(path)));
 	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
-		char why[320];
+		char why[512];
 
-		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? strerror(-c.d.status) : "", c.d.status ? ": " : "", msg);
+		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
 		failed(r, s, why);
 		return;
 	}
@@ -867,9 +884,9 @@ static void tcp_judge(struct run *r, const struct lab_step *s, const struct vmct
 		 (unsigned long long)d->retransmits, drops_text(r, drops, dropped, sizeof(dropped)),
 		 path_text(d, path, sizeof(path)));
 	if (d->status || d->received != bytes || d->mismatched || !intact) {
-		char why[640];
+		char why[768];
 
-		snprintf(why, sizeof(why), "%s%s%s", d->status ? strerror(-d->status) : "", d->status ? ": " : "", msg);
+		snprintf(why, sizeof(why), "%s%s%s", d->status ? net_status_text(d->status) : "", d->status ? ": " : "", msg);
 		failed(r, s, why);
 		return;
 	}
@@ -976,9 +993,9 @@ static void step_udp(struct run *r, const struct lab_step *s)
 		 drops_text(r, c.drops, dropped, sizeof(dropped)),
 		 path_text(&c.d, path, sizeof(path)));
 	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
-		char why[560];
+		char why[768];
 
-		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? strerror(-c.d.status) : "", c.d.status ? ": " : "", msg);
+		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
 		failed(r, s, why);
 		return;
 	}

@@ -17,7 +17,8 @@
  *     heartbeat family): the host tells the guest's traffic source what to
  *     send, the guest reports its state -- the counters of its traffic sink,
  *     NetVsc's data path, its VF binding -- for `iovlab run` steps and
- *     views. Nothing in the modelled stack depends on it.
+ *     views, and the host asks the guest's TCP/IP stack to ping, stream
+ *     or echo (NET, NET_DONE). Nothing in the modelled stack depends on it.
  *
  * MMIO: a request is a VMBUS_PKT_DATA_INBAND packet with
  * VMBUS_PKT_FLAG_COMPLETION_REQUESTED and the guest's transaction id; the

@@ -10,6 +10,7 @@ packages=(
 	libjansson-dev libinih-dev libcmocka-dev libpcap-dev liblwip-dev
 	mingw-w64-common pciutils clang libclang-rt-14-dev
 	tshark graphviz
+	iproute2 iputils-ping ethtool
 )
 
 missing=()

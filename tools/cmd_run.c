@@ -12,7 +12,8 @@
  *
  *   - a step that can run runs (show, expect on a view, set, start, stop,
  *     echo, sleep, and with guests wait, send, expect received / path,
- *     kill); waits are bounded and run the host's event loop;
+ *     kill, revoke, and from the guests' TCP/IP stacks ping, tcp, udp); waits are
+ *     bounded and run the host's event loop;
  *   - a step that needs what is not built (migrate, link, reset, unload,
  *     inject, clear, diagnose, expect on IPAddresses; the guest steps under
  *     --host-only) is reported with FILE:LINE and skipped -- a warning, not
@@ -45,6 +46,7 @@
 #include "lab/lab_schema.h"
 #include "run_trace.h"
 #include "views/views.h"
+#include "wire/srnic_regs.h"
 
 #ifndef IOVLAB_DRIVERS_DIR
 #define IOVLAB_DRIVERS_DIR NULL
@@ -642,6 +644,402 @@ static void step_kill(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "the VM's process was killed; its VF was taken back and the VM is off");
 }
 
+/* ---- steps on the guests' TCP/IP stacks (ping, tcp, udp; docs/hv/guest-tcpip.md) ---------- */
+/* ADDR or ADDR:PORT of a step: an IPv4 address, or an adapter (or one-adapter VM) with an ip. */
+static int net_addr(struct run *r, const char *a, bool with_port, uint32_t *addr, uint16_t *port)
+{
+	const char *name;
+	char nm[64];
+	int rc = lab_addr_arg_parse(a, with_port, addr, port, &name);
+	struct vstack_vmnic *n;
+
+	if (rc <= 0)
+		return rc;
+	snprintf(nm, sizeof(nm), "%.*s", rc, name);
+	if (!(n = vmnic_of(r, nm)) || !(*addr = vstack_vmnic_ipv4(n, NULL)))
+		return -ENOENT;
+	return 0;
+}
+
+/*
+ * The NIC switches' drop counters (srnic's SW_DROP_* registers, read like
+ * `ethtool -S`): no filter, ring full, bad descriptor, link down, summed
+ * over the lab's NICs. Frames lost on the way show up here.
+ */
+#define NET_DROP_KINDS 4
+static void switch_drops(struct run *r, uint64_t d[NET_DROP_KINDS])
+{
+	static const uint32_t reg[NET_DROP_KINDS] = { SRNIC_REG_SW_DROP_NO_FILTER, SRNIC_REG_SW_DROP_RING_FULL,
+						      SRNIC_REG_SW_DROP_BAD_DESC, SRNIC_REG_SW_DROP_LINK_DOWN };
+
+	memset(d, 0, NET_DROP_KINDS * sizeof(d[0]));
+	for (size_t i = 0; i < hv_host_nic_count(r->host); i++) {
+		struct srnic *dev = hv_nic_device(hv_host_nic_at(r->host, i));
+
+		for (unsigned k = 0; dev && k < NET_DROP_KINDS; k++) {
+			uint32_t v = 0;
+
+			if (srnic_mmio_read32(dev, 0, 0, reg[k], &v) == 0)
+				d[k] += v;
+		}
+	}
+}
+
+/* "3 dropped in the NIC switch (ring full 3)" for the drops since before[]. */
+static const char *drops_text(struct run *r, const uint64_t before[NET_DROP_KINDS], char *buf, size_t len)
+{
+	static const char *const names[NET_DROP_KINDS] = { "no filter", "ring full", "bad descriptor", "link down" };
+	uint64_t now[NET_DROP_KINDS], total = 0;
+	size_t o;
+
+	switch_drops(r, now);
+	for (unsigned k = 0; k < NET_DROP_KINDS; k++)
+		total += now[k] - before[k];
+	o = (size_t)snprintf(buf, len, "%llu frame(s) dropped in the NIC switch", (unsigned long long)total);
+	for (unsigned k = 0, first = 1; k < NET_DROP_KINDS && o < len; k++)
+		if (now[k] != before[k]) {
+			o += (size_t)snprintf(buf + o, len - o, "%s%s %llu", first ? " (" : ", ", names[k],
+					      (unsigned long long)(now[k] - before[k]));
+			first = 0;
+		}
+	if (total && o < len)
+		snprintf(buf + o, len - o, ")");
+	return buf;
+}
+
+/* The guest's status for an operation, in words a lab author can act on. */
+static const char *net_status_text(int status)
+{
+	switch (status) {
+	case -ENETDOWN:
+		return "the guest's TCP/IP stack is not up (IOVTCPIP not bound or its package missing; see the guest's log)";
+	case -EBUSY:
+		return "the guest is still running another network operation (a tcp ... background?)";
+	case -EINVAL:
+		return "the guest refused the request (its own address, or a value out of range)";
+	case -ETIMEDOUT:
+		return "timed out";
+	default:
+		return strerror(-status);
+	}
+}
+
+static const char *path_text(const struct vmctl_net_done *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu frames through the VF, %llu synthetic", (unsigned long long)d->tx_vf,
+		 (unsigned long long)d->tx_synthetic);
+	return buf;
+}
+
+struct net_wait {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_net_done d;
+	uint64_t drops[NET_DROP_KINDS];	/* the switches' counters when it started */
+};
+
+static bool net_answered(struct run *r, void *ctx)
+{
+	struct net_wait *c = ctx;
+
+	(void)r;
+	return vmwp_state(c->w) != VMWP_RUNNING || vmwp_net_done(c->w, c->seq, &c->d);
+}
+
+/* A TCP run the script left in the background (tcp ... background), per VM. */
+struct net_bg {
+	const struct vstack_vm *vm;
+	struct vmwp *w;
+	int seq;
+	int line;
+	uint64_t bytes;
+	uint64_t drops[NET_DROP_KINDS];
+};
+static struct net_bg net_bgs[8];
+
+/* Start a NET request from the step's VM; 0 and c->w, c->seq, or a failure already reported. */
+static int net_request(struct run *r, const struct lab_step *s, struct vmctl_net *req, struct net_wait *c)
+{
+	struct vstack_vmnic *n = vmnic_of(r, s->argv[0]);
+
+	if (!n) {
+		failed(r, s, "VM is not a VM network adapter (or a VM with one)");
+		return -1;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return -1;
+	}
+	if (!vstack_vmnic_ipv4(n, NULL)) {
+		failed(r, s, "the VM's adapter has no ip: its guest runs no TCP/IP stack");
+		return -1;
+	}
+	if (!(c->w = guest_of(r, n))) {
+		failed(r, s, "the VM has no running guest");
+		return -1;
+	}
+	switch_drops(r, c->drops);
+	if ((c->seq = vmwp_net(c->w, req)) < 0) {
+		failed(r, s, "the guest did not take the request");
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the answer (the guest's own timeout plus a margin); false: reported as failed. */
+static bool net_wait_answer(struct run *r, const struct lab_step *s, struct net_wait *c, uint32_t timeout_ms)
+{
+	if (!run_until(r, net_answered, c, (int64_t)timeout_ms + 5000) || vmwp_state(c->w) != VMWP_RUNNING ||
+	    !vmwp_net_done(c->w, c->seq, &c->d)) {
+		failed(r, s, "the guest did not answer");
+		return false;
+	}
+	return true;
+}
+
+static void step_ping(struct run *r, const struct lab_step *s)
+{
+	struct vmctl_net req = { .op = VMCTL_NET_PING, .count = 4, .size = 56, .timeout_ms = 0 };
+	struct net_wait c = { 0 };
+	char msg[256], path[96];
+	unsigned long count = 4;
+
+	if (s->argc < 2 || net_addr(r, s->argv[1], false, &req.addr, NULL)) {
+		failed(r, s, "ping VM ADDR [COUNT]: ADDR is an IPv4 address or an adapter with an ip");
+		return;
+	}
+	if (s->argc > 2)
+		count = strtoul(s->argv[2], NULL, 10);
+	if (!count || count > 1000000) {
+		failed(r, s, "COUNT must be 1..1000000");
+		return;
+	}
+	req.count = (uint32_t)count;
+	req.timeout_ms = req.count * 1000u + 2000u > VMCTL_NET_TIMEOUT_MAX ? VMCTL_NET_TIMEOUT_MAX : req.count * 1000u + 2000u;
+	if (net_request(r, s, &req, &c) || !net_wait_answer(r, s, &c, req.timeout_ms))
+		return;
+	snprintf(msg, sizeof(msg), "%llu sent, %llu answered, %llu lost; rtt min/avg/max %.3f/%.3f/%.3f ms; %s",
+		 (unsigned long long)c.d.sent, (unsigned long long)c.d.received, (unsigned long long)c.d.lost,
+		 c.d.rtt_min_us / 1000.0, c.d.rtt_avg_us / 1000.0, c.d.rtt_max_us / 1000.0,
+		 path_text(&c.d, path, sizeof(path)));
+	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
+		failed(r, s, why);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
+/* Judge a finished TCP run: every byte echoed, equal, the connection intact. */
+static void tcp_judge(struct run *r, const struct lab_step *s, const struct vmctl_net_done *d, uint64_t bytes,
+		      const uint64_t drops[NET_DROP_KINDS])
+{
+	char msg[512], path[96], dropped[160];
+	double secs = d->elapsed_us / 1e6;
+	bool intact = d->flags & VMCTL_NET_INTACT;
+
+	snprintf(msg, sizeof(msg),
+		 "%llu of %llu bytes echoed, %llu differ, connection %s; %.3f s, %.1f Mbit/s each way; "
+		 "%llu segment(s) retransmitted, either way; %s; %s",
+		 (unsigned long long)d->received, (unsigned long long)bytes, (unsigned long long)d->mismatched,
+		 intact ? "intact" : "NOT intact", secs, secs > 0 ? d->received * 8 / secs / 1e6 : 0.0,
+		 (unsigned long long)d->retransmits, drops_text(r, drops, dropped, sizeof(dropped)),
+		 path_text(d, path, sizeof(path)));
+	if (d->status || d->received != bytes || d->mismatched || !intact) {
+		char why[768];
+
+		snprintf(why, sizeof(why), "%s%s%s", d->status ? net_status_text(d->status) : "", d->status ? ": " : "", msg);
+		failed(r, s, why);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
+static void step_tcp(struct run *r, const struct lab_step *s)
+{
+	struct vmctl_net req = { .op = VMCTL_NET_TCP };
+	struct net_wait c = { 0 };
+	bool bg = s->argc > 3 && !strcasecmp(s->argv[3], "background");
+
+	if (s->argc < 3 || net_addr(r, s->argv[1], true, &req.addr, &req.port) || lab_bytes_arg_parse(s->argv[2], &req.bytes)) {
+		failed(r, s, "tcp VM ADDR:PORT BYTES [background]");
+		return;
+	}
+	/* Generous: a slow placement of this 2-core machine runs the lab 3-5x slower. */
+	req.timeout_ms = 60000;
+	if (net_request(r, s, &req, &c))
+		return;
+	if (bg) {
+		const struct vstack_vm *vm = vstack_vmnic_vm(vmnic_of(r, s->argv[0]));
+
+		for (unsigned i = 0; i < 8; i++)
+			if (!net_bgs[i].vm || net_bgs[i].vm == vm) {
+				net_bgs[i] = (struct net_bg){ .vm = vm, .w = c.w, .seq = c.seq, .line = s->line, .bytes = req.bytes };
+				memcpy(net_bgs[i].drops, c.drops, sizeof(c.drops));
+				r->ran++;
+				if (!r->json)
+					say(r, s, "ok", "started; `wait tcp %s done` checks it", s->argv[0]);
+				return;
+			}
+		failed(r, s, "too many background TCP runs");
+		return;
+	}
+	if (!net_wait_answer(r, s, &c, req.timeout_ms))
+		return;
+	tcp_judge(r, s, &c.d, req.bytes, c.drops);
+}
+
+/* wait tcp VM done [TIMEOUT]: the background TCP run of VM finished; judged like tcp. */
+static void step_wait_tcp(struct run *r, const struct lab_step *s)
+{
+	struct vstack_vmnic *n = vmnic_of(r, s->argv[1]);
+	const struct vstack_vm *vm = n ? vstack_vmnic_vm(n) : NULL;
+	struct net_wait c = { 0 };
+	uint64_t ms;
+
+	if (duration(s, 3, 60000, &ms) || strcasecmp(s->argv[2], "done")) {
+		failed(r, s, "wait tcp VM done [TIMEOUT]");
+		return;
+	}
+	for (unsigned i = 0; vm && i < 8; i++) {
+		if (net_bgs[i].vm != vm)
+			continue;
+		c.w = net_bgs[i].w;
+		c.seq = net_bgs[i].seq;
+		net_bgs[i].vm = NULL;
+		if (hv_host_vm_guest(r->host, vm) != c.w) {
+			failed(r, s, "the VM's guest is gone");
+			return;
+		}
+		if (!run_until(r, net_answered, &c, (int64_t)ms) || vmwp_state(c.w) != VMWP_RUNNING ||
+		    !vmwp_net_done(c.w, c.seq, &c.d)) {
+			failed(r, s, "the TCP run did not finish in time");
+			return;
+		}
+		tcp_judge(r, s, &c.d, net_bgs[i].bytes, net_bgs[i].drops);
+		return;
+	}
+	failed(r, s, "no TCP run of this VM in the background (tcp VM ADDR:PORT BYTES background)");
+}
+
+static void step_udp(struct run *r, const struct lab_step *s)
+{
+	struct vmctl_net req = { .op = VMCTL_NET_UDP, .size = 512 };
+	struct net_wait c = { 0 };
+	char msg[480], path[96], dropped[160];
+	unsigned long count, size = 512;
+
+	if (s->argc < 3 || net_addr(r, s->argv[1], true, &req.addr, &req.port)) {
+		failed(r, s, "udp VM ADDR:PORT COUNT [SIZE]");
+		return;
+	}
+	count = strtoul(s->argv[2], NULL, 10);
+	if (s->argc > 3)
+		size = strtoul(s->argv[3], NULL, 10);
+	if (!count || count > VMCTL_NET_COUNT_MAX || size < VMCTL_NET_UDP_MIN || size > VMCTL_NET_PAYLOAD_MAX) {
+		failed(r, s, "COUNT must be 1..1000000 and SIZE 8..1472");
+		return;
+	}
+	req.count = (uint32_t)count;
+	req.size = (uint32_t)size;
+	req.timeout_ms = 60000;
+	if (net_request(r, s, &req, &c) || !net_wait_answer(r, s, &c, req.timeout_ms))
+		return;
+	snprintf(msg, sizeof(msg),
+		 "%llu datagrams of %lu bytes sent, %llu echoed, %llu lost, %llu damaged; %.3f s, %.1f Mbit/s each way; %s; %s",
+		 (unsigned long long)c.d.sent, size, (unsigned long long)c.d.received, (unsigned long long)c.d.lost,
+		 (unsigned long long)c.d.mismatched, c.d.elapsed_us / 1e6,
+		 c.d.elapsed_us ? c.d.received * size * 8.0 / c.d.elapsed_us : 0.0,
+		 drops_text(r, c.drops, dropped, sizeof(dropped)),
+		 path_text(&c.d, path, sizeof(path)));
+	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
+		char why[768];
+
+		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
+		failed(r, s, why);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
+/*
+ * revoke VM [DURATION]: the VF taken away in order and given back
+ * (hv_host_vf_revoke). Taken away: synthetic with the VF freed -- or
+ * already a new VF (new serial), when the return came before a round of
+ * the loop saw the gap. Back: the data path is a new VF's.
+ */
+static bool revoked(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	if (vstack_vmnic_serial(c->n) != c->count)
+		return true;
+	return !vstack_vmnic_datapath_active(c->n) && !vstack_vmnic_has_vf(c->n);
+}
+
+static bool returned(struct run *r, void *ctx)
+{
+	struct wait_ctx *c = ctx;
+
+	(void)r;
+	return vstack_vmnic_serial(c->n) != c->count && vstack_vmnic_datapath_active(c->n);
+}
+
+static void step_revoke(struct run *r, const struct lab_step *s)
+{
+	struct wait_ctx c = { 0 };
+	uint64_t ms;
+	int64_t t0, t1, t2;
+	int rc;
+
+	if (s->argc < 1 || duration(s, 1, 500, &ms) || ms > 600000) {
+		failed(r, s, "revoke VM [DURATION]");
+		return;
+	}
+	if (!(c.n = vmnic_of(r, s->argv[0]))) {
+		failed(r, s, "VM is not a VM network adapter (or a VM with one)");
+		return;
+	}
+	if (!hv_host_runs_guests(r->host)) {
+		skip(r, s, "needs the guest side");
+		return;
+	}
+	t0 = now_ms();
+	c.count = vstack_vmnic_serial(c.n);	/* the VF being taken away */
+	if ((rc = hv_host_vf_revoke(r->host, s->argv[0], (int)ms))) {
+		failed(r, s, rc == -ENODEV ? "the adapter holds no VF to take away" :
+			     rc == -EBUSY  ? "its VF is revoked already" : strerror(-rc));
+		return;
+	}
+	if (!run_until(r, revoked, &c, 10000)) {
+		failed(r, s, "the VF was not taken back in 10 s");
+		return;
+	}
+	t1 = now_ms();
+	if (!run_until(r, returned, &c, (int64_t)ms + 10000)) {
+		char msg[256];
+
+		vstack_vmnic_status(c.n, msg, sizeof(msg));
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " (the VF did not come back)");
+		failed(r, s, msg);
+		return;
+	}
+	t2 = now_ms();
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "VF taken back in %lld ms (data path synthetic, VF freed), back on VF %u (serial %u) after %lld ms",
+		    (long long)(t1 - t0), vstack_vmnic_vf_id(c.n), vstack_vmnic_serial(c.n), (long long)(t2 - t0));
+}
+
 static void run_step(struct run *r, const struct lab_step *s)
 {
 	const char *v = s->verb;
@@ -661,12 +1059,22 @@ static void run_step(struct run *r, const struct lab_step *s)
 		r->ran++;
 	} else if (!strcmp(v, "sleep")) {
 		step_sleep(r, s);
+	} else if (!strcmp(v, "wait") && s->argc >= 3 && !strcasecmp(s->argv[0], "tcp")) {
+		step_wait_tcp(r, s);
 	} else if (!strcmp(v, "wait")) {
 		step_wait(r, s);
 	} else if (!strcmp(v, "send")) {
 		step_send(r, s);
 	} else if (!strcmp(v, "kill")) {
 		step_kill(r, s);
+	} else if (!strcmp(v, "ping")) {
+		step_ping(r, s);
+	} else if (!strcmp(v, "tcp")) {
+		step_tcp(r, s);
+	} else if (!strcmp(v, "udp")) {
+		step_udp(r, s);
+	} else if (!strcmp(v, "revoke")) {
+		step_revoke(r, s);
 	} else if (!strcmp(v, "migrate") || !strcmp(v, "link"))
 		skip(r, s, "not built yet");
 	else
@@ -879,8 +1287,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(r.msg, "%s:%d: skipped: [fault %s]: fault injection is not built yet\n", lab->file,
 			lab->faults[i].line, lab->faults[i].name);
 
-	for (size_t i = 0; i < lab->script.count; i++)
+	for (size_t i = 0; i < lab->script.count; i++) {
 		run_step(&r, &lab->script.steps[i]);
+		fflush(r.msg);	/* each step's line as it happens, also into a pipe or a file */
+	}
 
 	for (int i = 0; i < nshows; i++) {
 		char **v;

@@ -18,7 +18,8 @@
  *     heartbeat family): the host tells the guest's traffic source what to
  *     send, the guest reports its state -- the counters of its traffic sink,
  *     NetVsc's data path, its VF binding -- for `iovlab run` steps and
- *     views. Nothing in the modelled stack depends on it.
+ *     views, and the host asks the guest's TCP/IP stack to ping, stream
+ *     or echo (NET, NET_DONE). Nothing in the modelled stack depends on it.
  *
  * MMIO: a request is a VMBUS_PKT_DATA_INBAND packet with
  * VMBUS_PKT_FLAG_COMPLETION_REQUESTED and the guest's transaction id; the
@@ -84,6 +85,8 @@ _Static_assert(sizeof(struct vmctl_hdr) == 16, "vmctl_hdr is 16 bytes");
 #define VMCTL_MSG_EXIT (VMCTL_MSG_BASE + 6)	/* host -> guest: struct vmctl_hdr only; shut down */
 #define VMCTL_MSG_NDISKD_QUERY (VMCTL_MSG_BASE + 7)	/* host -> guest: struct vmctl_ndiskd_query */
 #define VMCTL_MSG_NDISKD (VMCTL_MSG_BASE + 8)	/* guest -> host: struct vmctl_ndiskd, its answer */
+#define VMCTL_MSG_NET (VMCTL_MSG_BASE + 9)	/* host -> guest: struct vmctl_net */
+#define VMCTL_MSG_NET_DONE (VMCTL_MSG_BASE + 10)	/* guest -> host: struct vmctl_net_done, its answer */
 
 /* The guest's stack is up: NDIS, NetVsc's adapter, the traffic source. */
 struct vmctl_ready {
@@ -200,7 +203,8 @@ _Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout
  * than VMCTL_FLOOD_WINDOW of its frames are still with NDIS. `iovlab bench`
  * uses it to saturate a path; the guest answers with SENT as for SEND.
  */
-#define VMCTL_MSG_SEND_FLOOD (VMCTL_MSG_BASE + 9)
+/* +16: numbers +9..+15 went to the guest TCP/IP messages (NET, NET_DONE) and their successors */
+#define VMCTL_MSG_SEND_FLOOD (VMCTL_MSG_BASE + 16)
 #define VMCTL_FLOOD_BURST 32u
 #define VMCTL_FLOOD_WINDOW 48u
 
@@ -274,5 +278,54 @@ _Static_assert(offsetof(struct vmctl_db_page, irq_armed) == 0xc0, "irq_armed on 
 _Static_assert(offsetof(struct vmctl_db_page, value) == 0x100, "values on their own line");
 _Static_assert(sizeof(struct vmctl_db_page) == 0x150 && sizeof(struct vmctl_db_page) <= VMCTL_DB_PAGE_SIZE,
 	       "vmctl_db_page layout");
+/*
+ * The guest's TCP/IP stack (src/hv/guest_tcpip.h): the host asks the guest
+ * to run one client operation from its lwIP stack -- ping ADDR, a TCP
+ * stream of bytes to an echo service checked byte for byte, a UDP echo run
+ * -- and the guest answers with one NET_DONE carrying the same seq when it
+ * is over (or at once, with status, when it cannot start it). Addresses
+ * are IPv4 in host byte order (10.0.0.22 is 0x0a000016).
+ */
+#define VMCTL_NET_PING 1u
+#define VMCTL_NET_TCP 2u
+#define VMCTL_NET_UDP 3u
+#define VMCTL_NET_COUNT_MAX 1000000u
+#define VMCTL_NET_PAYLOAD_MAX 1472u	/* an Ethernet frame's IPv4 payload less 28 header bytes */
+#define VMCTL_NET_UDP_MIN 8u		/* sequence number and magic */
+#define VMCTL_NET_BYTES_MAX (1ull << 32)	/* 4 GiB per TCP run */
+#define VMCTL_NET_TIMEOUT_MAX 600000u	/* ms */
+
+struct vmctl_net {
+	struct vmctl_hdr hdr;
+	uint32_t op;		/* VMCTL_NET_* */
+	uint32_t addr;		/* the far end; not 0, not 255.255.255.255 */
+	uint16_t port;		/* TCP, UDP: not 0; PING: 0 */
+	uint16_t reserved;	/* 0 */
+	uint32_t count;		/* PING, UDP: 1..VMCTL_NET_COUNT_MAX; TCP: 0 */
+	uint32_t size;		/* PING: payload 0..1472; UDP: 8..1472; TCP: 0 */
+	uint32_t timeout_ms;	/* 1..VMCTL_NET_TIMEOUT_MAX */
+	uint64_t bytes;		/* TCP: 1..VMCTL_NET_BYTES_MAX; else 0 */
+};
+_Static_assert(sizeof(struct vmctl_net) == 48, "vmctl_net is 48 bytes");
+
+/* vmctl_net_done.flags */
+#define VMCTL_NET_INTACT 0x1u	/* TCP: connected, never reset or aborted, closed in order */
+#define VMCTL_NET_FLAGS 0x1u
+
+struct vmctl_net_done {
+	struct vmctl_hdr hdr;
+	uint32_t op;		/* the request's */
+	int32_t status;		/* 0, or -errno (-4095..-1): why it failed or could not start */
+	uint64_t sent, received;	/* PING, UDP: packets; TCP: bytes */
+	uint64_t lost;		/* PING, UDP: never answered; TCP: bytes never echoed */
+	uint64_t mismatched;	/* TCP: echoed bytes that differ; UDP: damaged echoes; PING: wrong length */
+	uint64_t retransmits;	/* TCP segments sent again meanwhile, by the guest or the far end */
+	uint64_t elapsed_us;
+	uint64_t rtt_min_us, rtt_avg_us, rtt_max_us;	/* PING; min <= avg <= max when received */
+	uint64_t tx_synthetic, tx_vf;	/* NetVsc's frames on each path meanwhile */
+	uint32_t flags;		/* VMCTL_NET_* flags */
+	uint32_t reserved;	/* 0 */
+};
+_Static_assert(sizeof(struct vmctl_net_done) == 16 + 8 + 11 * 8 + 8, "vmctl_net_done layout");
 
 #endif /* IOVLAB_WIRE_VMCTL_H */

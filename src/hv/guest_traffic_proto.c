@@ -13,12 +13,23 @@
 
 #include "guest_traffic_proto.h"
 
+/*
+ * Built twice: as IOVTRAFFIC (guest_traffic.so, the numbered-frame source
+ * and sink) and, with GT_PROTO_NAME "IOVTCPIP", as the link of the guest's
+ * TCP/IP stack (guest_tcpip.so, guest_tcpip.h) -- one raw-frame protocol,
+ * two services bound side by side above NetVsc, as NDISPROT and tcpip.sys
+ * are on Windows. Each build exports its own GuestTrafficProtocol table.
+ */
+#ifndef GT_PROTO_NAME
+#define GT_PROTO_NAME GUEST_TRAFFIC_PROTO_NAME
+#endif
+
 #define GT_TAG		0x66725447	/* 'GTrf' */
 #define GT_TX_NBLS	1024u
 #define GT_BUFFER_SIZE	1536u
 #define GT_PACKET_FILTER (NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST)
 
-#define GtTrace(Level, Msg, ...) (void)DbgPrintEx(DPFLTR_IHVNETWORK_ID, (Level), "IOVTRAFFIC: " Msg "\n", ##__VA_ARGS__)
+#define GtTrace(Level, Msg, ...) (void)DbgPrintEx(DPFLTR_IHVNETWORK_ID, (Level), GT_PROTO_NAME ": " Msg "\n", ##__VA_ARGS__)
 
 typedef struct _GT_BINDING {
 	NDIS_HANDLE BindingHandle;
@@ -286,7 +297,7 @@ __attribute__((visibility("default"))) NTSTATUS DriverEntry(PDRIVER_OBJECT Drive
 {
 	NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc;
 	NET_BUFFER_LIST_POOL_PARAMETERS pp;
-	NDIS_STRING Name = NDIS_STRING_CONST(GUEST_TRAFFIC_PROTO_NAME);
+	NDIS_STRING Name = NDIS_STRING_CONST(GT_PROTO_NAME);
 
 	UNREFERENCED_PARAMETER(RegistryPath);
 	NdisZeroMemory(&pc, sizeof(pc));

@@ -27,6 +27,7 @@
 #include "base/capture.h"
 #include "base/log.h"
 #include "base/shm.h"
+#include "hv/guest_tcpip.h"
 #include "hv/guest_traffic.h"
 #include "hv/guest_traffic_proto.h"
 #include "hv/guest_vm.h"
@@ -115,6 +116,12 @@ struct gvm {
 	uint64_t mmio_trans;
 	uint64_t mmio_requests, mmio_failures;
 	uint64_t ctl_refused;		/* control messages from the host that failed vmctl_msg_check() */
+	/* TCP/IP (guest_tcpip.h) */
+	struct ndis_protocol *tcpip_proto;
+	struct guest_tcpip *tcpip;
+	bool net_active;		/* a NET request is running */
+	uint32_t net_seq;
+	uint64_t net_tx_synthetic, net_tx_vf;	/* NetVsc's counters when it started */
 	bool exit;
 	struct vmbus_pkt_in in[16];
 	_Alignas(8) uint8_t buf[GUEST_VM_CTL_RING];
@@ -629,6 +636,91 @@ static void fill_ndiskd(struct gvm *g, struct vmctl_ndiskd *m, uint32_t seq)
 		m->adapters_total = m->nadapters;
 }
 
+/* ---- the TCP/IP stack's operations (VMCTL_MSG_NET) ---------------------------------------- */
+static void netvsc_tx(struct gvm *g, uint64_t *synthetic, uint64_t *vf)
+{
+	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
+	struct netvsc_proto_stats es = { 0 };
+
+	if (nc)
+		netvsc_proto_get_stats(nc, &es);
+	*synthetic = es.tx_synthetic;
+	*vf = es.tx_vf;
+}
+
+static void net_answer(struct gvm *g, uint32_t seq, const struct guest_tcpip_result *r, uint32_t op)
+{
+	struct vmctl_net_done m = { .hdr = { .type = VMCTL_MSG_NET_DONE, .size = sizeof(m), .seq = seq }, .op = op };
+	uint64_t syn, vf;
+
+	if (r) {
+		m.status = r->status;
+		m.sent = r->sent;
+		m.received = r->received;
+		m.lost = r->lost;
+		m.mismatched = r->mismatched;
+		m.retransmits = r->retransmits;
+		m.elapsed_us = r->elapsed_us;
+		m.rtt_min_us = r->rtt_min_us;
+		m.rtt_avg_us = r->rtt_avg_us;
+		m.rtt_max_us = r->rtt_max_us;
+		m.flags = r->intact ? VMCTL_NET_INTACT : 0;
+		if (op != VMCTL_NET_TCP && m.received > m.sent)
+			m.received = m.sent;
+		netvsc_tx(g, &syn, &vf);
+		m.tx_synthetic = syn - g->net_tx_synthetic;
+		m.tx_vf = vf - g->net_tx_vf;
+	}
+	ctl_send(g, &m, sizeof(m));
+}
+
+/* A NET request, already checked by vmctl_msg_check(): start it, or answer why not at once. */
+static void net_start(struct gvm *g, const void *data)
+{
+	struct vmctl_net m;
+	struct guest_tcpip_request req = { 0 };
+	struct guest_tcpip_result r = { 0 };
+	int rc;
+
+	memcpy(&m, data, sizeof(m));
+	req.op = m.op == VMCTL_NET_PING ? GUEST_TCPIP_PING : m.op == VMCTL_NET_TCP ? GUEST_TCPIP_TCP : GUEST_TCPIP_UDP;
+	req.addr = m.addr;
+	req.port = m.port;
+	req.count = m.count;
+	req.size = m.size;
+	req.bytes = m.bytes;
+	req.timeout_ms = m.timeout_ms;
+	if (!g->tcpip)
+		rc = -ENETDOWN;	/* no address, or IOVTCPIP did not bind */
+	else if (g->net_active)
+		rc = -EBUSY;
+	else
+		rc = guest_tcpip_start(g->tcpip, &req);
+	if (rc) {
+		log_warn(GVM_LOG, "%s: network request %u not started: %s", g->cfg->name, m.op, strerror(-rc));
+		r.status = rc;
+		netvsc_tx(g, &g->net_tx_synthetic, &g->net_tx_vf);
+		net_answer(g, m.hdr.seq, &r, m.op);
+		return;
+	}
+	g->net_active = true;
+	g->net_seq = m.hdr.seq;
+	netvsc_tx(g, &g->net_tx_synthetic, &g->net_tx_vf);
+}
+
+static void net_poll(struct gvm *g)
+{
+	struct guest_tcpip_result r;
+
+	if (!g->tcpip)
+		return;
+	guest_tcpip_poll(g->tcpip);
+	if (g->net_active && guest_tcpip_done(g->tcpip, &r)) {
+		g->net_active = false;
+		net_answer(g, g->net_seq, &r, (uint32_t)r.op);
+	}
+}
+
 /* One message from the host, checked by vmctl_msg_check() before a field is read. */
 static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 {
@@ -680,6 +772,9 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 		ctl_send(g, &m, sizeof(m));
 		return;
 	}
+	case VMCTL_MSG_NET:
+		net_start(g, data);
+		return;
 	case VMCTL_MSG_EXIT:
 		g->exit = true;
 		return;
@@ -737,6 +832,7 @@ static int bring_up(struct gvm *g)
 	const struct guest_vm_config *c = g->cfg;
 	uint64_t mem = gmem_size(g->mem);
 	struct guest_ndis_config gc = { 0 };
+	bool tcpip_installed = false;
 	char err[512];
 	int rc;
 
@@ -783,6 +879,9 @@ static int bring_up(struct gvm *g)
 		return -ENOEXEC;
 	if (c->traffic_dir && install(g, c->traffic_dir, "guest_traffic.inf", false))
 		return -ENOEXEC;
+	/* The TCP/IP stack is an extra: without its package the guest comes up without it. */
+	if (c->traffic_dir && c->nnics && c->nics[0].ip)
+		tcpip_installed = install(g, c->traffic_dir, "guest_tcpip.inf", false) == 0;
 	if (c->vf_inf && install(g, c->vf_dir, c->vf_inf, true))
 		return -ENOEXEC;
 	if (c->vbd_inf) {
@@ -844,6 +943,15 @@ static int bring_up(struct gvm *g)
 			if (g->tp)
 				(void)g->tp->running(g->mac);
 		}
+		if (tcpip_installed && ndis_protocol_load(g->fw, GUEST_TCPIP_PROTO_COMPONENT_ID, &g->tcpip_proto) == 0) {
+			const struct guest_traffic_proto *tp =
+				ndis_protocol_driver_symbol(g->tcpip_proto, GUEST_TRAFFIC_PROTO_SYMBOL);
+			struct guest_tcpip_config tc = { .addr = c->nics[0].ip, .prefix = c->nics[0].prefix };
+
+			if (!tp || (rc = guest_tcpip_create(tp, &tc, &g->tcpip)))
+				log_warn(GVM_LOG, "%s: the TCP/IP stack did not come up (%s)", c->name,
+					 tp ? strerror(-rc) : "IOVTCPIP exports no table");
+		}
 		if ((rc = ndis_protocol_load(g->fw, "MS_NETVSCVFPP", &g->vfpp)))
 			log_warn(GVM_LOG, "%s: NETVSCVFPP did not load (%s)", c->name, strerror(-rc));
 	}
@@ -869,6 +977,8 @@ static int bring_up(struct gvm *g)
 
 static void tear_down(struct gvm *g)
 {
+	guest_tcpip_destroy(g->tcpip);
+	g->tcpip = NULL;
 	vpci_bus_destroy(g->vbus);
 	if (g->tp)
 		(void)g->tp->attach(NULL, NULL, NULL);
@@ -904,6 +1014,7 @@ static int loop_once(struct gvm *g, int ms)
 		(void)vpci_vsc_poll(g->vsc, 0);
 	(void)pnp_manager_poll(g->pm);
 	ctl_poll(g);
+	net_poll(g);
 	send_some(g);
 	send_check_done(g);
 	if (g->send.active && g->send.flood && g->send.left &&

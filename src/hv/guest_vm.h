@@ -12,7 +12,9 @@
  *   NETVSCVFPP), the VF miniport and the IHV virtual bus driver the lab's
  *   [vm] names, the traffic protocol;
  *   one NetVsc adapter per synthetic NIC the host offered (netvsc_dev);
- *   the traffic source and sink on IOVTRAFFIC, NETVSCVFPP;
+ *   the traffic source and sink on IOVTRAFFIC, NETVSCVFPP; with an
+ *   address ([vmnetworkadapter] ip), the TCP/IP stack on IOVTCPIP
+ *   (guest_tcpip.h: lwIP, ping/echo services, the host's NET requests);
  *   the vPCI bus driver (VSC + PDO layer), whose functions become PDOs the
  *   VF miniport (or the VBD) loads on,
  *
@@ -59,6 +61,8 @@ struct guest_vm_nic {
 	char name[32];			/* the lab's adapter name */
 	struct vmbus_guid instance;	/* NetVSP's channel instance */
 	uint8_t mac[6];
+	uint32_t ip;			/* [vmnetworkadapter] ip, host byte order; 0: no TCP/IP stack */
+	uint8_t prefix;
 };
 
 /* Filled by the host before fork; the child reads its copy. */
@@ -66,7 +70,7 @@ struct guest_vm_config {
 	char name[32];			/* the VM's name */
 	/* driver packages: INF path and the directory of its .so; NULL: not installed */
 	const char *netvsc_dir;		/* netvsc.inf, netvscvfpp.inf, netvsc.so */
-	const char *traffic_dir;	/* guest_traffic.inf, guest_traffic.so */
+	const char *traffic_dir;	/* guest_traffic.inf, guest_traffic.so (and guest_tcpip.inf, .so) */
 	const char *vf_inf, *vf_dir;	/* [vm] vf_driver (none: NULL) */
 	const char *vbd_inf, *vbd_dir;	/* [vm] vbd (none: NULL) */
 	bool vbd_forward_vpci;		/* [vm] vbd_forward_vpci */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -36,12 +37,14 @@
 #include "hv/vmwp.h"
 #include "ndis/protocol.h"
 #include "pnp/guest_ndis.h"
+#include "hw/srnic/hostif.h"
 #include "hw/srnic/srnic.h"
 #include "pcie/pci_regs.h"
 #include "wire/srnic_regs.h"
 
 #define HOST_LOG "lab.hv.host"
 #define HOST_STOP_MS 5000	/* a stopping VM's guest gets this long to let go and exit */
+#define HOST_VF_RETURNS 16	/* revoked VFs waiting to be given back */
 
 /* [host] as written: the platform model. */
 struct hv_platform {
@@ -55,6 +58,7 @@ struct hv_nic {
 	const struct lab_nic *lab;
 	struct srnic *dev;
 	struct srnic_peer *peer;
+	struct srnic_hostif *hostif;	/* uplink tap:IFNAME or veth:IFNAME, on the host's loop */
 	struct pcie_function *fn;
 	struct pcibus_pf *bus;
 	struct ndis_adapter *ad;
@@ -112,6 +116,8 @@ struct hv_host {
 	/* hv_host_set_round_fn(): called after every round of hv_host_run() */
 	hv_host_round_fn round_fn;
 	void *round_arg;
+	/* live-migration-like revokes whose VF comes back at a time (hv_host_vf_revoke) */
+	struct { struct vstack_vmnic *n; int64_t at; } vf_returns[HOST_VF_RETURNS];
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -550,6 +556,51 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 	}
 }
 
+/* ---- uplinks to a Linux interface (hostif.h, docs/uplinks.md) ------------------------------------ */
+static void on_hostif(int fd, uint32_t events, void *arg)
+{
+	struct hv_nic *n = arg;
+
+	(void)fd;
+	(void)events;
+	if (n->hostif)
+		(void)srnic_hostif_poll(n->hostif);
+}
+
+/* [nic] uplink = tap:IFNAME | veth:IFNAME: open it; if that fails the port stays unplugged, said in a note. */
+static void uplink_hostif_up(struct hv_host *h, struct hv_nic *n)
+{
+	const struct lab_nic *l = n->lab;
+	enum srnic_hostif_kind kind = l->uplink.kind == LAB_UPLINK_TAP ? SRNIC_HOSTIF_TAP : SRNIC_HOSTIF_VETH;
+	char err[256];
+	int rc = srnic_hostif_open(n->dev, kind, l->uplink.ifname, &n->hostif, err, sizeof(err));
+
+	if (rc) {
+		note(h, "nic %s: uplink %s; the port is left unplugged", l->name, err);
+		return;
+	}
+	if ((rc = evloop_add(h->loop, srnic_hostif_fd(n->hostif), EPOLLIN, on_hostif, n))) {
+		note(h, "nic %s: uplink %s:%s cannot join the host's loop (%s); the port is left unplugged", l->name,
+		     kind == SRNIC_HOSTIF_TAP ? "tap" : "veth", l->uplink.ifname, strerror(-rc));
+		srnic_hostif_close(n->hostif);
+		n->hostif = NULL;
+	}
+}
+
+static void uplink_hostif_down(struct hv_host *h, struct hv_nic *n)
+{
+	if (!n->hostif)
+		return;
+	(void)evloop_del(h->loop, srnic_hostif_fd(n->hostif));
+	srnic_hostif_close(n->hostif);
+	n->hostif = NULL;
+}
+
+struct srnic_hostif *hv_nic_hostif(const struct hv_nic *n)
+{
+	return n->hostif;
+}
+
 static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 {
 	const struct lab_nic *l = n->lab;
@@ -583,8 +634,7 @@ static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 		break;
 	case LAB_UPLINK_TAP:
 	case LAB_UPLINK_VETH:
-		note(h, "nic %s: uplink %s:%s is not built yet; the port is left unplugged", l->name,
-		     l->uplink.kind == LAB_UPLINK_TAP ? "tap" : "veth", l->uplink.ifname);
+		uplink_hostif_up(h, n);
 		break;
 	}
 	return 0;
@@ -951,6 +1001,43 @@ int hv_host_vm_kill(struct hv_host *h, const char *name)
 	return vmwp_kill(r->w);
 }
 
+/* ---- live-migration-like VF revoke ------------------------------------------------------- */
+int hv_host_vf_revoke(struct hv_host *h, const char *adapter, int back_after_ms)
+{
+	struct vstack_vmnic *n = adapter ? vstack_vmnic_find(h->vs, adapter) : NULL;
+	unsigned slot = HOST_VF_RETURNS;
+	int rc;
+
+	if (!n)
+		return -ENOENT;
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (!h->vf_returns[i].n || h->vf_returns[i].n == n) {
+			slot = i;
+			break;
+		}
+	if (back_after_ms >= 0 && slot == HOST_VF_RETURNS)
+		return -ENOSPC;
+	if ((rc = vstack_vmnic_withhold_vf(n, true)))
+		return rc == -EALREADY ? -EBUSY : rc;
+	if (back_after_ms >= 0) {
+		h->vf_returns[slot].n = n;
+		h->vf_returns[slot].at = now_ms() + back_after_ms;
+	}
+	return 0;
+}
+
+int hv_host_vf_return(struct hv_host *h, const char *adapter)
+{
+	struct vstack_vmnic *n = adapter ? vstack_vmnic_find(h->vs, adapter) : NULL;
+
+	if (!n)
+		return -ENOENT;
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (h->vf_returns[i].n == n)
+			h->vf_returns[i].n = NULL;
+	return vstack_vmnic_withhold_vf(n, false);
+}
+
 struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm)
 {
 	struct hv_vm *r = vm_rt(h, vm);
@@ -982,6 +1069,16 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 	int64_t now = now_ms();
 
 	(void)vf_db_host_poll();
+	for (size_t i = 0; i < h->nnics; i++)
+		if (h->nics[i].hostif)
+			srnic_hostif_tick(h->nics[i].hostif);
+	for (unsigned i = 0; i < HOST_VF_RETURNS; i++)
+		if (h->vf_returns[i].n && now >= h->vf_returns[i].at) {
+			struct vstack_vmnic *n = h->vf_returns[i].n;
+
+			h->vf_returns[i].n = NULL;
+			(void)vstack_vmnic_withhold_vf(n, false);
+		}
 
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct hv_vm *r = &h->vms[i];
@@ -1087,6 +1184,8 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 			.iov_queue_pairs_requested = l->iov_queue_pairs_requested,
 			.iov_interrupt_moderation = (enum vstack_moderation)l->iov_interrupt_moderation,
 			.vmq_weight = l->vmq_weight,
+			.ipv4 = l->ip.is_set ? l->ip.addr : 0,
+			.ipv4_prefix = l->ip.is_set ? l->ip.prefix : 0,
 		};
 		struct vstack_vmnic *n;
 
@@ -1259,6 +1358,7 @@ void hv_host_destroy(struct hv_host *h)
 	for (size_t i = 0; i < h->nnics; i++) {
 		pcibus_pf_destroy(h->nics[i].bus);
 		srnic_peer_destroy(h->nics[i].peer);
+		uplink_hostif_down(h, &h->nics[i]);
 		srnic_destroy(h->nics[i].dev);
 		ndis_inf_destroy(h->nics[i].inf);
 		free(h->nics[i].inf_path);

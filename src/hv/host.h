@@ -34,7 +34,10 @@
  * own guest ops).
  *
  * What is not built yet is said, not faked: a [nic] whose built-in driver
- * has not been built, an uplink other than the built-in peer.
+ * has not been built. A [nic] uplink tap:IFNAME or veth:IFNAME is a Linux
+ * interface on the host's loop (hw/srnic/hostif.h); when it cannot be
+ * opened (no such interface, no privilege) a note says why and the port
+ * stays unplugged.
  *
  * The lab must outlive the host (the host keeps pointers into it).
  * Single-threaded; the host's event loop runs in hv_host_run().
@@ -57,6 +60,7 @@
 
 struct srnic;
 struct srnic_peer;
+struct srnic_hostif;
 
 struct hv_host;
 struct hv_nic;
@@ -142,6 +146,22 @@ int hv_host_vm_start(struct hv_host *h, const char *vm);
 int hv_host_vm_stop(struct hv_host *h, const char *vm);
 /* Kill the VM's process (a crash): the host sees a surprise removal. -ENOENT, -ESRCH. */
 int hv_host_vm_kill(struct hv_host *h, const char *vm);
+/*
+ * A live-migration-like VF revoke of a VM network adapter (its lab name, or
+ * its VM's when that has one): the VF is taken back in the documented
+ * failover order -- the IovWeight 0 path: the association withdrawn, the
+ * guest's NetVsc switches to synthetic (acknowledged), the vPCI function
+ * ejected, MOVE_FILTER back to the default vPort, DELETE_VPORT, RESET_VF,
+ * FREE_VF (ndis-sriov-spec.md 1.3, 2.17) -- while IovWeight keeps its
+ * value, and given back back_after_ms later by hv_host_run() (< 0: not
+ * until hv_host_vf_return()), when the stack offers a VF again by policy.
+ * Both finish in hv_host_run(). 0; -ENOENT (no such adapter), -ENODEV (it
+ * holds no offered or active VF), -EBUSY (already revoked), -ENOSPC (too
+ * many returns pending). For `revoke VM` and the live control socket.
+ */
+int hv_host_vf_revoke(struct hv_host *h, const char *adapter, int back_after_ms);
+/* Give a revoked VF back now. 0, -ENOENT, -EALREADY (not revoked). */
+int hv_host_vf_return(struct hv_host *h, const char *adapter);
 /* The VM's process, NULL when it runs none (or it was reaped). */
 struct vmwp *hv_host_vm_guest(const struct hv_host *h, const struct vstack_vm *vm);
 /* How the VM's last process ended (waitpid-style status), -1 if none has yet. */
@@ -220,6 +240,8 @@ const uint8_t *hv_nic_mac(const struct hv_nic *n);
 /* The device model and its built-in uplink peer (NULL if the uplink is not the peer). */
 struct srnic *hv_nic_device(const struct hv_nic *n);
 struct srnic_peer *hv_nic_peer(const struct hv_nic *n);
+/* The uplink to a Linux interface (tap:/veth:), NULL if the uplink is not one or did not open. */
+struct srnic_hostif *hv_nic_hostif(const struct hv_nic *n);
 /* The [nic] whose PF adapter is ad, or NULL. */
 struct hv_nic *hv_host_nic_of_adapter(const struct hv_host *h, const struct ndis_adapter *ad);
 enum hv_sriov_support hv_nic_sriov_support(const struct hv_host *h, const struct hv_nic *n);

@@ -115,6 +115,60 @@ static const char *check_ndiskd(const void *buf)
 	return NULL;
 }
 
+static const char *check_net(const void *buf)
+{
+	const struct vmctl_net *m = buf;
+
+	if (m->reserved)
+		return "NET: reserved field set";
+	if (!m->addr || m->addr == 0xffffffffu)
+		return "NET: no address, or the broadcast address";
+	if (!m->timeout_ms || m->timeout_ms > VMCTL_NET_TIMEOUT_MAX)
+		return "NET: timeout outside 1..600000 ms";
+	switch (m->op) {
+	case VMCTL_NET_PING:
+		if (m->port || m->bytes)
+			return "NET: PING with a port or a byte count";
+		if (!m->count || m->count > VMCTL_NET_COUNT_MAX || m->size > VMCTL_NET_PAYLOAD_MAX)
+			return "NET: PING count or size out of range";
+		return NULL;
+	case VMCTL_NET_TCP:
+		if (!m->port || m->count || m->size)
+			return "NET: TCP without a port, or with a count or size";
+		if (!m->bytes || m->bytes > VMCTL_NET_BYTES_MAX)
+			return "NET: TCP byte count out of range";
+		return NULL;
+	case VMCTL_NET_UDP:
+		if (!m->port || m->bytes)
+			return "NET: UDP without a port, or with a byte count";
+		if (!m->count || m->count > VMCTL_NET_COUNT_MAX || m->size < VMCTL_NET_UDP_MIN ||
+		    m->size > VMCTL_NET_PAYLOAD_MAX)
+			return "NET: UDP count or size out of range";
+		return NULL;
+	}
+	return "NET: unknown operation";
+}
+
+static const char *check_net_done(const void *buf)
+{
+	const struct vmctl_net_done *m = buf;
+
+	if (m->op < VMCTL_NET_PING || m->op > VMCTL_NET_UDP)
+		return "NET_DONE: unknown operation";
+	if (m->status > 0 || m->status < -4095)
+		return "NET_DONE: status is neither 0 nor -errno";
+	if (m->flags & ~VMCTL_NET_FLAGS)
+		return "NET_DONE: unknown flags";
+	if (m->reserved)
+		return "NET_DONE: reserved field set";
+	if (m->op != VMCTL_NET_TCP && m->received && m->received > m->sent)
+		return "NET_DONE: more answers than requests";
+	if (m->op == VMCTL_NET_PING && m->received &&
+	    (m->rtt_min_us > m->rtt_avg_us || m->rtt_avg_us > m->rtt_max_us))
+		return "NET_DONE: round-trip times out of order";
+	return NULL;
+}
+
 static const struct vmctl_msg_row {
 	uint32_t type;
 	const char *name;
@@ -132,6 +186,8 @@ static const struct vmctl_msg_row {
 	  check_ndiskd_query },
 	{ VMCTL_MSG_NDISKD, "NDISKD", VMCTL_TO_HOST, sizeof(struct vmctl_ndiskd), check_ndiskd },
 	{ VMCTL_MSG_SEND_FLOOD, "SEND_FLOOD", VMCTL_TO_GUEST, sizeof(struct vmctl_send), check_send },
+	{ VMCTL_MSG_NET, "NET", VMCTL_TO_GUEST, sizeof(struct vmctl_net), check_net },
+	{ VMCTL_MSG_NET_DONE, "NET_DONE", VMCTL_TO_HOST, sizeof(struct vmctl_net_done), check_net_done },
 };
 
 static const struct vmctl_msg_row *row_of(uint32_t type)

@@ -34,6 +34,7 @@
 #include "wire/vpci.h"
 
 #define WP_LOG "lab.hv.vmwp"
+#define WP_NET_KEPT 8u	/* NET_DONE answers kept for vmwp_net_done() */
 #define WP_STATUS_PERIOD_MS 250
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
@@ -82,6 +83,9 @@ struct vmwp {
 	struct vmctl_status status;
 	uint32_t ndiskd_seq;		/* the newest NDISKD answer */
 	struct vmctl_ndiskd ndiskd;
+	/* the newest NET_DONE answers, by seq: a background TCP run's outlives a ping's after it */
+	struct { uint32_t seq; struct vmctl_net_done d; } net[WP_NET_KEPT];
+	unsigned net_next;
 	int64_t next_query;
 	char describe[256];
 	struct vmwp_stats stats;
@@ -769,6 +773,11 @@ static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
 		memcpy(&w->ndiskd, d, sizeof(w->ndiskd));
 		w->ndiskd_seq = h.seq;
 		return;
+	case VMCTL_MSG_NET_DONE:
+		memcpy(&w->net[w->net_next].d, d, sizeof(w->net[0].d));
+		w->net[w->net_next].seq = h.seq;
+		w->net_next = (w->net_next + 1) % WP_NET_KEPT;
+		return;
 	}
 	w->stats.ctl_refused++;
 	log_warn(WP_LOG, "%s: control message %s from the guest refused: not expected now", w->name,
@@ -859,6 +868,29 @@ bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out)
 	if (out)
 		*out = w->ndiskd;
 	return true;
+}
+
+int vmwp_net(struct vmwp *w, const struct vmctl_net *req)
+{
+	struct vmctl_net m = *req;
+	int rc;
+
+	m.hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_NET, .size = sizeof(m), .seq = ++w->next_seq };
+	rc = ctl_send(w, &m, sizeof(m));
+	return rc ? rc : (int)m.hdr.seq;
+}
+
+bool vmwp_net_done(const struct vmwp *w, int seq, struct vmctl_net_done *out)
+{
+	if (seq <= 0)
+		return false;
+	for (unsigned i = 0; i < WP_NET_KEPT; i++)
+		if (w->net[i].seq == (uint32_t)seq) {
+			if (out)
+				*out = w->net[i].d;
+			return true;
+		}
+	return false;
 }
 
 int vmwp_shutdown(struct vmwp *w)
@@ -967,6 +999,7 @@ int vmwp_create(const struct vmwp_config *cfg, struct vmwp **out)
 		snprintf(w->guest.nics[x->index].name, sizeof(w->guest.nics[0].name), "%.31s", vstack_vmnic_name(n));
 		w->guest.nics[x->index].instance = x->instance;
 		memcpy(w->guest.nics[x->index].mac, vstack_vmnic_mac(n), 6);
+		w->guest.nics[x->index].ip = vstack_vmnic_ipv4(n, &w->guest.nics[x->index].prefix);
 		w->nnics++;
 		w->guest.nnics++;
 	}

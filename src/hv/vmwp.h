@@ -133,6 +133,16 @@ uint32_t vmwp_status(const struct vmwp *w, struct vmctl_status *st);
 int vmwp_ndiskd_query(struct vmwp *w);
 bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out);
 
+/*
+ * Ask the guest's TCP/IP stack to run one operation (req's fields after
+ * hdr; wire/vmctl.h NET). Returns the request's number (> 0), or
+ * -ENOTCONN, -EBUSY; vmwp_net_done() copies the answer once seq is
+ * answered (it passed vmctl_msg_check(); the newest 8 answers are kept,
+ * so a background run's result survives the requests made after it).
+ */
+int vmwp_net(struct vmwp *w, const struct vmctl_net *req);
+bool vmwp_net_done(const struct vmwp *w, int seq, struct vmctl_net_done *out);
+
 struct vmwp_stats {
 	uint64_t mmio_reads, mmio_writes;	/* served on the device */
 	uint64_t mmio_refused;			/* no BAR of the VM's VFs there, or malformed */

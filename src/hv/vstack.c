@@ -48,6 +48,8 @@ struct vstack_vmnic {
 	uint32_t qps_requested;
 	enum vstack_moderation moderation;
 	uint32_t vmq_weight;
+	uint32_t ipv4;
+	uint8_t ipv4_prefix;
 	struct vswitch *sw;		/* configured switch; NULL = not connected */
 	struct vswitch_port *port;	/* while the VM runs */
 
@@ -55,6 +57,7 @@ struct vstack_vmnic {
 	uint64_t want_seq;		/* when it began to want a VF (policy tie-break) */
 	enum vstack_iov_reason waiting;	/* why reconcile did not give it a VF */
 	bool blocked;			/* a PF failure: not tried again until a setting changes */
+	bool withheld;			/* a live-migration-like revoke: no VF until it is returned */
 	enum vstack_iov_reason block_reason;
 	uint32_t failed_oid, failed_status;
 	uint16_t vf_id;
@@ -243,7 +246,8 @@ static bool in_flight(const struct vstack_vmnic *n)
 static bool wants_vf(const struct vstack_vmnic *n)
 {
 	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port && n->vs->platform_ok &&
-	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked;
+	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked &&
+	       !n->withheld;
 }
 
 static void reconcile(struct vstack *vs);
@@ -1076,6 +1080,8 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
 	n->qps_requested = cfg->iov_queue_pairs_requested;
 	n->moderation = cfg->iov_interrupt_moderation;
 	n->vmq_weight = cfg->vmq_weight;
+	n->ipv4 = cfg->ipv4;
+	n->ipv4_prefix = cfg->ipv4_prefix;
 	n->sw = sw;
 	n->state = VSTACK_VF_NONE;
 	n->waiting = VSTACK_IOV_IN_USE;
@@ -1103,6 +1109,24 @@ int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 	n->blocked = false;
 	reconcile(n->vs);
 	return 0;
+}
+
+int vstack_vmnic_withhold_vf(struct vstack_vmnic *n, bool withhold)
+{
+	if (withhold == n->withheld)
+		return -EALREADY;
+	if (withhold && n->state != VSTACK_VF_OFFERED && n->state != VSTACK_VF_ACTIVE)
+		return -ENODEV;
+	log_info(VS_LOG, "'%s' (VM %s): VF %s (live-migration-like revoke)", n->name, n->vm->name,
+		 withhold ? "taken away; IovWeight stays" : "returned; offering one again");
+	n->withheld = withhold;
+	reconcile(n->vs);
+	return 0;
+}
+
+bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n)
+{
+	return n->withheld;
 }
 
 int vstack_vmnic_set_iov_queue_pairs(struct vstack_vmnic *n, uint32_t qps)
@@ -1188,6 +1212,12 @@ uint32_t vstack_vmnic_iov_weight(const struct vstack_vmnic *n) { return n->weigh
 uint32_t vstack_vmnic_iov_queue_pairs_requested(const struct vstack_vmnic *n) { return n->qps_requested; }
 enum vstack_moderation vstack_vmnic_iov_interrupt_moderation(const struct vstack_vmnic *n) { return n->moderation; }
 uint32_t vstack_vmnic_vmq_weight(const struct vstack_vmnic *n) { return n->vmq_weight; }
+uint32_t vstack_vmnic_ipv4(const struct vstack_vmnic *n, uint8_t *prefix)
+{
+	if (prefix)
+		*prefix = n->ipv4_prefix;
+	return n->ipv4;
+}
 enum vstack_vf_state vstack_vmnic_vf_state(const struct vstack_vmnic *n) { return n->state; }
 bool vstack_vmnic_has_vf(const struct vstack_vmnic *n) { return holds_vf(n->state); }
 uint16_t vstack_vmnic_vf_id(const struct vstack_vmnic *n) { return holds_vf(n->state) ? n->vf_id : 0; }
@@ -1222,6 +1252,8 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 	}
 	if (!n->weight)
 		return VSTACK_IOV_NOT_REQUESTED;
+	if (n->withheld)
+		return VSTACK_IOV_IN_PROGRESS;	/* revoked; offered again when returned */
 	if (n->vm->state != VSTACK_VM_RUNNING)
 		return VSTACK_IOV_VM_OFF;
 	if (!n->sw)

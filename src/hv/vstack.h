@@ -183,6 +183,8 @@ struct vstack_vmnic_config {
 	uint32_t iov_queue_pairs_requested;	/* >= 1 */
 	enum vstack_moderation iov_interrupt_moderation;
 	uint32_t vmq_weight;
+	uint32_t ipv4;			/* the guest's static address (lab ip), host byte order; 0: none */
+	uint8_t ipv4_prefix;
 };
 
 /*
@@ -202,6 +204,16 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
  */
 int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight);
 int vstack_vmnic_set_iov_queue_pairs(struct vstack_vmnic *n, uint32_t qps);
+/*
+ * A live-migration-like revoke (withhold true): the adapter's VF is taken
+ * back in the documented order -- exactly the IovWeight 0 path (the guest
+ * lets go first, MOVE_FILTER back, DELETE_VPORT, RESET_VF, FREE_VF; spec
+ * 1.3, 2.17) -- while IovWeight keeps its value; withhold false returns it
+ * and the stack offers a VF again by policy. 0; -ENODEV (withhold: the
+ * adapter holds no offered or active VF), -EALREADY (already so).
+ */
+int vstack_vmnic_withhold_vf(struct vstack_vmnic *n, bool withhold);
+bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n);
 int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstack_moderation m);
 
 /* ---- upcalls from the guest side ------------------------------------------- */
@@ -270,6 +282,8 @@ struct vswitch *vstack_vmnic_switch(const struct vstack_vmnic *n);	/* NULL = not
 /* Its port on the switch while the VM runs, else NULL. */
 struct vswitch_port *vstack_vmnic_port(const struct vstack_vmnic *n);
 const uint8_t *vstack_vmnic_mac(const struct vstack_vmnic *n);
+/* The guest's static IPv4 address (host byte order, 0: none) and its prefix length. */
+uint32_t vstack_vmnic_ipv4(const struct vstack_vmnic *n, uint8_t *prefix);
 uint16_t vstack_vmnic_vlan(const struct vstack_vmnic *n);
 uint32_t vstack_vmnic_iov_weight(const struct vstack_vmnic *n);
 uint32_t vstack_vmnic_iov_queue_pairs_requested(const struct vstack_vmnic *n);

@@ -107,6 +107,10 @@ enum lab_arg {
 	LAB_ARG_CLASS,		/* set: section type or its PowerShell class */
 	LAB_ARG_PROPERTY,	/* set: key of CLASS (file or PowerShell name) */
 	LAB_ARG_VALUE,		/* set: value, checked with the key's type */
+	LAB_ARG_ADDR,		/* IPv4 dotted quad, or an ADAPTER that has an ip */
+	LAB_ARG_ADDR_PORT,	/* ADDR:PORT, port 1..65535 */
+	LAB_ARG_BYTES,		/* byte count 1..4294967296, with an optional K, M or G (KiB, MiB, GiB) */
+	LAB_ARG_PAYLOAD,	/* payload size in bytes 0..1472 */
 };
 
 #define LAB_VERB_MAX_ARGS 16
@@ -166,6 +170,16 @@ int lab_value_format(const struct lab_key *key, const union lab_value *v,
 
 /* A duration such as "5s", "250ms", "2m", in milliseconds. 0 or -EINVAL with err. */
 int lab_duration_parse(const char *text, uint64_t *ms, char *err, size_t errlen);
+
+/* A step's BYTES: "65536", "64K", "1M", "1MiB", "1G" (binary); 1..4 GiB. 0 or -EINVAL. */
+int lab_bytes_arg_parse(const char *text, uint64_t *bytes);
+/*
+ * A step's ADDR (with_port false) or ADDR:PORT. A dotted IPv4 address:
+ * 0, *addr (host byte order), *name NULL. Anything else is a name: returns
+ * its length (> 0) with *name = text (the caller looks the adapter up), or
+ * -EINVAL (empty, bad port, or a dotted address out of range).
+ */
+int lab_addr_arg_parse(const char *text, bool with_port, uint32_t *addr, uint16_t *port, const char **name);
 
 /*
  * Is name a valid instance name: letters, digits, '_', '-', '.', starting

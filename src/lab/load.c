@@ -18,6 +18,7 @@
  */
 #include "lab/lab_private.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
@@ -928,6 +929,102 @@ static bool check_adapter(struct ctx *c, const struct lab_step *s, const char *a
 	return false;
 }
 
+int lab_bytes_arg_parse(const char *a, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!a || !isdigit((unsigned char)a[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(a, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ull << 10; break;
+		case 'm': case 'M': mul = 1ull << 20; break;
+		case 'g': case 'G': mul = 1ull << 30; break;
+		default: return -EINVAL;
+		}
+		if (end[1] && strcasecmp(end + 1, "iB") && strcasecmp(end + 1, "B"))
+			return -EINVAL;
+	}
+	if (!v || v > (1ull << 32) / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+int lab_addr_arg_parse(const char *a, bool with_port, uint32_t *addr, uint16_t *port, const char **name)
+{
+	char buf[64];
+	const char *colon = strrchr(a, ':');
+	size_t n = with_port ? (colon ? (size_t)(colon - a) : 0) : strlen(a);
+	unsigned part[4];
+	char *end;
+	int used = 0;
+
+	*addr = 0;
+	*name = NULL;
+	if (port)
+		*port = 0;
+	if (!n || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, a, n);
+	buf[n] = '\0';
+	if (with_port) {
+		unsigned long p = strtoul(colon + 1, &end, 10);
+
+		if (!isdigit((unsigned char)colon[1]) || *end || !p || p > 65535)
+			return -EINVAL;
+		*port = (uint16_t)p;
+	}
+	if (sscanf(buf, "%3u.%3u.%3u.%3u%n", &part[0], &part[1], &part[2], &part[3], &used) == 4 &&
+	    (size_t)used == n) {
+		if (part[0] > 255 || part[1] > 255 || part[2] > 255 || part[3] > 255)
+			return -EINVAL;
+		*addr = part[0] << 24 | part[1] << 16 | part[2] << 8 | part[3];
+		return *addr && *addr != 0xffffffffu ? 0 : -EINVAL;
+	}
+	*name = a;	/* an adapter's name: the caller looks it up (n bytes of a) */
+	return (int)n;
+}
+
+/* ADDR or ADDR:PORT: an IPv4 address, or an adapter (or one-adapter VM) with an ip. */
+static void check_addr(struct ctx *c, const struct lab_step *s, const char *a, bool with_port)
+{
+	uint32_t addr;
+	uint16_t port;
+	const char *name;
+	char nm[64];
+	int rc = lab_addr_arg_parse(a, with_port, &addr, &port, &name);
+	const struct lab_vmnic *n;
+	const struct lab_vm *vm;
+
+	if (rc < 0) {
+		step_fail(c, s, "'%s' is not %s", a,
+			  with_port ? "ADDR:PORT (e.g. 10.0.0.22:7 or vm2:7, port 1..65535)"
+				    : "an IPv4 address or a VM network adapter with an ip");
+		return;
+	}
+	if (!name)
+		return;
+	snprintf(nm, sizeof(nm), "%.*s", rc, name);
+	n = lab_vmnic_find(c->lab, nm);
+	if (!n && (vm = lab_vm_find(c->lab, nm)))
+		for (size_t i = 0; i < c->lab->nvmnics; i++)
+			if (!strcasecmp(c->lab->vmnics[i].vm_name, vm->name))
+				n = n ? NULL : &c->lab->vmnics[i];
+	if (!n) {
+		step_fail(c, s, "'%s' is neither an IPv4 address nor a VM network adapter (or a VM with one)", nm);
+		return;
+	}
+	if (!n->ip.is_set)
+		step_fail(c, s, "[vmnetworkadapter %s] has no ip to reach it by", n->name);
+}
+
 /* set CLASS OBJECT PROPERTY VALUE: the same rules as the file's key. */
 static void check_set(struct ctx *c, const struct lab_step *s)
 {
@@ -1081,6 +1178,26 @@ static void check_step(struct ctx *c, const struct lab_step *s)
 		case LAB_ARG_UPDOWN:
 			if (strcasecmp(a, "up") && strcasecmp(a, "down"))
 				step_fail(c, s, "'%s' is not up or down", a);
+			break;
+		case LAB_ARG_ADDR:
+		case LAB_ARG_ADDR_PORT:
+			check_addr(c, s, a, kind == LAB_ARG_ADDR_PORT);
+			break;
+		case LAB_ARG_BYTES:
+			if (lab_bytes_arg_parse(a, &u))
+				step_fail(c, s, "'%s' is not a byte count (1..4294967296, e.g. 65536, 64K, 1M)", a);
+			break;
+		case LAB_ARG_PAYLOAD: {
+			char *end;
+			unsigned long v = strtoul(a, &end, 10);
+
+			if (!*a || *end || v > 1472 || a[0] == '-')
+				step_fail(c, s, "'%s' is not a payload size in bytes (0..1472)", a);
+			break;
+		}
+		case LAB_ARG_WORD:
+			if (i == 3 && !strcmp(s->verb, "tcp") && strcasecmp(a, "background"))
+				step_fail(c, s, "'%s': the only word after BYTES is background", a);
 			break;
 		default:
 			break;

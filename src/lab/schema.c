@@ -158,7 +158,9 @@ static const struct lab_key nic_keys[] = {
 	  .doc = "Permanent MAC of the PF; auto: one from the lab's pool." },
 	{ .name = "uplink", .type = LAB_T_UPLINK, .offset = KEY(lab_nic, uplink), .def = "peer",
 	  .doc = "Where the physical port goes: peer (iovlab's built-in peer host), "
-		 "tap:IFNAME, veth:IFNAME, or none (cable unplugged)." },
+		 "tap:IFNAME (a Linux TAP device, created if missing), veth:IFNAME (a raw "
+		 "socket on that interface, e.g. one end of a veth pair into a netns; needs "
+		 "root), or none (cable unplugged). docs/uplinks.md." },
 };
 
 /* Standardized keywords (ndis-sriov-spec.md 2.2) documented for [keywords]. */
@@ -271,7 +273,9 @@ static const struct lab_key vmnic_keys[] = {
 	  .doc = "Allow teaming inside the guest (needed on both vNICs of a guest team)." },
 	{ .name = "ip", .ps_name = "IPAddresses", .type = LAB_T_IPV4, .flags = LAB_KF_NONE_OK,
 	  .offset = KEY(lab_vmnic, ip), .def = "none",
-	  .doc = "Static IPv4 address/prefix of the guest interface; none: no address." },
+	  .doc = "Static IPv4 address/prefix of the guest interface: the VM runs a TCP/IP "
+		 "stack (lwIP) on the adapter at it, answering ping and serving echo and discard "
+		 "on TCP/UDP ports 7 and 9 (steps ping, tcp, udp); none: no address, no stack." },
 };
 
 /*
@@ -402,6 +406,25 @@ static const struct lab_verb verbs[] = {
 	  "Print the diagnose walk (F01-F32 in path order) and the first broken link." },
 	{ "echo", "echo TEXT...", { LAB_ARG_WORD }, 0, LAB_VERB_MAX_ARGS, NULL,
 	  "Print a line, to structure the output." },
+	{ "ping", "ping VM ADDR [COUNT]", { LAB_ARG_ADAPTER, LAB_ARG_ADDR, LAB_ARG_COUNT }, 2, 3, NULL,
+	  "From the VM's TCP/IP stack (lwIP, docs/hv/guest-tcpip.md), send COUNT ICMP echo "
+	  "requests (default 4) to ADDR -- an IPv4 address, or an adapter with an ip. Fails "
+	  "the script unless every one is answered." },
+	{ "tcp", "tcp VM ADDR:PORT BYTES [background]",
+	  { LAB_ARG_ADAPTER, LAB_ARG_ADDR_PORT, LAB_ARG_BYTES, LAB_ARG_WORD }, 3, 4, NULL,
+	  "Stream BYTES (e.g. 1M) from the VM over TCP to an echo service at ADDR:PORT (the "
+	  "guests serve port 7) and check every echoed byte; prints throughput, "
+	  "retransmitted segments and the path taken. Fails unless all came back intact. "
+	  "With background the script goes on; `wait tcp VM done [TIMEOUT]` checks it." },
+	{ "udp", "udp VM ADDR:PORT COUNT [SIZE]",
+	  { LAB_ARG_ADAPTER, LAB_ARG_ADDR_PORT, LAB_ARG_COUNT, LAB_ARG_PAYLOAD }, 3, 4, NULL,
+	  "Send COUNT UDP datagrams of SIZE bytes (8..1472, default 512) from the VM to an "
+	  "echo service at ADDR:PORT and count the echoes; fails if any is lost or damaged." },
+	{ "revoke", "revoke VM [DURATION]", { LAB_ARG_ADAPTER, LAB_ARG_DURATION }, 1, 2, "F29",
+	  "Live-migration-like: take the VM adapter's VF away in the documented failover "
+	  "order (the IovWeight 0 path, IovWeight unchanged) and give it back DURATION "
+	  "later (default 500ms). Waits until the data path is synthetic, then until it "
+	  "is the VF again; fails if either does not happen in 10 s." },
 };
 
 const struct lab_section_schema *lab_schema_section(enum lab_section id)

@@ -5,7 +5,8 @@ Each seed is a sequence of records "u8 kind | u16 len | len bytes" (the
 host's seeds start with its BAR windows: "u8 count | count x (u64 base, u64
 size)"). The seeds hold every message of wire/vmctl.h in its valid form --
 MMIO requests and completions, READY/SENT/STATUS/NDISKD from the guest,
-SEND/QUERY/EXIT/NDISKD_QUERY from the host -- and truncated, oversized,
+SEND/QUERY/EXIT/NDISKD_QUERY/NET from the host, NET_DONE from the guest --
+and truncated, oversized,
 wrong-direction and garbage variants. Run from anywhere; rewrites the files.
 """
 import os
@@ -14,7 +15,9 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 BASE = 0x564D0000
-READY, SEND, SENT, QUERY, STATUS, EXIT, NDISKD_QUERY, NDISKD, SEND_FLOOD = (BASE + i for i in range(1, 10))
+READY, SEND, SENT, QUERY, STATUS, EXIT, NDISKD_QUERY, NDISKD, NET, NET_DONE = (BASE + i for i in range(1, 11))
+SEND_FLOOD = BASE + 16
+PING, TCP, UDP = 1, 2, 3
 READ, WRITE, DOORBELL = 1, 2, 3
 EFAULT, EIO, EINVAL = 14, 5, 22
 NOT_SUPPORTED = 0xC00000BB
@@ -87,6 +90,15 @@ def ndiskd_query(version=1, seq=5):
     return hdr(NDISKD_QUERY, 24, seq) + struct.pack("<II", version, 0)
 
 
+def net(op, addr=0x0A000016, port=7, count=0, size=0, timeout=10000, nbytes=0, reserved=0, seq=6):
+    return hdr(NET, 48, seq) + struct.pack("<IIHHIIIQ", op, addr, port, reserved, count, size, timeout, nbytes)
+
+
+def net_done(op, status=0, sent=4, received=4, lost=0, bad=0, rtt=(100, 200, 300), flags=0, reserved=0, seq=6):
+    return hdr(NET_DONE, 120, seq) + struct.pack("<Ii11QII", op, status, sent, received, lost, bad, 0, 5000,
+                                                 rtt[0], rtt[1], rtt[2], 4, 0, flags, reserved)
+
+
 def windows(*w):
     return bytes([len(w)]) + b"".join(struct.pack("<QQ", b, s) for b, s in w)
 
@@ -112,6 +124,13 @@ write("vmctl_host", "mmio-edge-windows", windows((0xFFFFFFFFFFFFF000, 0x2000), (
       b"".join(rec(M, x) for x in [mmio(READ, 0xFFFFFFFFFFFFFFFC), mmio(READ, 0x1000), mmio(READ, 0)]))
 write("vmctl_host", "control-valid", windows() + b"".join(rec(C, x) for x in [
     ready(), status(), status(SENT, 4), ndiskd([NETVSC, VF_OK])]))
+write("vmctl_host", "net-done", windows() + b"".join(rec(C, x) for x in [
+    net_done(PING), net_done(TCP, sent=1 << 20, received=1 << 20, rtt=(0, 0, 0), flags=1),
+    net_done(UDP, sent=100, received=98, lost=2, rtt=(0, 0, 0)), net_done(TCP, status=-104, received=0),
+    net_done(PING, status=-110, sent=4, received=0, lost=4, rtt=(0, 0, 0)),
+    net_done(0), net_done(4), net_done(PING, status=1), net_done(PING, status=-4096), net_done(TCP, flags=2),
+    net_done(TCP, reserved=1), net_done(UDP, sent=1, received=2), net_done(PING, rtt=(300, 200, 100)),
+    net_done(PING)[:119], net_done(PING) + b"\0", net(PING, count=4)]))
 write("vmctl_host", "ndiskd-declined", windows() + rec(C, ndiskd([NETVSC, VF_DECLINED])))
 write("vmctl_host", "ndiskd-truncated", windows() + rec(C, ndiskd(
     [NETVSC, VF_OK, VF_DECLINED, adapter("Ethernet 4", "", A_HALTED, 0, 0, 0, [])], total=9)))
@@ -140,6 +159,16 @@ write("vmctl_guest", "control-malformed", b"".join(rec(G, x) for x in [
     send(59, typ=SEND_FLOOD), send(typ=SEND_FLOOD)[:31],
     send()[:31], send() + b"\0", status(), ready(), full, ndiskd_query(2), ndiskd_query()[:20],
     hdr(0xFFFFFFFF, 16), bytes(range(64))]))
+write("vmctl_guest", "net", b"".join(rec(G, x) for x in [
+    net(PING, port=0, count=4, size=56), net(TCP, nbytes=1 << 20), net(UDP, count=100, size=1472),
+    net(UDP, count=1, size=8), net(TCP, nbytes=1 << 32, timeout=600000),
+    net(0), net(4, count=1), net(PING, port=7, count=4), net(PING, port=0, count=0), net(PING, port=0, count=1, size=1473),
+    net(TCP, nbytes=0), net(TCP, port=0, nbytes=1), net(TCP, nbytes=(1 << 32) + 1), net(TCP, nbytes=1, count=1),
+    net(UDP, count=1, size=7), net(UDP, count=1000001, size=8), net(UDP, count=1, size=8, nbytes=1),
+    net(PING, addr=0, port=0, count=1), net(PING, addr=0xFFFFFFFF, port=0, count=1),
+    net(PING, port=0, count=1, timeout=0), net(PING, port=0, count=1, timeout=600001),
+    net(PING, port=0, count=1, reserved=1), net(TCP, nbytes=1)[:47], net(TCP, nbytes=1) + b"\0",
+    net_done(PING)]))
 write("vmctl_guest", "mmio-completions", b"".join(rec(R, x) for x in [
     resp(0, 0x12345678), resp(0, 0), resp(-EFAULT, 0xFFFFFFFF), resp(-EIO, 0xFFFFFFFF), resp(-EINVAL, 0),
     resp(5, 0), resp(-1, 0), resp(0, 1 << 32), resp(0, 0)[:15], resp(0, 0) + b"\0", b""]))

@@ -5,7 +5,8 @@
  * vmctl_mmio_resp_check() -- the checks guest_vm.c runs before it reads a
  * field. Beyond not crashing: an accepted message has a host-to-guest type
  * and its exact size, a SEND a frame size the traffic format allows, an
- * NDISKD_QUERY the one answer version the guest writes; an accepted
+ * NDISKD_QUERY the one answer version the guest writes, a NET request
+ * its operation's fields in range and the others zero; an accepted
  * completion a status of the wire's list and a 32-bit value.
  *
  * Input: records: u8 kind (even: control message, odd: MMIO completion) |
@@ -58,6 +59,21 @@ static void control(const uint8_t *buf, uint32_t len)
 		    ((const struct vmctl_ndiskd_query *)copy)->version != VMCTL_NDISKD_V1)
 			abort();
 		break;
+	case VMCTL_MSG_NET: {
+		const struct vmctl_net *m = (const void *)copy;
+
+		if (len != sizeof(*m) || m->reserved || !m->addr || m->addr == 0xffffffffu || !m->timeout_ms ||
+		    m->timeout_ms > VMCTL_NET_TIMEOUT_MAX)
+			abort();
+		if (m->op == VMCTL_NET_PING ? m->port || m->bytes || !m->count || m->count > VMCTL_NET_COUNT_MAX ||
+						      m->size > VMCTL_NET_PAYLOAD_MAX
+		    : m->op == VMCTL_NET_TCP ? !m->port || m->count || m->size || !m->bytes || m->bytes > VMCTL_NET_BYTES_MAX
+		    : m->op == VMCTL_NET_UDP ? !m->port || m->bytes || !m->count || m->count > VMCTL_NET_COUNT_MAX ||
+						       m->size < VMCTL_NET_UDP_MIN || m->size > VMCTL_NET_PAYLOAD_MAX
+					     : 1)
+			abort();
+		break;
+	}
 	default:
 		abort();	/* accepted a type the guest does not take */
 	}

@@ -138,6 +138,20 @@ static void control(const uint8_t *buf, uint32_t len)
 		}
 		break;
 	}
+	case VMCTL_MSG_NET_DONE: {
+		const struct vmctl_net_done *m = (const void *)copy;
+		char line[256];
+
+		if (len != sizeof(*m) || m->op < VMCTL_NET_PING || m->op > VMCTL_NET_UDP || m->status > 0 ||
+		    m->status < -4095 || m->flags & ~VMCTL_NET_FLAGS || m->reserved ||
+		    (m->op != VMCTL_NET_TCP && m->received > m->sent) ||
+		    (m->op == VMCTL_NET_PING && m->received && (m->rtt_min_us > m->rtt_avg_us || m->rtt_avg_us > m->rtt_max_us)))
+			abort();
+		/* what the ping/tcp/udp steps print, done the way they do */
+		snprintf(line, sizeof(line), "%s %llu %llu %.3f", strerror(-m->status), (unsigned long long)m->sent,
+			 (unsigned long long)m->received, m->elapsed_us / 1e6);
+		break;
+	}
 	default:
 		abort();	/* accepted a type the host does not take */
 	}

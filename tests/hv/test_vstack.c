@@ -291,6 +291,45 @@ static void test_live_weight_change(void **state)
 	env_down(&e);
 }
 
+/* A live-migration-like revoke: the IovWeight 0 teardown, IovWeight kept, then a new VF on return. */
+static void test_withhold_vf(void **state)
+{
+	struct env e;
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+	const uint32_t back[] = { OID_NIC_SWITCH_ALLOCATE_VF, OID_NIC_SWITCH_CREATE_VPORT,
+				  OID_RECEIVE_FILTER_MOVE_FILTER };
+
+	(void)state;
+	env_up(&e, NULL, NULL, true, NULL, NULL);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	e.mark = ndis_adapter_oid_record_count(e.pf);
+
+	assert_int_equal(vstack_vmnic_withhold_vf(n, true), 0);
+	expect_sent(&e, teardown_oids, 4);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_true(vstack_vmnic_vf_withheld(n));
+	assert_int_equal(vstack_vmnic_iov_weight(n), 100);
+	assert_int_equal(vstack_vmnic_iov_usage(n), 0);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_IN_PROGRESS);
+	assert_int_equal(vstack_vmnic_withhold_vf(n, true), -EALREADY);
+	/* A setting change does not give it back early. */
+	assert_int_equal(vstack_vmnic_set_iov_weight(n, 50), 0);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+
+	assert_int_equal(vstack_vmnic_withhold_vf(n, false), 0);
+	expect_sent(&e, back, 3);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_false(vstack_vmnic_vf_withheld(n));
+	assert_int_equal(vstack_vmnic_withhold_vf(n, false), -EALREADY);
+	/* Nothing to take away from an adapter without a VF. */
+	assert_int_equal(vstack_vmnic_set_iov_weight(n, 0), 0);
+	assert_int_equal(vstack_vmnic_withhold_vf(n, true), -ENODEV);
+	env_down(&e);
+}
+
 /* ---- the pool and the policy -------------------------------------------------- */
 static void test_pool_exhaustion(void **state)
 {
@@ -905,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_bringup_order),
 		cmocka_unit_test(test_allocate_parameters),
 		cmocka_unit_test(test_live_weight_change),
+		cmocka_unit_test(test_withhold_vf),
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_policy_weight),
 		cmocka_unit_test(test_sriov_keyword_off),

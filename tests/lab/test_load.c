@@ -572,6 +572,35 @@ static void test_step_errors(void **state)
 		"t.lab:6: [script] step inject: there is no [fault nosuch] in this lab");
 }
 
+/* The TCP/IP steps' ADDR[:PORT], BYTES and SIZE (docs/hv/guest-tcpip.md). */
+#define NET_BASE "[nic pf0]\n[vmswitch ext]\n[vm vm1]\n[vm vm2]\n[vmnetworkadapter vm1]\nip = 10.0.0.21/24\n" \
+		 "[vmnetworkadapter vm2]\n"
+static void test_net_steps(void **state)
+{
+	(void)state;
+	lab_free(load_ok(NET_BASE "[script]\nstep = ping vm2 vm1\nstep = ping vm2 10.0.0.21 3\n"
+			 "step = tcp vm2 vm1:7 1M\nstep = tcp vm2 10.0.0.99:9 65536 background\n"
+			 "step = wait tcp vm2 done 30s\nstep = udp vm2 vm1:7 10 1472\nstep = revoke vm1 250ms\n"));
+	refused(NET_BASE "[script]\nstep = ping vm1 vm2\n",
+		"t.lab:9: [script] step ping: [vmnetworkadapter vm2] has no ip to reach it by");
+	refused(NET_BASE "[script]\nstep = ping vm1 vm9\n",
+		"t.lab:9: [script] step ping: 'vm9' is neither an IPv4 address nor a VM network adapter (or a VM with one)");
+	refused(NET_BASE "[script]\nstep = ping vm2 10.0.0.256\n",
+		"t.lab:9: [script] step ping: '10.0.0.256' is not an IPv4 address or a VM network adapter with an ip");
+	refused(NET_BASE "[script]\nstep = tcp vm2 vm1 1M\n",
+		"t.lab:9: [script] step tcp: 'vm1' is not ADDR:PORT (e.g. 10.0.0.22:7 or vm2:7, port 1..65535)");
+	refused(NET_BASE "[script]\nstep = tcp vm2 vm1:0 1M\n",
+		"t.lab:9: [script] step tcp: 'vm1:0' is not ADDR:PORT (e.g. 10.0.0.22:7 or vm2:7, port 1..65535)");
+	refused(NET_BASE "[script]\nstep = tcp vm2 vm1:7 5G\n",
+		"t.lab:9: [script] step tcp: '5G' is not a byte count (1..4294967296, e.g. 65536, 64K, 1M)");
+	refused(NET_BASE "[script]\nstep = tcp vm2 vm1:7 1M later\n",
+		"t.lab:9: [script] step tcp: 'later': the only word after BYTES is background");
+	refused(NET_BASE "[script]\nstep = udp vm2 vm1:7 10 1473\n",
+		"t.lab:9: [script] step udp: '1473' is not a payload size in bytes (0..1472)");
+	refused(NET_BASE "[script]\nstep = revoke vm1 soon\n",
+		"t.lab:9: [script] step revoke: 'soon' is not a duration (e.g. 250ms, 5s, 2m)");
+}
+
 static void test_set_step_uses_the_schema(void **state)
 {
 	struct lab *lab = load_ok(BASE "[script]\n"
@@ -676,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_step_errors),
 		cmocka_unit_test(test_set_step_uses_the_schema),
+		cmocka_unit_test(test_net_steps),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_lookups),
 	};

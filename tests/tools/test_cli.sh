@@ -66,7 +66,12 @@ has run-default "expect path vm1 vf: its last 100 frames: 100 through the VF, 0 
 has run-default 'PS C:\> Get-VMNetworkAdapter'
 has run-default "VFDataPathActive       : True"
 lacks run-default "VFDataPathActive       : False"
-has run-default "15 script step(s): 15 ran, 0 skipped (not built yet), 0 failed"
+# The guests' TCP/IP stacks (lwIP on IOVTCPIP): ping both ways, a TCP echo, all through the VFs.
+same run-default-guest-tcpip "$(guest_binding "(Microsoft Hyper-V Network Adapter)" IOVTCPIP)" "Bound"
+has run-default "ok: ping vm1 vm2 3: 3 sent, 3 answered, 0 lost"
+has run-default "ok: ping vm2 vm1 1: 1 sent, 1 answered, 0 lost"
+has run-default "ok: tcp vm1 vm2:7 256K: 262144 of 262144 bytes echoed, 0 differ, connection intact"
+has run-default "18 script step(s): 18 ran, 0 skipped (not built yet), 0 failed"
 has run-default "host torn down"
 # ... and on the host side only: the guest steps are skipped.
 check run-default-host-only 0 "$iovlab" run "$root/labs/default.lab" --host-only --show ndiskd:netadapter:-vm:vm1:-bindings

@@ -281,6 +281,36 @@ usage:
 	return 2;
 }
 
+/* ---- vf revoke|return ------------------------------------------------------------------------- */
+static int vf_cmd(const struct opts *o)
+{
+	const char *verb = o->argc > 1 ? o->argv[1] : "", *vm = o->argc > 2 ? o->argv[2] : NULL;
+	long back = -1;
+	char *end;
+
+	if (!strcasecmp(verb, "revoke") && (o->argc == 3 || o->argc == 5)) {
+		if (o->argc == 5) {
+			if (strcmp(o->argv[3], "--back-after")) {
+				usage(stderr, "vf revoke VM [--back-after MS] | vf return VM");
+				return 2;
+			}
+			errno = 0;
+			back = strtol(o->argv[4], &end, 10);
+			if (errno || *end || end == o->argv[4] || back < 0 || back > 3600000) {
+				fprintf(stderr, "iovlab vf revoke: --back-after '%s' is not a time in ms (0..3600000)\n",
+					o->argv[4]);
+				return 2;
+			}
+		}
+		return execute(o, "vf-revoke", json_pack("{s:s,s:I}", "vm", vm, "back_after_ms", (json_int_t)back),
+			       NULL);
+	}
+	if (!strcasecmp(verb, "return") && o->argc == 3)
+		return execute(o, "vf-return", json_pack("{s:s}", "vm", vm), NULL);
+	usage(stderr, "vf revoke VM [--back-after MS] | vf return VM");
+	return 2;
+}
+
 /* ---- vm, send, events, down ---------------------------------------------------------------- */
 static int vm_cmd(const struct opts *o)
 {
@@ -425,6 +455,8 @@ int cmd_ctl(int argc, char **argv)
 		rc = set_cmd(&o);
 	else if (!strcmp(cmd, "vm"))
 		rc = vm_cmd(&o);
+	else if (!strcmp(cmd, "vf"))
+		rc = vf_cmd(&o);
 	else if (!strcmp(cmd, "send"))
 		rc = send_cmd(&o);
 	else if (!strcmp(cmd, "events"))

@@ -338,6 +338,48 @@ static int cmd_send(void *ctx, json_t *args, json_t **ret, char *err, size_t err
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* Live-migration-like: the VF taken back in the documented order, given back later (hv_host_vf_revoke). */
+static int cmd_vf_revoke(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	const char *vm = str_arg(args, "vm");
+	json_t *b = json_object_get(args, "back_after_ms");
+	json_int_t back = b ? json_integer_value(b) : -1;
+	int rc;
+
+	(void)ret;
+	if (back < -1 || back > 3600000) {
+		snprintf(err, errlen, "back_after_ms %lld is out of range (-1 = until vf-return, 0..3600000)",
+			 (long long)back);
+		return -EINVAL;
+	}
+	rc = hv_host_vf_revoke(c->h, vm, (int)back);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "no VM network adapter '%s'", vm);
+	else if (rc == -ENODEV)
+		snprintf(err, errlen, "'%s' holds no VF to revoke (IovUsage 0)", vm);
+	else if (rc == -EBUSY)
+		snprintf(err, errlen, "the VF of '%s' is already revoked", vm);
+	else if (rc)
+		snprintf(err, errlen, "revoking the VF of '%s' failed: %s", vm, strerror(-rc));
+	return rc;
+}
+
+static int cmd_vf_return(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	const char *vm = str_arg(args, "vm");
+	int rc = hv_host_vf_return(((struct ctl_lab *)ctx)->h, vm);
+
+	(void)ret;
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "no VM network adapter '%s'", vm);
+	else if (rc == -EALREADY)
+		snprintf(err, errlen, "the VF of '%s' is not revoked", vm);
+	else if (rc)
+		snprintf(err, errlen, "returning the VF of '%s' failed: %s", vm, strerror(-rc));
+	return rc;
+}
+
 static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	(void)args, (void)ret, (void)err, (void)errlen;
@@ -374,6 +416,11 @@ static const struct ctl_arg args_vm[] = {
 	{ "vm", CTL_ARG_STR, true },
 	{ NULL },
 };
+static const struct ctl_arg args_vf_revoke[] = {
+	{ "vm", CTL_ARG_STR, true },
+	{ "back_after_ms", CTL_ARG_INT, false },
+	{ NULL },
+};
 static const struct ctl_arg args_send[] = {
 	{ "from", CTL_ARG_STR, true },
 	{ "to", CTL_ARG_STR, true },
@@ -408,7 +455,9 @@ const struct ctl_command ctl_lab_commands[] = {
 	/* diagnose:     { "diagnose", ..., "the bring-up chain, first broken link" }, */
 	/* trace:        { "trace", ..., "start/stop the WPP-style trace and timeline" }, */
 	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */
-	/* vf revoke:    { "vf-revoke", ..., "a live-migration-like VF revoke" }, */
+	{ "vf-revoke", args_vf_revoke, cmd_vf_revoke,
+	  "a live-migration-like VF revoke: {vm, back_after_ms (-1: until vf-return)}; IovWeight is kept" },
+	{ "vf-return", args_vm, cmd_vf_return, "give a revoked VF back now: {vm}" },
 	/* fault inject: { "fault-inject", ..., "inject a failure-catalogue fault" }, */
 };
 const size_t ctl_lab_command_count = sizeof(ctl_lab_commands) / sizeof(ctl_lab_commands[0]);

@@ -95,6 +95,22 @@ check iovweight-100 0 "$iovlab" set VMNetworkAdapter -vmname vm1 -iovweight 100 
 wait_datapath vfdatapath-true vm1 True
 check send-vf 0 "$iovlab" send vm1 vm2 100 64 --socket "$S" && has send-vf "100 frames sent (100 through the VF, 0 synthetic"
 
+# A live-migration-like revoke: the VF goes (IovWeight kept), traffic synthetic, then it comes back.
+check vf-revoke 0 "$iovlab" vf revoke vm1 --socket "$S"
+wait_datapath revoke-false vm1 False
+check revoke-again 1 "$iovlab" vf revoke vm1 --socket "$S"
+check revoke-weight 0 "$iovlab" show "Get-VMNetworkAdapter -VMName vm1 | fl IovWeight" --socket "$S" &&
+	has revoke-weight "IovWeight : 100"
+check send-revoked 0 "$iovlab" send vm1 vm2 50 64 --socket "$S" && has send-revoked "50 frames sent (0 through the VF, 50 synthetic"
+check vf-return 0 "$iovlab" vf return vm1 --socket "$S"
+wait_datapath return-true vm1 True
+check return-again 1 "$iovlab" vf return vm1 --socket "$S" && has return-again "is not revoked"
+check revoke-timed 0 "$iovlab" vf revoke vm1 --back-after 1500 --socket "$S"
+wait_datapath revoke-timed-false vm1 False
+wait_datapath revoke-timed-back vm1 True
+check revoke-nobody 1 "$iovlab" vf revoke vm9 --socket "$S" && has revoke-nobody "no VM network adapter 'vm9'"
+check revoke-usage 2 "$iovlab" vf revoke vm1 --back-after soon --socket "$S"
+
 # Errors: the lab's description, exit 1; usage errors exit 2.
 check no-adapter 1 "$iovlab" set vmnetworkadapter vm9 -IovWeight 0 --socket "$S" &&
 	has no-adapter "no VM network adapter 'vm9'"

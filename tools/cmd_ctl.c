@@ -10,12 +10,14 @@
  * socket, else the only lab up (client.h's rule).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "ctl/client.h"
@@ -281,6 +283,103 @@ usage:
 	return 2;
 }
 
+/* ---- trace ----------------------------------------------------------------------------------- */
+/* An absolute path for the host to write to: the host's cwd is not ours. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+static void print_trace(const struct opts *o, json_t *ret)
+{
+	json_t *problems = json_object_get(ret, "problems");
+	size_t i;
+	json_t *p;
+
+	(void)o;
+	json_array_foreach(problems, i, p)
+		fprintf(stderr, "iovlab trace: %s\n", json_string_value(p));
+}
+
+/*
+ * iovlab trace [FILE|-] [--timeline FILE.json]: the merged trace of the
+ * running lab so far. The host writes the files (a trace does not travel in
+ * a reply); '-' (the default) goes through a temporary file to stdout.
+ */
+static int trace_cmd(const struct opts *o)
+{
+	const char *text = NULL, *timeline = NULL;
+	char tmp[] = "/tmp/iovlab-trace-XXXXXX", *text_abs = NULL, *timeline_abs = NULL;
+	bool to_stdout = false;
+	json_t *args;
+	int rc, fd = -1;
+
+	for (int i = 1; i < o->argc; i++) {
+		if (!strcmp(o->argv[i], "--timeline") && i + 1 < o->argc)
+			timeline = o->argv[++i];
+		else if (o->argv[i][0] != '-' || !strcmp(o->argv[i], "-")) {
+			if (text) {
+				usage(stderr, "trace [FILE|-] [--timeline FILE.json]");
+				return 2;
+			}
+			text = o->argv[i];
+		} else {
+			usage(stderr, "trace [FILE|-] [--timeline FILE.json]");
+			return 2;
+		}
+	}
+	if (!text && !timeline)
+		text = "-";
+	if (text && !strcmp(text, "-")) {
+		to_stdout = true;
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "iovlab trace: a temporary file: %s\n", strerror(errno));
+			return 1;
+		}
+		text_abs = strdup(tmp);
+	} else if (text) {
+		text_abs = absolute(text);
+	}
+	if (timeline)
+		timeline_abs = absolute(timeline);
+	if ((text && !text_abs) || (timeline && !timeline_abs)) {
+		fprintf(stderr, "iovlab trace: %s\n", strerror(ENOMEM));
+		rc = 1;
+		goto out;
+	}
+	args = json_object();
+	if (text_abs)
+		json_object_set_new(args, "file", json_string(text_abs));
+	if (timeline_abs)
+		json_object_set_new(args, "timeline", json_string(timeline_abs));
+	rc = execute(o, "trace", args, print_trace);
+	if (!rc && to_stdout) {
+		char buf[65536];
+		ssize_t n;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)n, stdout);
+		fflush(stdout);
+	}
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(text_abs);
+	free(timeline_abs);
+	return rc;
+}
+
 /* ---- vf revoke|return ------------------------------------------------------------------------- */
 static int vf_cmd(const struct opts *o)
 {
@@ -457,6 +556,8 @@ int cmd_ctl(int argc, char **argv)
 		rc = vm_cmd(&o);
 	else if (!strcmp(cmd, "vf"))
 		rc = vf_cmd(&o);
+	else if (!strcmp(cmd, "trace"))
+		rc = trace_cmd(&o);
 	else if (!strcmp(cmd, "send"))
 		rc = send_cmd(&o);
 	else if (!strcmp(cmd, "events"))

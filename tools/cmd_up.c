@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/capture.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "commands.h"
 #include "ctl/client.h"
 #include "ctl/lab_ctl.h"
@@ -30,6 +32,7 @@
 #include "hv/host.h"
 #include "hv/vmwp.h"
 #include "lab/lab.h"
+#include "run_trace.h"
 
 #ifndef IOVLAB_DRIVERS_DIR
 #define IOVLAB_DRIVERS_DIR NULL
@@ -56,13 +59,19 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iovlab up LAB [--socket PATH] [--host-only]\n\n"
+	fprintf(f, "usage: iovlab up LAB [--socket PATH] [--host-only] [--trace FILE] [--timeline FILE.json]\n"
+		   "                [--capture FILE.pcapng [--capture-point NAME]...]\n\n"
 		   "Bring LAB's host up and keep it running, serving a control socket (JSON, QMP-like)\n"
 		   "for `iovlab show`, `set`, `vm`, `send`, `events`, `down` and any QMP client.\n"
 		   "The lab's script is not run (that is `iovlab run`).\n\n"
 		   "  --socket PATH  where to serve; default $XDG_RUNTIME_DIR/iovlab/NAME.sock or\n"
 		   "                 /tmp/iovlab-UID/NAME.sock (NAME: the lab's [lab] name)\n"
-		   "  --host-only    run the VMs on the host side only (no VM processes)\n\n"
+		   "  --host-only    run the VMs on the host side only (no VM processes)\n"
+		   "  --trace FILE, --timeline FILE.json\n"
+		   "                 at the end, the merged trace / timeline of the whole session (as\n"
+		   "                 `iovlab run`); `iovlab trace` writes it so far at any time\n"
+		   "  --capture FILE.pcapng, --capture-point NAME\n"
+		   "                 record the capture points for the whole session, written at the end\n\n"
 		   "Stops on `iovlab down` (the quit command), SIGINT or SIGTERM; exit status 0.\n");
 }
 
@@ -113,7 +122,10 @@ int cmd_up(int argc, char **argv)
 	struct ctl_lab *ctl = NULL;
 	struct lab *lab = NULL;
 	char err[512], name[128], defpath[512];
-	int64_t deadline;
+	int64_t deadline, next_attach = 0;
+	struct run_trace rt = { 0 };
+	const char *capture_path = NULL, *capture_points[16];
+	size_t ncapture_points = 0;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -126,6 +138,18 @@ int cmd_up(int argc, char **argv)
 			sock = argv[++i];
 		} else if (!strncmp(argv[i], "--socket=", 9)) {
 			sock = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
+			rt.text_path = argv[++i];
+		} else if (!strcmp(argv[i], "--timeline") && i + 1 < argc) {
+			rt.timeline_path = argv[++i];
+		} else if (!strcmp(argv[i], "--capture") && i + 1 < argc) {
+			capture_path = argv[++i];
+		} else if (!strcmp(argv[i], "--capture-point") && i + 1 < argc) {
+			if (ncapture_points == sizeof(capture_points) / sizeof(capture_points[0])) {
+				fprintf(stderr, "iovlab up: at most %zu --capture-point\n", ncapture_points);
+				return 2;
+			}
+			capture_points[ncapture_points++] = argv[++i];
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr, "iovlab up: unexpected '%s'\n", argv[i]);
 			usage(stderr);
@@ -165,6 +189,35 @@ int cmd_up(int argc, char **argv)
 	}
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=warn", NULL, 0);
+	if (ncapture_points && !capture_path) {
+		fprintf(stderr, "iovlab up: --capture-point needs --capture FILE\n");
+		lab_free(lab);
+		return 2;
+	}
+	if (capture_path && capture_start(capture_path, capture_points, ncapture_points, err, sizeof(err))) {
+		fprintf(stderr, "iovlab up: --capture: %s\n", err);
+		lab_free(lab);
+		return 2;
+	}
+	/*
+	 * A live lab always keeps a trace session, so `iovlab trace` can merge
+	 * it at any time: every partition writes its own file (info level unless
+	 * IOVLAB_LOG says otherwise; stderr keeps warnings), removed at the end
+	 * unless --trace / --timeline asked for the merge then too.
+	 */
+	if (rt.text_path || rt.timeline_path) {
+		if (run_trace_start(&rt)) {
+			lab_free(lab);
+			return 2;
+		}
+	} else {
+		if (!getenv("IOVLAB_LOG")) {
+			log_configure("*=info", NULL, 0);
+			log_set_stream_level(LOG_WARN);
+		}
+		if (trace_session_start("root", err, sizeof(err)))
+			fprintf(stderr, "iovlab up: no trace session (`iovlab trace` will say so): %s\n", err);
+	}
 	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
 	opt.guest_entry = host_only ? NULL : guest_vm_main;
 	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
@@ -177,14 +230,15 @@ int cmd_up(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (hv_host_create(lab, &opt, &h, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
-		lab_free(lab);
-		return 1;
+		rc = 1;
+		goto out_session;
 	}
+	hv_host_capture_attach(h);
 	if ((rc = ctl_lab_create(h, path, sock, IOVLAB_VERSION, &ctl, err, sizeof(err)))) {
 		fprintf(stderr, "iovlab up: %s\n", err);
 		hv_host_destroy(h);
-		lab_free(lab);
-		return 1;
+		rc = 1;
+		goto out_session;
 	}
 	/* Let the VMs boot (bounded) before saying the lab is up; clients are served meanwhile. */
 	for (deadline = now_ms() + 10000; !guests_booted(h) && now_ms() < deadline && !stop_signal;)
@@ -197,14 +251,41 @@ int cmd_up(int argc, char **argv)
 	       sock == defpath ? "" : sock);
 	fflush(stdout);
 
-	while (!stop_signal && !ctl_lab_quit_requested(ctl))
+	while (!stop_signal && !ctl_lab_quit_requested(ctl)) {
 		(void)hv_host_run(h, 200);
+		/* VFs come and go on a live lab: each assigned VF gets its capture point (once a second). */
+		if (capture_on() && now_ms() >= next_attach) {
+			hv_host_capture_attach(h);
+			next_attach = now_ms() + 1000;
+		}
+	}
 
 	ctl_lab_shutdown(ctl, stop_signal ? "signal" : "quit");
+	hv_host_capture_attach(h);
 	hv_host_destroy(h);
 	ctl_lab_destroy(ctl);
 	printf("iovlab up: %s: host torn down (%s).\n", path, stop_signal == SIGINT ? "SIGINT" :
 	       stop_signal == SIGTERM ? "SIGTERM" : "quit");
+	rc = 0;
+out_session:
+	if (capture_path) {
+		struct capture_summary sum;
+
+		if (capture_finish(&sum, err, sizeof(err))) {
+			fprintf(stderr, "iovlab up: --capture %s: %s\n", capture_path, err);
+			rc = 1;
+		} else {
+			printf("capture: %zu frames on %zu capture points written to %s\n", sum.frames, sum.interfaces,
+			       capture_path);
+		}
+	}
+	if (rt.on) {
+		if (run_trace_finish(&rt))
+			rc = 1;
+	} else if (trace_session_dir()) {
+		trace_session_stop();
+		trace_session_remove();
+	}
 	lab_free(lab);
-	return 0;
+	return rc;
 }

@@ -19,6 +19,7 @@ static const struct iovlab_command commands[] = {
 	{ "ndiskd", "netadapter [-vm VM] [-iov]", "!ndiskd.netadapter on a running lab", cmd_ctl },
 	{ "set", "NOUN NAME -Param VALUE...", "Set-VMNetworkAdapter, Set-NetAdapterAdvancedProperty on a running lab", cmd_ctl },
 	{ "vm", "start|stop|kill VM", "start, stop or crash a VM of a running lab", cmd_ctl },
+	{ "trace", "[FILE|-] [--timeline FILE.json]", "a running lab's trace of every partition, merged so far", cmd_ctl },
 	{ "vf", "revoke VM [--back-after MS] | return VM", "a live-migration-like VF revoke on a running lab", cmd_ctl },
 	{ "send", "FROM TO COUNT SIZE", "send numbered frames between a running lab's VMs", cmd_ctl },
 	{ "events", "[--count N]", "print a running lab's events (JSON lines) until interrupted", cmd_ctl },

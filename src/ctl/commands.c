@@ -24,9 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/trace.h"
 #include "ctl/server.h"
 #include "hv/admin.h"
 #include "hv/vmwp.h"
+#include "trace/merge.h"
 #include "views/views.h"
 
 struct vm_seen {
@@ -380,6 +382,85 @@ static int cmd_vf_return(void *ctx, json_t *args, json_t **ret, char *err, size_
 	return rc;
 }
 
+/*
+ * The merged trace of every partition so far (src/trace/merge.h, live mode:
+ * a record still being written is skipped, open spans end at their last
+ * record), written by the host to the files the client names -- a trace
+ * grows without bound, so it does not travel in the reply (QMP's
+ * dump-guest-memory takes a path the same way). Paths must be absolute.
+ */
+static int open_trace_out(const char *path, const char *what, FILE **out, char *err, size_t errlen)
+{
+	if (!path)
+		return 0;
+	if (path[0] != '/') {
+		snprintf(err, errlen, "%s '%s' is not an absolute path", what, path);
+		return -EINVAL;
+	}
+	*out = fopen(path, "we");
+	if (!*out) {
+		snprintf(err, errlen, "%s '%s': %s", what, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int cmd_trace(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	const char *text_path = json_string_value(json_object_get(args, "file"));
+	const char *timeline_path = json_string_value(json_object_get(args, "timeline"));
+	size_t n = trace_session_file_count();
+	FILE *text = NULL, *timeline = NULL;
+	struct trace_merge *m;
+	int rc;
+
+	(void)ctx;
+	if (!text_path && !timeline_path) {
+		snprintf(err, errlen, "give 'file' (the text trace), 'timeline' (Chrome trace JSON) or both");
+		return -EINVAL;
+	}
+	if (!n) {
+		snprintf(err, errlen, "this lab keeps no trace (it was brought up without a trace session)");
+		return -ENOENT;
+	}
+	if ((rc = open_trace_out(text_path, "file", &text, err, errlen)) ||
+	    (rc = open_trace_out(timeline_path, "timeline", &timeline, err, errlen))) {
+		if (text)
+			fclose(text);
+		return rc;
+	}
+	m = trace_merge_create();
+	if (!m) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	trace_merge_set_live(m, true);
+	for (size_t i = 0; i < n; i++)
+		(void)trace_merge_add_file(m, trace_session_file_at(i));	/* failures are problems */
+	if ((text && (rc = trace_merge_write_text(m, text))) ||
+	    (timeline && (rc = trace_merge_write_timeline(m, timeline)))) {
+		snprintf(err, errlen, "writing the merged trace failed: %s", strerror(-rc));
+		goto out;
+	}
+	{
+		json_t *problems = json_array();
+
+		for (size_t i = 0; i < trace_merge_problem_count(m) && i < TRACE_MERGE_PROBLEMS_KEPT; i++)
+			json_array_append_new(problems, json_string(trace_merge_problem_at(m, i)));
+		*ret = json_pack("{s:I,s:I,s:I,s:o}", "partitions", (json_int_t)n, "records",
+				 (json_int_t)trace_merge_record_count(m), "lines", (json_int_t)trace_merge_log_count(m),
+				 "problems", problems);
+		rc = *ret ? 0 : -ENOMEM;
+	}
+out:
+	trace_merge_destroy(m);
+	if (text && fclose(text) && !rc)
+		rc = -EIO;
+	if (timeline && fclose(timeline) && !rc)
+		rc = -EIO;
+	return rc;
+}
+
 static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	(void)args, (void)ret, (void)err, (void)errlen;
@@ -421,6 +502,11 @@ static const struct ctl_arg args_vf_revoke[] = {
 	{ "back_after_ms", CTL_ARG_INT, false },
 	{ NULL },
 };
+static const struct ctl_arg args_trace[] = {
+	{ "file", CTL_ARG_STR, false },
+	{ "timeline", CTL_ARG_STR, false },
+	{ NULL },
+};
 static const struct ctl_arg args_send[] = {
 	{ "from", CTL_ARG_STR, true },
 	{ "to", CTL_ARG_STR, true },
@@ -453,7 +539,8 @@ const struct ctl_command ctl_lab_commands[] = {
 	 * unknown name.
 	 */
 	/* diagnose:     { "diagnose", ..., "the bring-up chain, first broken link" }, */
-	/* trace:        { "trace", ..., "start/stop the WPP-style trace and timeline" }, */
+	{ "trace", args_trace, cmd_trace,
+	  "the WPP-style trace of every partition merged so far: {file (text), timeline (Chrome JSON)}, absolute paths" },
 	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */
 	{ "vf-revoke", args_vf_revoke, cmd_vf_revoke,
 	  "a live-migration-like VF revoke: {vm, back_after_ms (-1: until vf-return)}; IovWeight is kept" },

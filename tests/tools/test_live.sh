@@ -59,7 +59,8 @@ wait_for() {
 	return 1
 }
 
-"$iovlab" up "$root/labs/default.lab" --socket "$S" >"$t/up.out" 2>&1 &
+"$iovlab" up "$root/labs/default.lab" --socket "$S" --capture "$t/live.pcapng" --timeline "$t/live.json" \
+	>"$t/up.out" 2>&1 &
 up=$!
 pids+=("$up")
 if ! wait_for "$t/up.out" "serving on $S" || [ ! -S "$S" ]; then
@@ -165,10 +166,29 @@ for _ in $(seq 100); do
 done
 check stopped 0 "$iovlab" status --socket "$S" && has stopped "vm vm1           Off"
 
+# The merged trace so far, from a running lab: every partition, in time order; and the timeline.
+check trace 0 "$iovlab" trace --socket "$S" && has trace-root "[root]" && has trace-vm1 "[vm1]" &&
+	has trace-vm2 "[vm2]" && has trace-revoke "(live-migration-like revoke)"
+check trace-files 0 "$iovlab" trace "$t/tr.txt" --timeline "$t/tr.json" --socket "$S"
+python3 - "$t/tr.json" "$t/tr.txt" <<'PY' && echo "ok   trace-files-valid" || fail "trace-files-valid"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+assert len({e["pid"] for e in ev if e.get("ph") in ("B", "E", "i")}) >= 3, "events of fewer than 3 partitions"
+lines = open(sys.argv[2]).read().splitlines()
+assert len(lines) > 50 and all(l.startswith("[") for l in lines)
+PY
+
 check down 0 "$iovlab" down --socket "$S" && has down "lab is down"
 wait "$up"
 rc=$?
 [ "$rc" -eq 0 ] && echo "ok   up-exit" || { fail "up-exit: exit $rc"; cat "$t/up.out"; }
+# --capture and --timeline of the whole session, written at the end.
+grep -qF "capture: " "$t/up.out" && capinfos "$t/live.pcapng" >"$t/capinfos" 2>&1 &&
+	grep -qF "vm1 NetVsc" "$t/capinfos" && grep -qF "vSwitch ext port vm1" "$t/capinfos" &&
+	grep -Eq "pf0 VF [0-9]+ \(vm1\)" "$t/capinfos" && echo "ok   up-capture" ||
+	{ fail "up-capture"; cat "$t/up.out"; cat "$t/capinfos"; }
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["traceEvents"]; assert any(x.get("name")=="VF revoke" for x in e)' \
+	"$t/live.json" && echo "ok   up-timeline" || fail "up-timeline: no valid timeline with the revoke"
 grep -qF "host torn down (quit)" "$t/up.out" || { fail "up-torn-down"; cat "$t/up.out"; }
 [ ! -e "$S" ] && echo "ok   socket-removed" || fail "socket-removed: $S is still there"
 wait "$watcher" || fail "watcher: exit $?"

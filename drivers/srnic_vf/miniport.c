@@ -103,9 +103,15 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 
 	UNREFERENCED_PARAMETER(MiniportDriverContext);
 	UNREFERENCED_PARAMETER(MiniportInitParameters);
+#ifdef SRNIC_VF_VARIANT_SKIPS_HYPERVISOR_INFO
+	/* Variant skips-hypervisor-info (catalogue F24): NdisGetHypervisorInfo never called. */
+	(void)MpCheckPartition;
+	Status = NDIS_STATUS_SUCCESS;
+#else
 	Status = MpCheckPartition();
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
+#endif
 	Adapter = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, sizeof(*Adapter), MP_TAG, NormalPoolPriority);
 	if (!Adapter)
 		return NDIS_STATUS_RESOURCES;

@@ -145,6 +145,16 @@ int hv_host_vm_last_exit(const struct hv_host *h, const struct vstack_vm *vm);
 size_t hv_host_note_count(const struct hv_host *h);
 const char *hv_host_note_at(const struct hv_host *h, size_t i);
 
+/*
+ * Arm (inject) or disarm (clear) the [fault] named, and apply the change
+ * where it can change live: pf_fail_oid rewrites the PF's hidden keywords
+ * and restarts the adapter (as Set-NetAdapterAdvancedProperty does),
+ * vf_link sets the link of the VFs the adapters have now. 0, -ENOENT (no
+ * such fault), -EOPNOTSUPP (a key that only applies at start), -errno from
+ * the restart; err says why.
+ */
+int hv_host_fault_arm(struct hv_host *h, const char *name, bool armed, char *err, size_t errlen);
+
 /* ---- the platform (Get-VMHost) ---------------------------------------------- */
 /*
  * The nine documented reasons Hyper-V gives in IovSupportReasons, in the

@@ -140,12 +140,13 @@ static const struct lab_key nic_keys[] = {
 	  .frows = "F12=0,F18",
 	  .doc = "TotalVFs in the SR-IOV capability; 0: the device has no SR-IOV capability." },
 	{ .name = "first_vf_offset", .type = LAB_T_U32,
-	  .offset = KEY(lab_nic, first_vf_offset), .def = "1", .min = 1, .max = 65535,
+	  .offset = KEY(lab_nic, first_vf_offset), .def = "8", .min = 1, .max = 65535,
 	  .frows = "F10",
-	  .doc = "First VF Offset in the SR-IOV capability (routing ID distance PF to VF 0)." },
+	  .doc = "First VF Offset in the SR-IOV capability (routing ID distance PF to VF 0); "
+		 "8 is srnic's own." },
 	{ .name = "vf_stride", .type = LAB_T_U32,
-	  .offset = KEY(lab_nic, vf_stride), .def = "1", .min = 1, .max = 65535, .frows = "F10",
-	  .doc = "VF Stride in the SR-IOV capability (routing ID distance between VFs)." },
+	  .offset = KEY(lab_nic, vf_stride), .def = "2", .min = 1, .max = 65535, .frows = "F10",
+	  .doc = "VF Stride in the SR-IOV capability (routing ID distance between VFs); 2 is srnic's own." },
 	{ .name = "vf_bar_size", .type = LAB_T_SIZE, .flags = LAB_KF_POW2,
 	  .offset = KEY(lab_nic, vf_bar_size), .def = "16K", .min = 4096, .max = 1ULL << 30,
 	  .frows = "F11",
@@ -288,34 +289,41 @@ static const struct lab_key fault_keys[] = {
 	  .doc = "Active from the start; false: the script arms it (step inject)." },
 	{ .name = "pf_fail_oid", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F20,F21",
-	  .doc = "OID:STATUS -- the PF miniport completes that OID with that status, e.g. "
-		 "OID_NIC_SWITCH_ALLOCATE_VF:NDIS_STATUS_FAILURE." },
+	  .doc = "OID:STATUS (names from include/ndis or 0x numbers) -- the host writes the hidden "
+		 "keywords IovlabFailOid/IovlabFailStatus and the PF miniport completes that OID with "
+		 "that status, e.g. OID_NIC_SWITCH_ALLOCATE_VF:NDIS_STATUS_FAILURE. Live: inject/clear "
+		 "restart the adapter." },
 	{ .name = "pf_driver_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F12,F14,F21,F32",
-	  .doc = "A known-bad build of the reference PF miniport: no-sriov, prefers-vmq, "
-		 "bad-probed-bars, bad-attr-header." },
+	  .doc = "The built-in PF driver replaced by a known-bad build of the same sources "
+		 "(drivers/variants): no-sriov, prefers-vmq, bad-probed-bars, bad-attr-header." },
 	{ .name = "pf_inf_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F12",
-	  .doc = "A known-bad PF INF: no-pcisriov-needs, no-sriov-keywords." },
+	  .doc = "The built-in PF driver with an INF generated from its own with one mistake: "
+		 "no-pcisriov-needs, no-sriov-keywords." },
 	{ .name = "vf_driver_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F22,F24,F32",
-	  .doc = "A known-bad build of the reference VF miniport: no-vf-caps, advertises-vmq, "
-		 "skips-hypervisor-info, bus-data-over-vbd, bad-attr-header." },
+	  .doc = "The guest's built-in VF driver replaced by a known-bad build of the same sources: "
+		 "no-vf-caps, advertises-vmq, skips-hypervisor-info, bus-data-over-vbd, bad-attr-header." },
 	{ .name = "vf_inf_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F23",
-	  .doc = "A known-bad VF INF: no-ndisvf-range." },
+	  .doc = "The guest's built-in VF driver with a generated INF: no-ndisvf-range "
+		 "(UpperRange ndis5 / LowerRange ethernet)." },
 	{ .name = "vmbus_offer_delay", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F19",
 	  .doc = "DURATION: the VM-host channel comes up that late, so a VF is allocated before it." },
 	{ .name = "vf_link", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F27",
-	  .doc = "down: the VF reports no carrier." },
+	  .doc = "down: the PF takes the VF's link down (srnic's administrative VF link state), so "
+		 "the VF reports no carrier. Live: inject/clear." },
 	{ .name = "vf_vlan_limit", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F28",
-	  .doc = "N: the VF refuses more than N VLAN filters." },
+	  .doc = "N: hidden PF keyword IovlabVfVlanLimit; the PF refuses MOVE_FILTER of a VLAN "
+		 "filter to a VF's vPort past N VLAN filters on VFs." },
 	{ .name = "pnp_race", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F31",
-	  .doc = "vmbus: the Windows Server 2012 PnP / VMBus thread race at VF removal." },
+	  .doc = "vmbus: the Windows Server 2012 PnP / VMBus thread race at VF removal. Not "
+		 "modelled: iovlab run refuses it (docs/faults.md)." },
 };
 
 static const struct lab_key script_keys[] = {

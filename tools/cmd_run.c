@@ -200,7 +200,8 @@ static void step_set(struct run *r, const struct lab_step *s)
 	}
 	if (sec->id == LAB_SEC_KEYWORDS) {
 		struct hv_nic *nic = hv_host_nic_find(r->host, obj);
-		rc = nic ? hv_nic_set_keyword(r->host, nic, prop, val, err, sizeof(err)) : -ENODEV;
+		/* Set-NetAdapterAdvancedProperty returns once the adapter restarted, its VFs torn down first (F31). */
+		rc = nic ? hv_nic_set_keyword_wait(r->host, nic, prop, val, 5000, err, sizeof(err)) : -ENODEV;
 		if (!nic)
 			snprintf(err, sizeof(err), "no [nic %s]", obj);
 		if (rc)

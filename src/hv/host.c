@@ -1399,6 +1399,17 @@ int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword,
 	return 0;
 }
 
+int hv_nic_set_keyword_wait(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value,
+			    int timeout_ms, char *err, size_t errlen)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int rc;
+
+	while ((rc = hv_nic_set_keyword(h, n, keyword, value, err, errlen)) == -EBUSY && now_ms() < deadline)
+		(void)hv_host_run(h, 10);
+	return rc;
+}
+
 /* ---- faults armed by the script (faults.h) ---------------------------------------------- */
 int hv_host_fault_arm(struct hv_host *h, const char *name, bool armed, char *err, size_t errlen)
 {
@@ -1427,7 +1438,8 @@ int hv_host_fault_arm(struct hv_host *h, const char *name, bool armed, char *err
 					kw[0] = (struct ndis_keyword){ "IovlabFailOid", "0" };
 				if (nk && (rc = ndis_adapter_set_keyword(n->ad, "IovlabFailStatus", kw[1].value, err, errlen)))
 					return rc;
-				if ((rc = hv_nic_set_keyword(h, n, "IovlabFailOid", kw[0].value, err, errlen)))
+				if ((rc = hv_nic_set_keyword_wait(h, n, "IovlabFailOid", kw[0].value, HOST_STOP_MS, err,
+								  errlen)))
 					return rc;
 			}
 		} else if (k == HV_FAULT_VF_LINK) {

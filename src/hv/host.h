@@ -244,6 +244,15 @@ int hv_nic_pci_virt_stats(const struct hv_host *h, const struct hv_nic *n, struc
  */
 int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value, char *err,
 		       size_t errlen);
+/*
+ * hv_nic_set_keyword() that waits, running the host's loop, while the VFs
+ * above the PF are torn down in the documented order (the guests let go
+ * first; ndis-sriov-spec.md 2.18) -- a PF restarted while VFs are assigned
+ * (catalogue F31) -- for at most timeout_ms. Same returns; -EBUSY when the
+ * teardown did not finish in time.
+ */
+int hv_nic_set_keyword_wait(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value,
+			    int timeout_ms, char *err, size_t errlen);
 /* The registry name of a lab keyword ("*NumVFs" -> "NicSwitches\0\*NumVFs"). */
 const char *hv_keyword_registry_name(const char *keyword);
 

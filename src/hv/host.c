@@ -1276,14 +1276,13 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 			.iov = l->iov,
 			.adapter_name = nic ? nic->lab->name : NULL,
 			.pf = nic && nic->state == HV_NIC_RUNNING ? nic->ad : NULL,
+			.teaming = l->teaming == LAB_TEAMING_LBFO ? VSWITCH_TEAM_LBFO :
+				   l->teaming == LAB_TEAMING_SET ? VSWITCH_TEAM_SET : VSWITCH_TEAM_NONE,
 		};
 		if (c.type == VSWITCH_EXTERNAL && !nic) {
 			note(h, "vmswitch %s: External without a network adapter; created as Private", l->name);
 			c.type = VSWITCH_PRIVATE;
 		}
-		if (l->teaming == LAB_TEAMING_LBFO)
-			note(h, "vmswitch %s: teaming LBFO is not modelled yet; the switch is bound to %s directly", l->name,
-			     nic ? nic->lab->name : "nothing");
 		if ((rc = vswitch_create(&c, &h->sws[h->nsws]))) {
 			snprintf(err, errlen, "vmswitch %s: %s", l->name, strerror(-rc));
 			hv_host_destroy(h);

@@ -242,7 +242,8 @@ static bool in_flight(const struct vstack_vmnic *n)
 static bool wants_vf(const struct vstack_vmnic *n)
 {
 	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port && n->vs->platform_ok &&
-	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked;
+	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && vswitch_iov_passed_up(n->sw) &&
+	       n->vs->halting != n->sw && !n->blocked;
 }
 
 static void reconcile(struct vstack *vs);
@@ -1198,6 +1199,8 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 		return VSTACK_IOV_SWITCH_NO_IOV;
 	if (!vswitch_pf(n->sw))
 		return VSTACK_IOV_NO_ADAPTER;
+	if (!vswitch_iov_passed_up(n->sw))
+		return VSTACK_IOV_TEAM_LBFO;
 	if (n->blocked)
 		return n->block_reason;
 	if (n->waiting != VSTACK_IOV_IN_USE)
@@ -1238,6 +1241,11 @@ enum vstack_op_status vstack_vmnic_status(const struct vstack_vmnic *n, char *bu
 	case VSTACK_IOV_NO_ADAPTER:
 		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' has no network adapter ('%s' did not "
 			 "come up)", sw, ad);
+		break;
+	case VSTACK_IOV_TEAM_LBFO:
+		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' is bound to an LBFO team, which does "
+			 "not pass SR-IOV up from '%s'; use Switch Embedded Teaming (SET) or team inside the guest", sw,
+			 ad);
 		break;
 	case VSTACK_IOV_NO_NIC_SWITCH:
 		snprintf(buf, len, "SR-IOV not operational: network adapter '%s' has no NIC switch with virtual "

@@ -252,6 +252,7 @@ enum vstack_iov_reason {
 	VSTACK_IOV_TEARING_DOWN,	/* the teardown sequence is running */
 	VSTACK_IOV_TEARDOWN_FAILED,	/* a teardown OID failed (STUCK) */
 	VSTACK_IOV_GUEST_NOT_USING,	/* offered; the guest has not switched to it */
+	VSTACK_IOV_TEAM_LBFO,		/* the switch is bound to an LBFO team (F16) */
 };
 
 /* Get-VMNetworkAdapter Status, as the CIM numbers (VMNetworkAdapterOperationalStatus). */

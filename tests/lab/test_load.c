@@ -466,7 +466,7 @@ static void test_cross_object_rules(void **state)
 		"(line 4)");
 	refused("[nic pf0]\ntotal_vfs = 256\nvf_stride = 300\n",
 		"t.lab:1: [nic pf0]: VF routing IDs run past 0xffff, first_vf_offset + "
-		"(total_vfs - 1) x vf_stride = 76501");
+		"(total_vfs - 1) x vf_stride = 76508");
 }
 
 static void test_first_error_wins(void **state)

@@ -100,6 +100,7 @@ typedef struct _MP_ADAPTER {
 	ULONG64 TxFrames, TxBytes, TxErrors, TxDiscards;
 	ULONG64 RxFrames, RxBytes, RxDiscards;
 	ULONG Resets;
+	NDIS_HANDLE Interrupt;		/* NdisMRegisterInterruptEx: the VF's MSI-X messages */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* miniport.c */

@@ -662,6 +662,7 @@ static int bring_up(struct gvm *g)
 	gc.fw = g->fw;
 	gc.mmio = &gvm_mmio;
 	gc.mmio_ctx = g;
+	gc.no_msix = c->no_msix;
 	if ((rc = guest_ndis_create(&gc, &g->gn)))
 		return rc;
 

@@ -971,6 +971,7 @@ static void guest_config(struct hv_host *h, struct hv_vm *r)
 		c->vbd_dir = r->vbd_dir;
 	}
 	c->vbd_forward_vpci = r->lab->vbd_forward_vpci;
+	c->no_msix = !r->lab->msix;
 }
 
 static int guest_start(struct hv_host *h, struct hv_vm *r)

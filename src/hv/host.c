@@ -79,6 +79,7 @@ struct hv_vm {
 	bool exit_sent;
 	int64_t kill_at;		/* ms: kill the guest if it is still there */
 	int last_wstatus;		/* how its last process ended (waitpid-style), -1: none yet */
+	bool ready_seen;		/* the guest's READY was passed on (vstack_vm_guest_ready) */
 	struct guest_vm_config gc;
 	char vf_inf[PATH_MAX], vf_dir[PATH_MAX], vbd_inf[PATH_MAX], vbd_dir[PATH_MAX];
 };
@@ -806,6 +807,15 @@ static int g_offer(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint32_t s
 	struct vmwp *w = live_guest(ctx, n);
 
 	fault_vf_link(ctx, n, vf_id);
+	/*
+	 * [fault] vmbus_offer_delay (F19): a VF allocated while the VM's VMBus
+	 * is not up cannot be offered; the stack takes it back and retries
+	 * (vstack_vm_guest_ready). Without the fault the offer waits in the
+	 * VM's queues for its guest, the usual case of a quick guest.
+	 */
+	if (w && vmwp_state(w) == VMWP_STARTING &&
+	    hv_faults_vmnic(((struct hv_host *)ctx)->faults, HV_FAULT_VMBUS_OFFER_DELAY, vstack_vmnic_name(n)))
+		return -EAGAIN;
 	if (!w || vmwp_state(w) == VMWP_GONE)
 		return vstack_no_guest_ops.offer_vf(NULL, n, vf_id, serial);
 	return vmwp_offer_vf(w, n, vf_id, serial);
@@ -972,6 +982,9 @@ static void guest_config(struct hv_host *h, struct hv_vm *r)
 	}
 	c->vbd_forward_vpci = r->lab->vbd_forward_vpci;
 	c->no_msix = !r->lab->msix;
+	if (hv_faults_vm(h->faults, HV_FAULT_VMBUS_OFFER_DELAY, r->lab->name))
+		c->vmbus_delay_ms = (int)hv_fault_parse_ms(hv_faults_vm(h->faults, HV_FAULT_VMBUS_OFFER_DELAY,
+									 r->lab->name));
 }
 
 static int guest_start(struct hv_host *h, struct hv_vm *r)
@@ -1009,7 +1022,7 @@ int hv_host_vm_start(struct hv_host *h, const char *name)
 			if (r->w)
 				return -EBUSY;
 		}
-		r->stopping = r->exit_sent = false;
+		r->stopping = r->exit_sent = r->ready_seen = false;
 		if ((rc = guest_start(h, r)))
 			return rc;
 	}
@@ -1091,6 +1104,10 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 			continue;
 		}
 		vmwp_tick(r->w);
+		if (!r->ready_seen && vmwp_state(r->w) == VMWP_RUNNING) {
+			r->ready_seen = true;
+			vstack_vm_guest_ready(r->vm);
+		}
 		if (r->stopping && vstack_vm_state(r->vm) == VSTACK_VM_OFF && !r->exit_sent) {
 			/* Every VF is back: the guest may go. */
 			r->exit_sent = vmwp_shutdown(r->w) == 0;

@@ -407,7 +407,13 @@ static void do_offer(struct vstack_vmnic *n)
 	log_info(VS_LOG, "'%s' (VM %s): VF %u steered (vPort %u, filter %u); offering it to the guest (serial %u)",
 		 n->name, n->vm->name, n->vf_id, n->vport_id, vswitch_port_filter_id(n->port), n->serial);
 	rc = g->offer_vf ? g->offer_vf(n->vs->guest_ctx, n, n->vf_id, n->serial) : -ENOTSUP;
-	if (rc && n->state == VSTACK_VF_OFFERED) {
+	if (rc == -EAGAIN && n->state == VSTACK_VF_OFFERED) {
+		/* The System event 236 case (failure catalogue F19): benign, retried once the VM is ready. */
+		log_warn(VS_LOG, "event 236: '%s' (VM %s): VF %u was allocated before the VM's VMBus channel was ready; "
+			 "taking it back and trying again when the VM is ready", n->name, n->vm->name, n->vf_id);
+		fail(n, VSTACK_IOV_GUEST_NOT_READY, 0, 0);
+		do_restore(n);
+	} else if (rc && n->state == VSTACK_VF_OFFERED) {
 		log_warn(VS_LOG, "'%s': the guest side could not take VF %u (%s); taking it back", n->name, n->vf_id,
 			 strerror(-rc));
 		fail(n, VSTACK_IOV_PF_FAILED, 0, ST(NDIS_STATUS_FAILURE));
@@ -1062,6 +1068,23 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
 	return 0;
 }
 
+void vstack_vm_guest_ready(struct vstack_vm *vm)
+{
+	struct vstack *vs = vm->vs;
+	bool again = false;
+
+	for (size_t i = 0; i < vs->nnics; i++)
+		if (vs->nics[i]->vm == vm && vs->nics[i]->blocked &&
+		    vs->nics[i]->block_reason == VSTACK_IOV_GUEST_NOT_READY) {
+			vs->nics[i]->blocked = false;
+			again = true;
+		}
+	if (again) {
+		log_info(VS_LOG, "VM %s: its VMBus channel is ready; allocating VFs again", vm->name);
+		reconcile(vs);
+	}
+}
+
 int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 {
 	if (weight > 100)
@@ -1241,6 +1264,10 @@ enum vstack_op_status vstack_vmnic_status(const struct vstack_vmnic *n, char *bu
 	case VSTACK_IOV_NO_ADAPTER:
 		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' has no network adapter ('%s' did not "
 			 "come up)", sw, ad);
+		break;
+	case VSTACK_IOV_GUEST_NOT_READY:
+		snprintf(buf, len, "SR-IOV not operational: VF %u was allocated before the VM's VMBus channel was "
+			 "ready (System event 236); it is allocated again when the VM is ready", n->vf_id);
 		break;
 	case VSTACK_IOV_TEAM_LBFO:
 		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' is bound to an LBFO team, which does "

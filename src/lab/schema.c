@@ -400,9 +400,10 @@ static const struct lab_verb verbs[] = {
 	  "Unload the PF driver while VFs may be assigned." },
 	{ "link", "link OBJECT up|down", { LAB_ARG_OBJECT, LAB_ARG_UPDOWN }, 2, 2, "F27",
 	  "Set the link of a nic's uplink or of an adapter's VF." },
-	{ "inject", "inject FAULT", { LAB_ARG_FAULT }, 1, 1, NULL,
-	  "Arm a [fault] declared with armed = false." },
-	{ "clear", "clear FAULT", { LAB_ARG_FAULT }, 1, 1, NULL, "Disarm a [fault]." },
+	{ "inject", "inject FAULT", { LAB_ARG_FAULT }, 1, 1, "F20,F27",
+	  "Arm a [fault] declared with armed = false; pf_fail_oid restarts the PF adapter, vf_link "
+	  "changes the VFs' link now." },
+	{ "clear", "clear FAULT", { LAB_ARG_FAULT }, 1, 1, NULL, "Disarm a [fault], the same way." },
 	{ "sleep", "sleep DURATION", { LAB_ARG_DURATION }, 1, 1, NULL, "Let the lab run." },
 	{ "show", "show VIEW [ARGS...]", { LAB_ARG_WORD }, 1, LAB_VERB_MAX_ARGS, "F30",
 	  "Print a view, e.g. show Get-VMNetworkAdapter, show ndiskd netadapter -iov." },

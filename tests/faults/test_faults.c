@@ -12,7 +12,9 @@
  *   - the reference PF miniport with the pf_fail_oid keywords: the OID
  *     fails with that status in NDIS's OID record and the adapter gets no VF
  *     (F20), and again after clear / inject restart it;
- *   - an LBFO team under the switch (F16): no VF, IovSupport False reason.
+ *   - an LBFO team under the switch (F16): no VF, IovSupport False reason;
+ *   - a VF offer the guest side refuses as not ready (F19): taken back,
+ *     the event 236 reason, offered again once the VM is ready.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -476,6 +478,65 @@ static void test_variant_packages(void **state)
 	lab_free(lab);
 }
 
+/* F19: a guest side that is not ready refuses the first offers; the stack retries at READY. */
+static unsigned offers, refusals;
+
+static int offer_not_ready(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint32_t serial)
+{
+	bool *ready = ctx;
+
+	offers++;
+	if (!*ready) {
+		refusals++;
+		return -EAGAIN;
+	}
+	return vstack_no_guest_ops.offer_vf(NULL, n, vf_id, serial);
+}
+
+static int revoke_ok(void *ctx, struct vstack_vmnic *n, uint16_t vf_id)
+{
+	(void)ctx;
+	return vstack_no_guest_ops.revoke_vf(NULL, n, vf_id);
+}
+
+static void test_offer_before_ready(void **state)
+{
+	static bool ready;
+	static const struct vstack_guest_ops ops = { .offer_vf = offer_not_ready, .revoke_vf = revoke_ok };
+	struct lab *lab = load(PF_LAB);
+	struct hv_host_options opt = { .builtin_driver_dir = DRIVERS_BUILDDIR, .guest = &ops, .guest_ctx = &ready };
+	struct vstack_vmnic *n;
+	struct hv_host *h;
+	char err[512], buf[512];
+
+	(void)state;
+	ready = false;
+	offers = refusals = 0;
+	if (hv_host_create(lab, &opt, &h, err, sizeof(err)))
+		fail_msg("host: %s", err);
+	for (int i = 0; i < 50; i++)
+		(void)hv_host_run(h, 2);
+	n = vstack_vmnic_find(hv_host_vstack(h), "vm1");
+	/* offered once, refused, taken back in order: no VF, the event 236 reason */
+	assert_int_equal(refusals, 1);
+	assert_false(vstack_vmnic_has_vf(n));
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_GUEST_NOT_READY);
+	(void)vstack_vmnic_status(n, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "event 236"));
+	/* not retried until the VM says it is ready */
+	for (int i = 0; i < 20; i++)
+		(void)hv_host_run(h, 2);
+	assert_int_equal(offers, 1);
+	ready = true;
+	vstack_vm_guest_ready(vstack_vm_find(hv_host_vstack(h), "vm1"));
+	for (int i = 0; i < 50 && !vstack_vmnic_has_vf(n); i++)
+		(void)hv_host_run(h, 2);
+	assert_int_equal(offers, 2);
+	assert_true(vstack_vmnic_has_vf(n));
+	hv_host_destroy(h);
+	lab_free(lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_vf_vlan_limit),
 		cmocka_unit_test(test_lbfo),
 		cmocka_unit_test(test_variant_packages),
+		cmocka_unit_test(test_offer_before_ready),
 	};
 
 	log_configure("none", NULL, 0);

@@ -9,7 +9,7 @@
 set -u
 IOVLAB=$1
 SRC=$2
-JOBS=${FAULT_LAB_JOBS:-6}
+JOBS=${FAULT_LAB_JOBS:-8}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 fail=0

@@ -345,6 +345,10 @@ static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_
 		return false;
 	}
 	if (lab_driver_is_path(l->driver)) {
+		if (hv_faults_nic(h->faults, HV_FAULT_PF_DRIVER_VARIANT, l->name) ||
+		    hv_faults_nic(h->faults, HV_FAULT_PF_INF_VARIANT, l->name))
+			note(h, "nic %s: [fault] pf_driver_variant / pf_inf_variant are builds of the built-in srnic_pf; "
+			     "%s is used as it is", l->name, l->driver);
 		lab_relative(h->lab, l->driver, so, len);
 		if (l->inf && *l->inf) {
 			lab_relative(h->lab, l->inf, inf, len);
@@ -948,8 +952,13 @@ static void fault_vf_package(struct hv_host *h, struct hv_vm *r)
 	const char *dv = hv_faults_vm(h->faults, HV_FAULT_VF_DRIVER_VARIANT, name);
 	const char *iv = hv_faults_vm(h->faults, HV_FAULT_VF_INF_VARIANT, name);
 
-	if ((!dv && !iv) || !h->opt.builtin_driver_dir || lab_driver_is_path(drv))
+	if (!dv && !iv)
 		return;
+	if (!h->opt.builtin_driver_dir || lab_driver_is_path(drv)) {
+		note(h, "vm %s: [fault] vf_driver_variant / vf_inf_variant are builds of the built-in srnic_vf; %s is used "
+		     "as it is", name, drv);
+		return;
+	}
 	if (dv) {
 		snprintf(r->vf_dir, sizeof(r->vf_dir), "%s/variants", h->opt.builtin_driver_dir);
 		if (snprintf(r->vf_inf, sizeof(r->vf_inf), "%s/variants/%s-%s.inf", h->opt.builtin_driver_dir, drv, dv) >=

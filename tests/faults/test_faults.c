@@ -295,6 +295,7 @@ static void test_vf_link(void **state)
 	struct pcie_host *h = pcie_host_create();
 	struct srnic *nic = srnic_create(h, 3, 0);
 	unsigned cap = sriov_cap(nic, 0);
+	struct srnic_peer *peer;
 	uint32_t v = 0;
 
 	(void)state;
@@ -303,7 +304,8 @@ static void test_vf_link(void **state)
 	assert_int_equal(srnic_cfg_write(nic, 0, cap + PCI_SRIOV_CTRL, 2,
 					 PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI), 0);
 	assert_int_equal(srnic_cfg_write(nic, 1, PCI_COMMAND, 2, PCI_COMMAND_MASTER), 0);
-	assert_non_null(srnic_peer_create(nic, 8));	/* an uplink with link */
+	peer = srnic_peer_create(nic, 8);	/* an uplink with link */
+	assert_non_null(peer);
 	assert_int_equal(srnic_mmio_read32(nic, 1, SRNIC_BAR_REGS, SRNIC_REG_STATUS, &v), 0);
 	assert_true(v & SRNIC_STATUS_LINK_UP);
 	assert_int_equal(srnic_vf_set_link(nic, 1, false), 0);
@@ -323,7 +325,7 @@ static void test_vf_link(void **state)
 	assert_int_equal(srnic_vf_set_link(nic, 0, false), -EINVAL);
 	assert_int_equal(srnic_vf_set_link(nic, SRNIC_TOTAL_VFS + 1, false), -EINVAL);
 	assert_false(srnic_vf_link_forced_down(nic, 0));
-	srnic_peer_destroy(srnic_peer_create(nic, 8));
+	srnic_peer_destroy(peer);
 	srnic_destroy(nic);
 	pcie_host_destroy(h);
 }

@@ -37,6 +37,17 @@ for n in $(seq -w 1 32); do
 		bad "$row: no labs/faults/$row-*.lab and docs/faults.md does not say it is not modelled"
 done
 
+# -- `iovlab lab --check` applies the host's [fault] checks ------------------
+for lab in "$SRC"/labs/faults/*.lab; do
+	"$IOVLAB" lab --check "$lab" >/dev/null 2>"$OUT/check.err" || bad "$(basename "$lab"): lab --check: $(cat "$OUT/check.err")"
+done
+printf '[nic pf0]\n[fault a]\npf_fail_oid = OID_NIC_SWITCH_ALLOCATE_VF:NDIS_STATUS_SUCCESS\n' >"$OUT/bad.lab"
+if "$IOVLAB" lab --check "$OUT/bad.lab" >/dev/null 2>"$OUT/check.err"; then
+	bad "lab --check accepted a pf_fail_oid with a success status"
+fi
+grep -q "bad.lab:3: \[fault a\] pf_fail_oid: .*success status" "$OUT/check.err" ||
+	bad "lab --check: unexpected message: $(cat "$OUT/check.err")"
+
 # -- run them, JOBS at a time ------------------------------------------------
 start=$(date +%s)
 ls "$SRC"/labs/faults/*.lab | xargs -P "$JOBS" -I{} sh -c '

@@ -63,6 +63,8 @@ struct hv_nic {
 	const struct ndis_inf_model *model;
 	uint8_t mac[6];
 	char fault_oid[16], fault_status[16];	/* IovlabFailOid / IovlabFailStatus values */
+	unsigned restarts_with_vfs;		/* PF restarts that found VFs assigned (F31) */
+	bool teardown_pending;			/* a restart waits for the VF teardown above it */
 	/* over a virtual bus driver ([nic] vbd): the PCI PDO, its node, the overrides */
 	PDEVICE_OBJECT pci_pdo;
 	struct pnp_devnode *dn;
@@ -1402,12 +1404,31 @@ int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword,
 		return rc;
 	log_info(HOST_LOG, "Set-NetAdapterAdvancedProperty %s -RegistryKeyword %s -RegistryValue %s: restarting the "
 		 "adapter", n->lab->name, keyword, value);
+	if (!n->teardown_pending) {
+		unsigned assigned = 0;
+
+		for (size_t i = 0; h->vs && i < vstack_vmnic_count(h->vs); i++) {
+			struct vstack_vmnic *v = vstack_vmnic_at(h->vs, i);
+
+			if (vstack_vmnic_has_vf(v) && vstack_vmnic_switch(v) &&
+			    hv_host_switch_nic(h, vstack_vmnic_switch(v)) == n)
+				assigned++;
+		}
+		if (assigned) {
+			/* Catalogue F31: the VFs go first, in the documented order (spec 2.18), then the PF halts. */
+			n->restarts_with_vfs++;
+			log_warn(HOST_LOG, "nic %s: the PF adapter restarts with %u VF(s) assigned; tearing them down first",
+				 n->lab->name, assigned);
+		}
+	}
 	for (size_t i = 0; i < h->nsws; i++)
 		if (h->sw_nics[i] == n && vstack_switch_pf_halting(h->vs, h->sws[i])) {
 			snprintf(err, errlen, "a VF teardown on switch %s is still waiting for the PF; %s applies at the "
 				 "next restart", vswitch_name(h->sws[i]), keyword);
+			n->teardown_pending = true;
 			return -EBUSY;
 		}
+	n->teardown_pending = false;
 	rc = ndis_adapter_halt(n->ad, NdisHaltDeviceDisabled);
 	if (rc) {
 		snprintf(err, errlen, "the adapter did not halt (%s)", strerror(-rc));
@@ -1507,6 +1528,7 @@ const struct lab_nic *hv_nic_lab(const struct hv_nic *n) { return n->lab; }
 const char *hv_nic_name(const struct hv_nic *n) { return n->lab->name; }
 enum hv_nic_state hv_nic_state(const struct hv_nic *n) { return n->state; }
 struct ndis_adapter *hv_nic_adapter(const struct hv_nic *n) { return n->ad; }
+unsigned hv_nic_restarts_with_vfs(const struct hv_nic *n) { return n->restarts_with_vfs; }
 struct pcie_function *hv_nic_function(const struct hv_nic *n) { return n->fn; }
 const char *hv_nic_hardware_id(const struct hv_nic *n) { return n->hwid; }
 const char *hv_nic_inf_path(const struct hv_nic *n) { return n->inf_path; }

@@ -245,6 +245,13 @@ int hv_nic_pci_virt_stats(const struct hv_host *h, const struct hv_nic *n, struc
 int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value, char *err,
 		       size_t errlen);
 /*
+ * How often the PF adapter was restarted (halted and initialized again)
+ * while VFs above it were assigned -- each time they were torn down first
+ * (catalogue F31; diagnose's evidence).
+ */
+unsigned hv_nic_restarts_with_vfs(const struct hv_nic *n);
+
+/*
  * hv_nic_set_keyword() that waits, running the host's loop, while the VFs
  * above the PF are torn down in the documented order (the guests let go
  * first; ndis-sriov-spec.md 2.18) -- a PF restarted while VFs are assigned

@@ -14,7 +14,8 @@
  *     (F20), and again after clear / inject restart it;
  *   - an LBFO team under the switch (F16): no VF, IovSupport False reason;
  *   - a VF offer the guest side refuses as not ready (F19): taken back,
- *     the event 236 reason, offered again once the VM is ready.
+ *     the event 236 reason, offered again once the VM is ready;
+ *   - a PF restart with a VF assigned (F31): counted, the VF back after.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -480,6 +481,35 @@ static void test_variant_packages(void **state)
 	lab_free(lab);
 }
 
+/* F31: a PF restart with a VF assigned tears the VF down first, is counted, and the VF comes back. */
+static void test_pf_restart_with_vfs(void **state)
+{
+	struct lab *lab = load(PF_LAB);
+	struct hv_host *h = host_up(lab);
+	struct hv_nic *nic = hv_host_nic_find(h, "pf0");
+	struct vstack_vmnic *n = vstack_vmnic_find(hv_host_vstack(h), "vm1");
+	char err[256];
+
+	(void)state;
+	assert_true(vstack_vmnic_has_vf(n));
+	assert_int_equal(hv_nic_restarts_with_vfs(nic), 0);
+	assert_int_equal(hv_nic_set_keyword_wait(h, nic, "*VMQVlanFiltering", "0", 2000, err, sizeof(err)), 0);
+	assert_int_equal(hv_nic_restarts_with_vfs(nic), 1);
+	assert_int_equal(hv_nic_state(nic), HV_NIC_RUNNING);
+	for (int i = 0; i < 50 && !vstack_vmnic_has_vf(n); i++)
+		(void)hv_host_run(h, 2);
+	assert_true(vstack_vmnic_has_vf(n));
+	/* without a VF the restart is not one of F31's */
+	assert_int_equal(vstack_vmnic_set_iov_weight(n, 0), 0);
+	for (int i = 0; i < 50 && vstack_vmnic_has_vf(n); i++)
+		(void)hv_host_run(h, 2);
+	assert_false(vstack_vmnic_has_vf(n));
+	assert_int_equal(hv_nic_set_keyword_wait(h, nic, "*VMQVlanFiltering", "1", 2000, err, sizeof(err)), 0);
+	assert_int_equal(hv_nic_restarts_with_vfs(nic), 1);
+	hv_host_destroy(h);
+	lab_free(lab);
+}
+
 /* F19: a guest side that is not ready refuses the first offers; the stack retries at READY. */
 static unsigned offers, refusals;
 
@@ -553,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_lbfo),
 		cmocka_unit_test(test_variant_packages),
 		cmocka_unit_test(test_offer_before_ready),
+		cmocka_unit_test(test_pf_restart_with_vfs),
 	};
 
 	log_configure("none", NULL, 0);

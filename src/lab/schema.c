@@ -109,9 +109,10 @@ static const struct lab_key host_keys[] = {
 	  .doc = "Access Control Services on the root port above the NIC. "
 		 "false: reason R9, SriovSupport MissingAcs." },
 	{ .name = "bus_numbers", .type = LAB_T_U32, .offset = KEY(lab_host, bus_numbers),
-	  .def = "256", .min = 1, .max = 256, .frows = "F10=1",
+	  .def = "256", .min = 1, .max = 256, .frows = "F10",
 	  .doc = "PCI bus numbers available below the NIC's root port. VF routing IDs "
-		 "(first_vf_offset, vf_stride, total_vfs) that need more: SriovSupport NoBusResources." },
+		 "(first_vf_offset, vf_stride, total_vfs) that need more: SriovSupport NoBusResources "
+		 "(srnic's own 64 VFs fit one bus; vf_stride = 8 needs three)." },
 	{ .name = "vf_bar_space", .type = LAB_T_SIZE, .offset = KEY(lab_host, vf_bar_space),
 	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11=0",
 	  .doc = "MMIO space the firmware assigns for VF BARs. Less than total_vfs x "
@@ -321,7 +322,7 @@ static const struct lab_key fault_keys[] = {
 	  .doc = "N: hidden PF keyword IovlabVfVlanLimit; the PF refuses MOVE_FILTER of a VLAN "
 		 "filter to a VF's vPort past N VLAN filters on VFs." },
 	{ .name = "pnp_race", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
-	  .def = "(none)", .frows = "F31",
+	  .def = "(none)",
 	  .doc = "vmbus: the Windows Server 2012 PnP / VMBus thread race at VF removal. Not "
 		 "modelled: iovlab run refuses it (docs/faults.md)." },
 };
@@ -383,7 +384,7 @@ static const struct lab_verb verbs[] = {
 	  "Send COUNT frames of SIZE bytes from a VM adapter to another adapter or to "
 	  "the uplink peer (peer, or peer:NIC)." },
 	{ "set", "set CLASS OBJECT PROPERTY VALUE",
-	  { LAB_ARG_CLASS, LAB_ARG_OBJECT, LAB_ARG_PROPERTY, LAB_ARG_VALUE }, 4, 4, "F29",
+	  { LAB_ARG_CLASS, LAB_ARG_OBJECT, LAB_ARG_PROPERTY, LAB_ARG_VALUE }, 4, 4, "F29,F31",
 	  "Change a setting while the lab runs, like the Set- cmdlet of CLASS: e.g. "
 	  "set vmnetworkadapter vm1 IovWeight 0, set keywords pf0 *SRIOV 0. PROPERTY is "
 	  "a key or its PowerShell name; VALUE is checked like the file's." },

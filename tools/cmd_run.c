@@ -15,7 +15,7 @@
  *     kill, revoke, and from the guests' TCP/IP stacks ping, tcp, udp); waits are
  *     bounded and run the host's event loop;
  *   - a step that needs what is not built (migrate, link, reset, unload,
- *     inject, clear, diagnose, expect on IPAddresses; the guest steps under
+ *     diagnose, expect on IPAddresses; the guest steps under
  *     --host-only) is reported with FILE:LINE and skipped -- a warning, not
  *     a failure;
  *   - a step that runs and fails (an expectation that does not hold, a
@@ -153,6 +153,7 @@ static void step_show(struct run *r, const struct lab_step *s)
 }
 
 static void step_expect_received(struct run *r, const struct lab_step *s);
+static void step_fault(struct run *r, const struct lab_step *s, bool arm);
 static void step_expect_path(struct run *r, const struct lab_step *s);
 
 static void step_expect(struct run *r, const struct lab_step *s)
@@ -219,6 +220,7 @@ static void step_set(struct run *r, const struct lab_step *s)
 	}
 	if (sec->id == LAB_SEC_KEYWORDS) {
 		struct hv_nic *nic = hv_host_nic_find(r->host, obj);
+		/* Set-NetAdapterAdvancedProperty returns once the adapter restarted, its VFs torn down first (F31). */
 		rc = nic ? hv_admin_nic_set_keyword(r->host, obj, prop, val, err, sizeof(err)) : -ENODEV;
 		if (!nic)
 			snprintf(err, sizeof(err), "no [nic %s]", obj);
@@ -1075,10 +1077,43 @@ static void run_step(struct run *r, const struct lab_step *s)
 		step_udp(r, s);
 	} else if (!strcmp(v, "revoke")) {
 		step_revoke(r, s);
+	} else if (!strcmp(v, "inject") || !strcmp(v, "clear")) {
+		step_fault(r, s, !strcmp(v, "inject"));
 	} else if (!strcmp(v, "migrate") || !strcmp(v, "link"))
 		skip(r, s, "not built yet");
 	else
 		skip(r, s, "not built yet");
+}
+
+/* inject FAULT / clear FAULT: arm or disarm a [fault] (src/hv/faults.c, docs/faults.md). */
+static void step_fault(struct run *r, const struct lab_step *s, bool arm)
+{
+	char err[512];
+	int rc = hv_host_fault_arm(r->host, s->argv[0], arm, err, sizeof(err));
+
+	if (rc) {
+		failed(r, s, err);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "[fault %s] %s", s->argv[0], arm ? "armed" : "cleared");
+}
+
+/* What each [fault] does in this run, one line each. */
+static void print_faults(struct run *r)
+{
+	const struct lab *lab = r->lab;
+
+	for (size_t i = 0; i < lab->nfaults; i++) {
+		const struct lab_fault *f = &lab->faults[i];
+
+		fprintf(r->msg, "%s:%d: [fault %s]%s%s: %s", lab->file, f->line, f->name, f->target ? " on " : "",
+			f->target ? f->target : "", f->armed ? "armed" : "not armed (the script injects it)");
+		for (size_t j = 0; j < f->kv.count; j++)
+			fprintf(r->msg, "%s %s = %s", j ? "," : ";", f->kv.items[j].key, f->kv.items[j].value);
+		fprintf(r->msg, "\n");
+	}
 }
 
 /* ---- the run ----------------------------------------------------------------------- */
@@ -1283,9 +1318,7 @@ int cmd_run(int argc, char **argv)
 		if (st == HV_NIC_DRIVER_ERROR || st == HV_NIC_INIT_FAILED)
 			r.broken++;
 	}
-	for (size_t i = 0; i < lab->nfaults; i++)
-		fprintf(r.msg, "%s:%d: skipped: [fault %s]: fault injection is not built yet\n", lab->file,
-			lab->faults[i].line, lab->faults[i].name);
+	print_faults(&r);
 
 	for (size_t i = 0; i < lab->script.count; i++) {
 		run_step(&r, &lab->script.steps[i]);

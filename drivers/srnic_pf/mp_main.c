@@ -64,6 +64,18 @@ static VOID MPDecideInterfaces(_Inout_ PMP_ADAPTER Adapter, _In_ NDIS_HANDLE Con
 
 	(void)MPReadKeyword(Config, &kwPreferred, 0, &Adapter->SriovPreferred);
 	(void)MPReadKeyword(Config, &kwRssOrVmq, 0, &Adapter->RssOrVmqPreference);
+#ifdef SRNIC_PF_VARIANT_PREFERS_VMQ
+	/*
+	 * Variant prefers-vmq (catalogue F14; docs/faults.md): the bug of a
+	 * driver ported from a VMQ NIC -- *SriovPreferred is read and then
+	 * overridden by a VMQ-first default, so the adapter reports hardware
+	 * SR-IOV capabilities and never current ones.
+	 */
+	TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "*SriovPreferred %u ignored: VMQ is preferred (prefers-vmq build)",
+		    Adapter->SriovPreferred);
+	Adapter->SriovPreferred = 0;
+	Adapter->RssOrVmqPreference = 1;
+#endif
 	Adapter->Mode = 0;
 	if (Adapter->SriovPreferred == 1) {
 		(void)MPReadKeyword(Config, &kwSriov, 0, &Adapter->SriovKeyword);
@@ -239,7 +251,16 @@ static NDIS_STATUS MPSetHardwareAssistAttributes(_Inout_ PMP_ADAPTER Adapter)
 	NdisZeroMemory(&ha, sizeof(ha));
 	ha.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES;
 	ha.Header.Revision = NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3;
+#ifdef SRNIC_PF_VARIANT_BAD_ATTR_HEADER
+	/*
+	 * Variant bad-attr-header (catalogue F32, source S31): the header Size
+	 * copied from the general-attributes call above. NDIS refuses the
+	 * attributes; see MPInitializeEx for what the caller does with that.
+	 */
+	ha.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+#else
 	ha.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3;
+#endif
 	/* Hardware capabilities always; current ones only for SR-IOV (spec 2.1 items 4-6). */
 	ha.HardwareSriovCapabilities = &Adapter->SriovCaps;
 	ha.CurrentSriovCapabilities = cur ? &Adapter->SriovCaps : NULL;
@@ -290,9 +311,20 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	Status = HWInitialize(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_free;
+#ifdef SRNIC_PF_VARIANT_NO_SRIOV
+	/*
+	 * Variant no-sriov (catalogue F12): a build of the driver without its
+	 * SR-IOV support -- the SR-IOV capability is never read, so TotalVFs
+	 * stays 0 and no SR-IOV, NIC-switch or receive-filter capabilities are
+	 * registered: the adapter runs as a plain NIC.
+	 */
+	TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "built without SR-IOV support: the SR-IOV capability is not read");
+	Adapter->TotalVFs = 0;
+#else
 	Status = MPSriovReadCapability(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_hw;
+#endif
 
 	co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
 	co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
@@ -304,6 +336,7 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 		goto fail_hw;
 	if (Adapter->Parent && Adapter->TotalVFs)
 		MPDecideInterfaces(Adapter, Config);
+	MPReadFaultKeywords(Adapter, Config);
 	NdisCloseConfiguration(Config);
 	Adapter->SriovEnabled = (Adapter->Mode & MP_MODE_SRIOV) != 0;
 
@@ -313,6 +346,16 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	if (Adapter->Parent && Adapter->TotalVFs) {
 		MPBuildCapabilities(Adapter);
 		Status = MPSetHardwareAssistAttributes(Adapter);
+#ifdef SRNIC_PF_VARIANT_BAD_ATTR_HEADER
+		/* The vendor's second mistake (S31): the status is only traced, so
+		 * the adapter comes up with no SR-IOV capabilities registered. */
+		if (Status != NDIS_STATUS_SUCCESS) {
+			TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "hardware-assist attributes: 0x%x (ignored)",
+				    (unsigned)Status);
+			Adapter->SriovEnabled = FALSE;
+			Status = NDIS_STATUS_SUCCESS;
+		}
+#endif
 		if (Status != NDIS_STATUS_SUCCESS)
 			goto fail_hw;
 	}

@@ -582,6 +582,14 @@ static NDIS_STATUS MPMoveFilter(_Inout_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_R
 	    !MPVPortExists(Adapter, p.DestVPortId))
 		return MPRefuse("MOVE_FILTER", "no such filter on the source vPort, queue ids, or no such destination");
 	if (p.DestVPortId != p.SourceVPortId) {
+		/* IovlabVfVlanLimit (mp_fault.c): the VFs' shared VLAN entries are used up. */
+		if (Adapter->VfVlanLimit && f->VlanId && p.DestVPortId != NDIS_DEFAULT_VPORT_ID &&
+		    MPVfVlanFilters(Adapter) + 1 > Adapter->VfVlanLimit - 1) {
+			TraceEvents(TRACE_LEVEL_ERROR, TRACE_NICSWITCH,
+				    "MOVE_FILTER: VLAN %u on vPort %u refused: the VFs' %u shared VLAN filters are in use",
+				    f->VlanId, p.DestVPortId, Adapter->VfVlanLimit - 1);
+			return NDIS_STATUS_RESOURCES;
+		}
 		if (HWProgramFilter(Adapter, (ULONG)(f - Adapter->Filter), f->Mac, f->VlanId, p.DestVPortId) !=
 		    NDIS_STATUS_SUCCESS)
 			return NDIS_STATUS_FAILURE;

@@ -247,6 +247,12 @@ NDIS_STATUS MPOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST O
 	BOOLEAN Handled = FALSE;
 	NDIS_STATUS Status;
 
+	/* IovlabFailOid (mp_fault.c): the lab's stand-in for a vendor bug in this handler. */
+	if (Adapter->FailOid && Oid == Adapter->FailOid) {
+		TraceEvents(TRACE_LEVEL_ERROR, TRACE_OID, "OID 0x%08x type %d: failed with 0x%x (IovlabFailOid)", Oid,
+			    OidRequest->RequestType, (unsigned)Adapter->FailStatus);
+		return Adapter->FailStatus;
+	}
 	switch (OidRequest->RequestType) {
 	case NdisRequestQueryInformation:
 	case NdisRequestQueryStatistics:

@@ -467,6 +467,16 @@ static NDIS_STATUS MPProbedBars(_In_ PMP_ADAPTER Adapter, _Inout_ PNDIS_OID_REQU
 		return MPOidTooShort(Request, MP_PROBED_BARS_SIZE);
 	if (NICQueryProbedBars(Adapter, bars) != NDIS_STATUS_SUCCESS)
 		return NDIS_STATUS_FAILURE;
+#ifdef SRNIC_PF_VARIANT_BAD_PROBED_BARS
+	/*
+	 * Variant bad-probed-bars (catalogue F21): the values read back from
+	 * the VF BAR registers without the all-ones probe -- zero for every
+	 * BAR, so the guest's vPCI sees a VF with no memory BARs and its
+	 * driver cannot map the registers.
+	 */
+	NdisZeroMemory(bars, sizeof(bars));
+	TraceEvents(TRACE_LEVEL_WARNING, TRACE_SRIOV, "PROBED_BARS: reporting the BAR registers unprobed (0)");
+#endif
 	NdisZeroMemory(&info, sizeof(info));
 	info.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
 	info.Header.Revision = NDIS_SRIOV_PROBED_BARS_INFO_REVISION_1;

@@ -201,6 +201,11 @@ typedef struct _MP_ADAPTER {
 	BOOLEAN OverVbd;
 	SRNIC_VBD_PF_INTERFACE Vbd;
 	ULONG VbdBypass;			/* hidden keyword: the test mutant */
+
+	/* lab fault keywords (hidden, registry only; docs/faults.md) */
+	NDIS_OID FailOid;			/* IovlabFailOid: complete this OID with FailStatus */
+	NDIS_STATUS FailStatus;			/* IovlabFailStatus */
+	ULONG VfVlanLimit;			/* IovlabVfVlanLimit + 1: 0 = no limit */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* ---- mp_state.c (pure) ------------------------------------------------------ */
@@ -211,6 +216,10 @@ BOOLEAN MPVfStateTransitionAllowed(MP_VF_STATE From, MP_VF_STATE To);
 
 /* ---- mp_main.c ------------------------------------------------------------- */
 NDIS_STATUS MPSetAdapterState(_Inout_ PMP_ADAPTER Adapter, MP_ADAPTER_STATE To);
+
+/* ---- mp_fault.c: the lab's fault keywords (docs/faults.md) ------------------- */
+VOID MPReadFaultKeywords(_Inout_ PMP_ADAPTER Adapter, _In_ NDIS_HANDLE Config);
+ULONG MPVfVlanFilters(_In_ PMP_ADAPTER Adapter);
 
 /* ---- mp_hw.c ---------------------------------------------------------------- */
 NDIS_STATUS HWInitialize(_Inout_ PMP_ADAPTER Adapter);

@@ -99,7 +99,19 @@ static NDIS_STATUS NICConfigBlock(PMP_ADAPTER Adapter, ULONG BlockId, PVOID Buff
 {
 	NTSTATUS Status;
 
+#ifdef SRNIC_VF_VARIANT_BUS_DATA_OVER_VBD
+	/*
+	 * Variant bus-data-over-vbd (catalogue F22; spec 6.4): the driver
+	 * ported from a plain VF miniport keeps calling NDIS's config-block
+	 * functions even when it runs NDIS-WDM over srnic_vbd, where NDIS has
+	 * no GUID_VPCI_INTERFACE_STANDARD of its own to serve them with.
+	 */
+	if (Adapter->OverVbd)
+		TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "config block %u through NDIS although over the VBD", BlockId);
+	if (TRUE)
+#else
 	if (!Adapter->OverVbd)
+#endif
 		return Write ? NdisMWriteConfigBlock(Adapter->AdapterHandle, BlockId, Buffer, Length) :
 			       NdisMReadConfigBlock(Adapter->AdapterHandle, BlockId, Buffer, Length);
 	/* NDIS-WDM over the VBD: ask the VBD (spec 6.4). */
@@ -227,16 +239,59 @@ NDIS_STATUS NICSetHardwareAssistAttributes(PMP_ADAPTER Adapter)
 	Caps.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
 	Caps.Header.Revision = NDIS_SRIOV_CAPABILITIES_REVISION_1;
 	Caps.Header.Size = NDIS_SIZEOF_SRIOV_CAPABILITIES_REVISION_1;
+#if defined(SRNIC_VF_VARIANT_NO_VF_CAPS)
+	/* Variant no-vf-caps (catalogue F24): VF_MINIPORT forgotten. */
+	Caps.SriovCapabilities = NDIS_SRIOV_CAPS_SRIOV_SUPPORTED;
+#elif defined(SRNIC_VF_VARIANT_SKIPS_HYPERVISOR_INFO)
+	/* Variant skips-hypervisor-info (F24): never asked where it runs, so it registers as a PF. */
+	Caps.SriovCapabilities = NDIS_SRIOV_CAPS_SRIOV_SUPPORTED | NDIS_SRIOV_CAPS_PF_MINIPORT;
+#else
 	Caps.SriovCapabilities = NDIS_SRIOV_CAPS_SRIOV_SUPPORTED | NDIS_SRIOV_CAPS_VF_MINIPORT;
+#endif
 
 	NdisZeroMemory(&Ha, sizeof(Ha));
 	Ha.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES;
 	Ha.Header.Revision = NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3;
+#ifdef SRNIC_VF_VARIANT_BAD_ATTR_HEADER
+	/* Variant bad-attr-header (catalogue F32, source S31): Size from the general-attributes macro. */
+	Ha.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+#else
 	Ha.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3;
+#endif
 	/* Both, and nothing else: no VMQ, no NIC switch, no receive filters (spec 2.12 steps 3-4). */
 	Ha.HardwareSriovCapabilities = &Caps;
 	Ha.CurrentSriovCapabilities = &Caps;
+#ifdef SRNIC_VF_VARIANT_ADVERTISES_VMQ
+	{
+		/* Variant advertises-vmq (F24): receive-filter capabilities copied from a PF driver, VMQ enabled. */
+		static NDIS_RECEIVE_FILTER_CAPABILITIES Rcv;
+
+		NdisZeroMemory(&Rcv, sizeof(Rcv));
+		Rcv.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+		Rcv.Header.Revision = NDIS_RECEIVE_FILTER_CAPABILITIES_REVISION_2;
+		Rcv.Header.Size = NDIS_SIZEOF_RECEIVE_FILTER_CAPABILITIES_REVISION_2;
+		Rcv.EnabledFilterTypes = NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED;
+		Rcv.SupportedFilterTests = NDIS_RECEIVE_FILTER_TEST_HEADER_FIELD_EQUAL_SUPPORTED;
+		Rcv.SupportedHeaders = NDIS_RECEIVE_FILTER_MAC_HEADER_SUPPORTED;
+		Rcv.SupportedMacHeaderFields = NDIS_RECEIVE_FILTER_MAC_HEADER_DEST_ADDR_SUPPORTED;
+		Rcv.MaxMacHeaderFilters = 16;
+		Rcv.NumQueues = 4;
+		Ha.HardwareReceiveFilterCapabilities = &Rcv;
+		Ha.CurrentReceiveFilterCapabilities = &Rcv;
+	}
+#endif
+#ifdef SRNIC_VF_VARIANT_BAD_ATTR_HEADER
+	{
+		NDIS_STATUS Status = NdisMSetMiniportAttributes(Adapter->AdapterHandle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&Ha);
+
+		/* The vendor's second mistake (S31): the status is only traced. */
+		if (Status != NDIS_STATUS_SUCCESS)
+			TraceEvents(TRACE_LEVEL_WARNING, TRACE_INIT, "hardware-assist attributes: 0x%x (ignored)", (unsigned)Status);
+		return NDIS_STATUS_SUCCESS;
+	}
+#else
 	return NdisMSetMiniportAttributes(Adapter->AdapterHandle, (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&Ha);
+#endif
 }
 
 VOID NICIndicateLinkState(PMP_ADAPTER Adapter)

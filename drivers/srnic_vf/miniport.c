@@ -7,10 +7,11 @@
  * hardware access, OIDs NDIS_STATUS_NOT_ACCEPTED, spec 2.17) and
  * MPShutdownEx; and the adapter's state machine.
  *
- * Interrupts: iovlab's NDIS has no NdisMRegisterInterruptEx yet, so the
- * rings are serviced on every send and from SrnicVfPoll(), the stand-in
- * for MiniportInterruptDPC that the lab (or a test) calls when the device
- * raised an interrupt; docs/drivers/srnic_vf.md.
+ * Interrupts: the VF registers its MSI-X messages (NdisMRegisterInterruptEx,
+ * message based; without them it fails to load, catalogue F26), but the
+ * guest's vPCI delivers none, so the rings are serviced on every send and
+ * from SrnicVfPoll(), the stand-in for MiniportInterruptDPC that the lab
+ * (or a test) calls; docs/drivers/srnic_vf.md.
  */
 #include "srnic_vf.h"
 
@@ -95,6 +96,72 @@ static NDIS_STATUS MpAllocateRxPool(PMP_ADAPTER Adapter)
 	return Adapter->RxPool ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
 }
 
+/* ---- MSI-X ------------------------------------------------------------------------ */
+static ULONG MpService(PMP_ADAPTER Adapter);
+
+static BOOLEAN MpMessageIsr(NDIS_HANDLE Context, ULONG MessageId, PBOOLEAN QueueDpc, PULONG TargetProcessors)
+{
+	UNREFERENCED_PARAMETER(Context);
+	UNREFERENCED_PARAMETER(MessageId);
+	UNREFERENCED_PARAMETER(TargetProcessors);
+	*QueueDpc = TRUE;
+	return TRUE;	/* MSI-X messages are never shared */
+}
+
+static VOID MpMessageDpc(NDIS_HANDLE Context, ULONG MessageId, PVOID DpcContext, PVOID Reserved1, PVOID Reserved2)
+{
+	UNREFERENCED_PARAMETER(MessageId);
+	UNREFERENCED_PARAMETER(DpcContext);
+	UNREFERENCED_PARAMETER(Reserved1);
+	UNREFERENCED_PARAMETER(Reserved2);
+	(void)MpService(Context);
+}
+
+static BOOLEAN MpIsr(NDIS_HANDLE Context, PBOOLEAN QueueDpc, PULONG TargetProcessors)
+{
+	return MpMessageIsr(Context, 0, QueueDpc, TargetProcessors);
+}
+
+static VOID MpDpc(NDIS_HANDLE Context, PVOID DpcContext, PVOID Reserved1, PVOID Reserved2)
+{
+	MpMessageDpc(Context, 0, DpcContext, Reserved1, Reserved2);
+}
+
+/*
+ * A VF has no line-based interrupt (SR-IOV 1.1 section 3.5.4): without MSI-X
+ * messages from the guest (catalogue F26) the driver cannot run and fails
+ * to load, as VF drivers do ("ixgbevf: unable to allocate MSI-X").
+ */
+static NDIS_STATUS MpRegisterInterrupt(PMP_ADAPTER Adapter)
+{
+	NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS Ic;
+	NDIS_STATUS Status;
+
+	NdisZeroMemory(&Ic, sizeof(Ic));
+	Ic.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_INTERRUPT;
+	Ic.Header.Revision = NDIS_MINIPORT_INTERRUPT_REVISION_1;
+	Ic.Header.Size = NDIS_SIZEOF_MINIPORT_INTERRUPT_CHARACTERISTICS_REVISION_1;
+	Ic.InterruptHandler = MpIsr;
+	Ic.InterruptDpcHandler = MpDpc;
+	Ic.MsiSupported = TRUE;
+	Ic.MessageInterruptHandler = MpMessageIsr;
+	Ic.MessageInterruptDpcHandler = MpMessageDpc;
+	Status = NdisMRegisterInterruptEx(Adapter->AdapterHandle, Adapter, &Ic, &Adapter->Interrupt);
+	if (Status != NDIS_STATUS_SUCCESS) {
+		Adapter->Interrupt = NULL;
+		TraceEvents(TRACE_LEVEL_ERROR, TRACE_INIT, "no MSI-X: NdisMRegisterInterruptEx failed with 0x%x; a VF has "
+			    "no line-based interrupt, so the driver cannot load", (unsigned)Status);
+		return Status;
+	}
+	if (Ic.InterruptType != NDIS_CONNECT_MESSAGE_BASED) {
+		TraceEvents(TRACE_LEVEL_ERROR, TRACE_INIT, "NDIS connected a line-based interrupt: a VF needs MSI-X");
+		NdisMDeregisterInterruptEx(Adapter->Interrupt);
+		Adapter->Interrupt = NULL;
+		return NDIS_STATUS_RESOURCES;
+	}
+	return NDIS_STATUS_SUCCESS;
+}
+
 static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportDriverContext,
 				  PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
 {
@@ -103,9 +170,15 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 
 	UNREFERENCED_PARAMETER(MiniportDriverContext);
 	UNREFERENCED_PARAMETER(MiniportInitParameters);
+#ifdef SRNIC_VF_VARIANT_SKIPS_HYPERVISOR_INFO
+	/* Variant skips-hypervisor-info (catalogue F24): NdisGetHypervisorInfo never called. */
+	(void)MpCheckPartition;
+	Status = NDIS_STATUS_SUCCESS;
+#else
 	Status = MpCheckPartition();
 	if (Status != NDIS_STATUS_SUCCESS)
 		return Status;
+#endif
 	Adapter = NdisAllocateMemoryWithTagPriority(MiniportAdapterHandle, sizeof(*Adapter), MP_TAG, NormalPoolPriority);
 	if (!Adapter)
 		return NDIS_STATUS_RESOURCES;
@@ -133,6 +206,9 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	Status = HWInitialize(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_pool;
+	Status = MpRegisterInterrupt(Adapter);
+	if (Status != NDIS_STATUS_SUCCESS)
+		goto fail_hw;
 	Status = NICSetGeneralAttributes(Adapter);
 	if (Status != NDIS_STATUS_SUCCESS)
 		goto fail_hw;
@@ -151,6 +227,8 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 	return NDIS_STATUS_SUCCESS;
 
 fail_hw:
+	if (Adapter->Interrupt)
+		NdisMDeregisterInterruptEx(Adapter->Interrupt);
 	HWShutdown(Adapter, TRUE);
 fail_pool:
 	NdisFreeNetBufferListPool(Adapter->RxPool);
@@ -177,6 +255,8 @@ static VOID MPHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 	/* After a surprise removal the BAR may be gone: no register access. */
 	NICFailSends(Adapter, Removed ? NDIS_STATUS_ADAPTER_REMOVED : NDIS_STATUS_REQUEST_ABORTED);
 	HWShutdown(Adapter, !Removed);
+	if (Adapter->Interrupt)
+		NdisMDeregisterInterruptEx(Adapter->Interrupt);
 	NdisFreeNetBufferListPool(Adapter->RxPool);
 	NICReleaseVbdInterface(Adapter);
 	(void)MpSetState(Adapter, MpStateHalted);

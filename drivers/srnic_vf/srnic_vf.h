@@ -107,6 +107,7 @@ typedef struct _MP_ADAPTER {
 	ULONG64 RxFrames, RxBytes, RxDiscards;
 	ULONG Resets;
 	ULONG HealthCountdown;		/* services left before the next health/link check */
+	NDIS_HANDLE Interrupt;		/* NdisMRegisterInterruptEx: the VF's MSI-X messages */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* miniport.c */

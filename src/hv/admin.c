@@ -78,18 +78,10 @@ int hv_admin_vmnic_set(struct hv_host *h, const char *adapter, const char *prope
 	return rc;
 }
 
-static bool stack_settled(struct hv_host *h, void *ctx)
-{
-	(void)ctx;
-	return !vstack_busy(hv_host_vstack(h));
-}
-
 int hv_admin_nic_set_keyword(struct hv_host *h, const char *nic, const char *keyword, const char *value, char *err,
 			     size_t errlen)
 {
 	struct hv_nic *n = hv_host_nic_find(h, nic);
-	int64_t deadline = now_ms() + HV_ADMIN_RESTART_MS;
-	int rc;
 
 	if (!n) {
 		snprintf(err, errlen, "Set-NetAdapterAdvancedProperty: no network adapter '%s'", nic);
@@ -99,11 +91,9 @@ int hv_admin_nic_set_keyword(struct hv_host *h, const char *nic, const char *key
 	 * With guests running, the switches' VFs go back asynchronously (each
 	 * guest lets go first, spec 2.17) and hv_nic_set_keyword() refuses to
 	 * halt the PF under them (-EBUSY). Windows' restart waits for that
-	 * teardown: run the host until the stack is idle and ask again.
+	 * teardown (F31: never under assigned VFs): hv_nic_set_keyword_wait().
 	 */
-	while ((rc = hv_nic_set_keyword(h, n, keyword, value, err, errlen)) == -EBUSY && now_ms() < deadline)
-		(void)run_until(h, stack_settled, NULL, deadline - now_ms());
-	return rc;
+	return hv_nic_set_keyword_wait(h, n, keyword, value, HV_ADMIN_RESTART_MS, err, errlen);
 }
 
 int hv_admin_vm_start(struct hv_host *h, const char *vm, char *err, size_t errlen)

@@ -841,6 +841,14 @@ static int bring_up(struct gvm *g)
 			  (unsigned long long)mem, GUEST_VM_MIN_MEM);
 		return -EINVAL;
 	}
+	if (c->vmbus_delay_ms > 0) {
+		/* [fault] vmbus_offer_delay (F19): the guest's VMBus comes up late. */
+		struct timespec d = { c->vmbus_delay_ms / 1000, (long)(c->vmbus_delay_ms % 1000) * 1000000L };
+
+		log_warn(GVM_LOG, "%s: VMBus connects %d ms late ([fault] vmbus_offer_delay)", c->name, c->vmbus_delay_ms);
+		while (nanosleep(&d, &d) && errno == EINTR)
+			;
+	}
 	if ((rc = vmbus_guest_connect(g->pg, g->timeout_ms, &g->bus))) {
 		log_error(GVM_LOG, "%s: VMBus did not come up (%s)", c->name, strerror(-rc));
 		return rc;
@@ -870,6 +878,7 @@ static int bring_up(struct gvm *g)
 	gc.fw = g->fw;
 	gc.mmio = &gvm_mmio;
 	gc.mmio_ctx = g;
+	gc.no_msix = c->no_msix;
 	if ((rc = guest_ndis_create(&gc, &g->gn)))
 		return rc;
 

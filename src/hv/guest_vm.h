@@ -77,6 +77,8 @@ struct guest_vm_config {
 	unsigned nnics;
 	struct guest_vm_nic nics[GUEST_VM_MAX_NICS];
 	int timeout_ms;			/* per handshake step and MMIO request; 0: 5000 */
+	bool no_msix;			/* [vm] msix = false: no MSI-X for the VF (F26) */
+	int vmbus_delay_ms;		/* [fault] vmbus_offer_delay: VMBus connects that late (F19) */
 };
 
 /* The partition entry (partition_entry_fn); arg is a struct guest_vm_config. */

@@ -28,6 +28,7 @@
 #include "base/capture.h"
 #include "base/log.h"
 #include "base/trace.h"
+#include "hv/faults.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/pci_pdo.h"
@@ -68,6 +69,9 @@ struct hv_nic {
 	struct ndis_inf *inf;
 	const struct ndis_inf_model *model;
 	uint8_t mac[6];
+	char fault_oid[16], fault_status[16];	/* IovlabFailOid / IovlabFailStatus values */
+	unsigned restarts_with_vfs;		/* PF restarts that found VFs assigned (F31) */
+	bool teardown_pending;			/* a restart waits for the VF teardown above it */
 	/* over a virtual bus driver ([nic] vbd): the PCI PDO, its node, the overrides */
 	PDEVICE_OBJECT pci_pdo;
 	struct pnp_devnode *dn;
@@ -84,6 +88,7 @@ struct hv_vm {
 	bool exit_sent;
 	int64_t kill_at;		/* ms: kill the guest if it is still there */
 	int last_wstatus;		/* how its last process ended (waitpid-style), -1: none yet */
+	bool ready_seen;		/* the guest's READY was passed on (vstack_vm_guest_ready) */
 	struct guest_vm_config gc;
 	char vf_inf[PATH_MAX], vf_dir[PATH_MAX], vbd_inf[PATH_MAX], vbd_dir[PATH_MAX];
 };
@@ -118,6 +123,7 @@ struct hv_host {
 	void *round_arg;
 	/* live-migration-like revokes whose VF comes back at a time (hv_host_vf_revoke) */
 	struct { struct vstack_vmnic *n; int64_t at; } vf_returns[HOST_VF_RETURNS];
+	struct hv_faults *faults;		/* the lab's [fault] sections (faults.c) */
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -281,20 +287,6 @@ static uint32_t cfg(struct pcie_function *fn, unsigned off, unsigned len)
 	return v;
 }
 
-/* Offset of the SR-IOV extended capability, 0 if the function has none (PCIe 4.0 7.6.3). */
-static unsigned sriov_cap(struct pcie_function *fn)
-{
-	unsigned off = PCI_EXT_CAP_START;
-
-	for (int hops = 0; off >= PCI_EXT_CAP_START && off < PCI_CFG_SIZE && hops < 64; hops++) {
-		uint32_t hdr = cfg(fn, off, 4);
-		if ((hdr & 0xffffu) == PCI_EXT_CAP_ID_SRIOV)
-			return off;
-		off = hdr >> 20;
-	}
-	return 0;
-}
-
 /* The device's most specific hardware ID, as PnP builds it from config space. */
 static void hardware_id(struct hv_nic *n)
 {
@@ -334,6 +326,27 @@ static void read_mac(struct hv_nic *n)
 	n->mac[5] = (uint8_t)(hi >> 8);
 }
 
+/*
+ * [fault] pf_driver_variant / pf_inf_variant (docs/faults.md): a known-bad
+ * build of the built-in driver, drivers/variants/srnic_pf-VARIANT.{so,inf},
+ * or the built-in binary with a known-bad INF, srnic_pf-inf-VARIANT.inf.
+ */
+static void fault_pf_package(struct hv_host *h, struct hv_nic *n, const char *dir, char *so, char *inf, size_t len)
+{
+	const char *dv = hv_faults_nic(h->faults, HV_FAULT_PF_DRIVER_VARIANT, n->lab->name);
+	const char *iv = hv_faults_nic(h->faults, HV_FAULT_PF_INF_VARIANT, n->lab->name);
+
+	if (dv) {
+		snprintf(so, len, "%s/variants/%s-%s.so", dir, n->lab->driver, dv);
+		snprintf(inf, len, "%s/variants/%s-%s.inf", dir, n->lab->driver, dv);
+		note(h, "nic %s: [fault] pf_driver_variant %s: the driver is %s-%s", n->lab->name, dv, n->lab->driver, dv);
+	}
+	if (iv) {
+		snprintf(inf, len, "%s/variants/%s-inf-%s.inf", dir, n->lab->driver, iv);
+		note(h, "nic %s: [fault] pf_inf_variant %s: the INF is %s-inf-%s.inf", n->lab->name, iv, n->lab->driver, iv);
+	}
+}
+
 /* Which package serves the nic: true with its paths, or false and the state the nic ends in. */
 static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_host_options *opt, char *so,
 			   char *inf, size_t len, enum hv_nic_state *fail)
@@ -346,6 +359,10 @@ static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_
 		return false;
 	}
 	if (lab_driver_is_path(l->driver)) {
+		if (hv_faults_nic(h->faults, HV_FAULT_PF_DRIVER_VARIANT, l->name) ||
+		    hv_faults_nic(h->faults, HV_FAULT_PF_INF_VARIANT, l->name))
+			note(h, "nic %s: [fault] pf_driver_variant / pf_inf_variant are builds of the built-in srnic_pf; "
+			     "%s is used as it is", l->name, l->driver);
 		lab_relative(h->lab, l->driver, so, len);
 		if (l->inf && *l->inf) {
 			lab_relative(h->lab, l->inf, inf, len);
@@ -369,6 +386,7 @@ static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_
 		lab_relative(h->lab, l->inf, inf, len);
 	else
 		snprintf(inf, len, "%s/%s/%s.inf", opt->builtin_driver_dir, l->driver, l->driver);
+	fault_pf_package(h, n, opt->builtin_driver_dir, so, inf, len);
 	if (!exists(so)) {
 		note(h, "nic %s: built-in driver %s is not built yet (no %s)", l->name, l->driver, so);
 		*fail = HV_NIC_NOT_BUILT;
@@ -379,6 +397,29 @@ static bool resolve_driver(struct hv_host *h, struct hv_nic *n, const struct hv_
 		return false;
 	}
 	return true;
+}
+
+/*
+ * [fault] pf_fail_oid / vf_vlan_limit: the hidden keywords the PF miniport
+ * reads (drivers/srnic_pf/mp_fault.c). Returns how many were added to kw.
+ */
+static size_t fault_pf_keywords(struct hv_host *h, struct hv_nic *n, struct ndis_keyword *kw, size_t room)
+{
+	const char *oid = hv_faults_nic(h->faults, HV_FAULT_PF_FAIL_OID, n->lab->name);
+	const char *vlan = hv_faults_nic(h->faults, HV_FAULT_VF_VLAN_LIMIT, n->lab->name);
+	uint32_t o, st;
+	char why[160];
+	size_t k = 0;
+
+	if (oid && room >= 2 && hv_fault_parse_oid(oid, &o, &st, why, sizeof(why)) == 0) {
+		snprintf(n->fault_oid, sizeof(n->fault_oid), "%x", o);
+		snprintf(n->fault_status, sizeof(n->fault_status), "%x", st);
+		kw[k++] = (struct ndis_keyword){ "IovlabFailOid", n->fault_oid };
+		kw[k++] = (struct ndis_keyword){ "IovlabFailStatus", n->fault_status };
+	}
+	if (vlan && room - k >= 1)
+		kw[k++] = (struct ndis_keyword){ "IovlabVfVlanLimit", vlan };
+	return k;
 }
 
 /* ---- a PF on a virtual bus driver (spec 6.4) ---------------------------------------- */
@@ -521,6 +562,7 @@ static void nic_driver_up(struct hv_host *h, struct hv_nic *n, const struct hv_h
 		for (size_t i = 0; i < l->keywords->kv.count && nkw < 64; i++)
 			kw[nkw++] = (struct ndis_keyword){ hv_keyword_registry_name(l->keywords->kv.items[i].key),
 							   l->keywords->kv.items[i].value };
+	nkw += fault_pf_keywords(h, n, kw + nkw, 64 - nkw);
 	if (l->vbd) {
 		memcpy(n->kw, kw, nkw * sizeof(kw[0]));
 		n->nkw = nkw;
@@ -604,24 +646,31 @@ struct srnic_hostif *hv_nic_hostif(const struct hv_nic *n)
 static int nic_device_up(struct hv_host *h, struct hv_nic *n, unsigned index)
 {
 	const struct lab_nic *l = n->lab;
-	uint32_t total;
-	unsigned cap;
+	struct srnic_geometry g;
 
 	n->h = h;
-	n->dev = srnic_create(h->pcie, (uint8_t)(3 + index), 0);
+	/*
+	 * The [nic] geometry goes into srnic's SR-IOV capability, so the PCI bus
+	 * driver's bus-number and VF BAR checks (F10, F11) and the PF driver
+	 * (TotalVFs 0: F12) see it in config space (PCIe 4.0 9.3.3).
+	 */
+	srnic_default_geometry(&g);
+	g.total_vfs = (uint16_t)(l->total_vfs < SRNIC_TOTAL_VFS ? l->total_vfs : SRNIC_TOTAL_VFS);
+	if (l->total_vfs > SRNIC_TOTAL_VFS)
+		note(h, "nic %s: total_vfs %u: srnic has at most %u VFs; TotalVFs is %u", l->name, l->total_vfs,
+		     SRNIC_TOTAL_VFS, SRNIC_TOTAL_VFS);
+	g.first_vf_offset = (uint16_t)l->first_vf_offset;
+	g.vf_stride = (uint16_t)l->vf_stride;
+	if (l->vf_bar_size < g.vf_bar_size)
+		note(h, "nic %s: vf_bar_size %llu: srnic's VF registers need %llu bytes; the VF BAR keeps that size",
+		     l->name, (unsigned long long)l->vf_bar_size, (unsigned long long)g.vf_bar_size);
+	else
+		g.vf_bar_size = l->vf_bar_size;
+	n->dev = srnic_create_geometry(h->pcie, (uint8_t)(3 + index), 0, &g);
 	if (!n->dev)
-		return -ENOMEM;
+		return errno == EINVAL ? -EINVAL : -ENOMEM;
 	n->fn = srnic_function(n->dev, 0);
 	hardware_id(n);
-	/* srnic's geometry is its own (docs/hw/srnic.md); say where the lab asks for another. */
-	cap = sriov_cap(n->fn);
-	total = cap ? cfg(n->fn, cap + PCI_SRIOV_TOTAL_VF, 2) : 0;
-	if (l->total_vfs != total)
-		note(h, "nic %s: total_vfs %u is not applied: the srnic model has TotalVFs %u", l->name, l->total_vfs,
-		     total);
-	if (cap && (l->first_vf_offset != 1 || l->vf_stride != 1))
-		note(h, "nic %s: first_vf_offset/vf_stride are not applied: srnic has VF offset %u, stride %u", l->name,
-		     cfg(n->fn, cap + PCI_SRIOV_VF_OFFSET, 2), cfg(n->fn, cap + PCI_SRIOV_VF_STRIDE, 2));
 	if (!l->mac.is_auto)
 		note(h, "nic %s: mac is not applied: srnic keeps its own permanent address", l->name);
 	switch (l->uplink.kind) {
@@ -781,11 +830,55 @@ static struct vmwp *live_guest(struct hv_host *h, const struct vstack_vmnic *n)
 	return r ? r->w : NULL;
 }
 
+/* The srnic of the switch a VM adapter is connected to, NULL if none. */
+static struct srnic *vmnic_srnic(struct hv_host *h, const struct vstack_vmnic *n)
+{
+	struct vswitch *sw = vstack_vmnic_port(n) ? vswitch_port_switch(vstack_vmnic_port(n)) : NULL;
+	struct hv_nic *nic = sw ? hv_host_switch_nic(h, sw) : NULL;
+
+	return nic ? nic->dev : NULL;
+}
+
+/*
+ * [fault] vf_link (catalogue F27): the PF's administrative link state of the
+ * adapter's VF, set before the VF is offered and whenever the fault is
+ * injected or cleared (hv_host_fault_arm).
+ */
+static void fault_vf_link(struct hv_host *h, const struct vstack_vmnic *n, uint16_t vf_id)
+{
+	const char *v = hv_faults_vmnic(h->faults, HV_FAULT_VF_LINK, vstack_vmnic_name(n));
+	struct srnic *dev = vmnic_srnic(h, n);
+	bool up = !v || strcasecmp(v, "down") != 0;
+
+	if (!dev)
+		return;
+	if (!v) {
+		struct hv_nic *nic = NULL;
+
+		for (size_t i = 0; i < h->nnics; i++)
+			if (h->nics[i].dev == dev)
+				nic = &h->nics[i];
+		v = nic ? hv_faults_nic(h->faults, HV_FAULT_VF_LINK, nic->lab->name) : NULL;
+		up = !v || strcasecmp(v, "down") != 0;
+	}
+	(void)srnic_vf_set_link(dev, (unsigned)vf_id + 1, up);
+}
+
 /* struct vstack_guest_ops when the VMs run guests: each VM's vmwp, or nobody. */
 static int g_offer(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint32_t serial)
 {
 	struct vmwp *w = live_guest(ctx, n);
 
+	fault_vf_link(ctx, n, vf_id);
+	/*
+	 * [fault] vmbus_offer_delay (F19): a VF allocated while the VM's VMBus
+	 * is not up cannot be offered; the stack takes it back and retries
+	 * (vstack_vm_guest_ready). Without the fault the offer waits in the
+	 * VM's queues for its guest, the usual case of a quick guest.
+	 */
+	if (w && vmwp_state(w) == VMWP_STARTING &&
+	    hv_faults_vmnic(((struct hv_host *)ctx)->faults, HV_FAULT_VMBUS_OFFER_DELAY, vstack_vmnic_name(n)))
+		return -EAGAIN;
 	if (!w || vmwp_state(w) == VMWP_GONE)
 		return vstack_no_guest_ops.offer_vf(NULL, n, vf_id, serial);
 	return vmwp_offer_vf(w, n, vf_id, serial);
@@ -906,6 +999,39 @@ static bool guest_package(struct hv_host *h, const char *driver, const char *inf
 	return true;
 }
 
+/*
+ * [fault] vf_driver_variant / vf_inf_variant (docs/faults.md): the guest
+ * installs a known-bad build of the built-in VF miniport,
+ * drivers/variants/srnic_vf-VARIANT.{so,inf}, or the built-in binary with a
+ * known-bad INF, srnic_vf-inf-VARIANT.inf.
+ */
+static void fault_vf_package(struct hv_host *h, struct hv_vm *r)
+{
+	const char *name = r->lab->name, *drv = r->lab->vf_driver;
+	const char *dv = hv_faults_vm(h->faults, HV_FAULT_VF_DRIVER_VARIANT, name);
+	const char *iv = hv_faults_vm(h->faults, HV_FAULT_VF_INF_VARIANT, name);
+
+	if (!dv && !iv)
+		return;
+	if (!h->opt.builtin_driver_dir || lab_driver_is_path(drv)) {
+		note(h, "vm %s: [fault] vf_driver_variant / vf_inf_variant are builds of the built-in srnic_vf; %s is used "
+		     "as it is", name, drv);
+		return;
+	}
+	if (dv) {
+		snprintf(r->vf_dir, sizeof(r->vf_dir), "%s/variants", h->opt.builtin_driver_dir);
+		if (snprintf(r->vf_inf, sizeof(r->vf_inf), "%s/variants/%s-%s.inf", h->opt.builtin_driver_dir, drv, dv) >=
+		    (int)sizeof(r->vf_inf))
+			r->vf_inf[0] = 0;
+		log_info(HOST_LOG, "vm %s: [fault] vf_driver_variant %s: the guest's VF driver is %s-%s", name, dv, drv, dv);
+	}
+	if (iv) {
+		snprintf(r->vf_inf, sizeof(r->vf_inf), "%s/variants/%s-inf-%s.inf", h->opt.builtin_driver_dir, drv, iv);
+		log_info(HOST_LOG, "vm %s: [fault] vf_inf_variant %s: the guest's VF INF is %s-inf-%s.inf", name, iv, drv,
+			 iv);
+	}
+}
+
 static void guest_config(struct hv_host *h, struct hv_vm *r)
 {
 	struct guest_vm_config *c = &r->gc;
@@ -914,6 +1040,7 @@ static void guest_config(struct hv_host *h, struct hv_vm *r)
 	c->netvsc_dir = h->opt.netvsc_dir;
 	c->traffic_dir = h->opt.traffic_dir;
 	if (guest_package(h, r->lab->vf_driver, r->lab->vf_inf, r->vf_inf, r->vf_dir, PATH_MAX)) {
+		fault_vf_package(h, r);
 		c->vf_inf = r->vf_inf;
 		c->vf_dir = r->vf_dir;
 	}
@@ -922,6 +1049,10 @@ static void guest_config(struct hv_host *h, struct hv_vm *r)
 		c->vbd_dir = r->vbd_dir;
 	}
 	c->vbd_forward_vpci = r->lab->vbd_forward_vpci;
+	c->no_msix = !r->lab->msix;
+	if (hv_faults_vm(h->faults, HV_FAULT_VMBUS_OFFER_DELAY, r->lab->name))
+		c->vmbus_delay_ms = (int)hv_fault_parse_ms(hv_faults_vm(h->faults, HV_FAULT_VMBUS_OFFER_DELAY,
+									 r->lab->name));
 }
 
 static int guest_start(struct hv_host *h, struct hv_vm *r)
@@ -961,7 +1092,7 @@ int hv_host_vm_start(struct hv_host *h, const char *name)
 			if (r->w)
 				return -EBUSY;
 		}
-		r->stopping = r->exit_sent = false;
+		r->stopping = r->exit_sent = r->ready_seen = false;
 		if ((rc = guest_start(h, r)))
 			return rc;
 	}
@@ -1095,6 +1226,10 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 			continue;
 		}
 		vmwp_tick(r->w);
+		if (!r->ready_seen && vmwp_state(r->w) == VMWP_RUNNING) {
+			r->ready_seen = true;
+			vstack_vm_guest_ready(r->vm);
+		}
 		if (r->stopping && vstack_vm_state(r->vm) == VSTACK_VM_OFF && !r->exit_sent) {
 			/* Every VF is back: the guest may go. */
 			r->exit_sent = vmwp_shutdown(r->w) == 0;
@@ -1225,6 +1360,10 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 		return -EIO;
 	}
 	platform_from_lab(&h->plat, &lab->host);
+	if ((rc = hv_faults_create(lab, &h->faults, err, errlen))) {
+		hv_host_destroy(h);
+		return rc == -ENOMEM ? -ENOMEM : -EIO;
+	}
 	h->pcie = pcie_host_create();
 	if (!h->pcie) {
 		snprintf(err, errlen, "cannot create the PCIe host");
@@ -1244,7 +1383,8 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 	for (size_t i = 0; i < lab->nnics; i++) {
 		h->nics[i].lab = &lab->nics[i];
 		if ((rc = nic_device_up(h, &h->nics[i], (unsigned)i))) {
-			snprintf(err, errlen, "nic %s: cannot create the srnic device", lab->nics[i].name);
+			snprintf(err, errlen, "nic %s: cannot create the srnic device%s", lab->nics[i].name,
+				 rc == -EINVAL ? " with that SR-IOV geometry (total_vfs, first_vf_offset, vf_stride)" : "");
 			hv_host_destroy(h);
 			return -EIO;
 		}
@@ -1289,14 +1429,13 @@ int hv_host_create(const struct lab *lab, const struct hv_host_options *opt, str
 			.iov = l->iov,
 			.adapter_name = nic ? nic->lab->name : NULL,
 			.pf = nic && nic->state == HV_NIC_RUNNING ? nic->ad : NULL,
+			.teaming = l->teaming == LAB_TEAMING_LBFO ? VSWITCH_TEAM_LBFO :
+				   l->teaming == LAB_TEAMING_SET ? VSWITCH_TEAM_SET : VSWITCH_TEAM_NONE,
 		};
 		if (c.type == VSWITCH_EXTERNAL && !nic) {
 			note(h, "vmswitch %s: External without a network adapter; created as Private", l->name);
 			c.type = VSWITCH_PRIVATE;
 		}
-		if (l->teaming == LAB_TEAMING_LBFO)
-			note(h, "vmswitch %s: teaming LBFO is not modelled yet; the switch is bound to %s directly", l->name,
-			     nic ? nic->lab->name : "nothing");
 		trace_span_begin("host-boot", "vSwitch create", "vswitch=%s", l->name);
 		rc = vswitch_create(&c, &h->sws[h->nsws]);
 		trace_span_end();
@@ -1375,6 +1514,7 @@ void hv_host_destroy(struct hv_host *h)
 	free(h->nics);
 	free(h->sws);
 	free(h->sw_nics);
+	hv_faults_destroy(h->faults);
 	free(h);
 }
 
@@ -1393,12 +1533,31 @@ int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword,
 		return rc;
 	log_info(HOST_LOG, "Set-NetAdapterAdvancedProperty %s -RegistryKeyword %s -RegistryValue %s: restarting the "
 		 "adapter", n->lab->name, keyword, value);
+	if (!n->teardown_pending) {
+		unsigned assigned = 0;
+
+		for (size_t i = 0; h->vs && i < vstack_vmnic_count(h->vs); i++) {
+			struct vstack_vmnic *v = vstack_vmnic_at(h->vs, i);
+
+			if (vstack_vmnic_has_vf(v) && vstack_vmnic_switch(v) &&
+			    hv_host_switch_nic(h, vstack_vmnic_switch(v)) == n)
+				assigned++;
+		}
+		if (assigned) {
+			/* Catalogue F31: the VFs go first, in the documented order (spec 2.18), then the PF halts. */
+			n->restarts_with_vfs++;
+			log_warn(HOST_LOG, "nic %s: the PF adapter restarts with %u VF(s) assigned; tearing them down first",
+				 n->lab->name, assigned);
+		}
+	}
 	for (size_t i = 0; i < h->nsws; i++)
 		if (h->sw_nics[i] == n && vstack_switch_pf_halting(h->vs, h->sws[i])) {
 			snprintf(err, errlen, "a VF teardown on switch %s is still waiting for the PF; %s applies at the "
 				 "next restart", vswitch_name(h->sws[i]), keyword);
+			n->teardown_pending = true;
 			return -EBUSY;
 		}
+	n->teardown_pending = false;
 	rc = ndis_adapter_halt(n->ad, NdisHaltDeviceDisabled);
 	if (rc) {
 		snprintf(err, errlen, "the adapter did not halt (%s)", strerror(-rc));
@@ -1412,6 +1571,64 @@ int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword,
 	if (rc) {
 		snprintf(err, errlen, "the adapter did not initialize again (%s)", strerror(-rc));
 		return -EIO;
+	}
+	return 0;
+}
+
+int hv_nic_set_keyword_wait(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value,
+			    int timeout_ms, char *err, size_t errlen)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int rc;
+
+	while ((rc = hv_nic_set_keyword(h, n, keyword, value, err, errlen)) == -EBUSY && now_ms() < deadline)
+		(void)hv_host_run(h, 10);
+	return rc;
+}
+
+/* ---- faults armed by the script (faults.h) ---------------------------------------------- */
+int hv_host_fault_arm(struct hv_host *h, const char *name, bool armed, char *err, size_t errlen)
+{
+	const struct lab_fault *lf;
+	int rc = hv_faults_set_armed(h->faults, name, armed, &lf);
+
+	if (rc) {
+		snprintf(err, errlen, "no [fault %s]", name);
+		return rc;
+	}
+	for (size_t j = 0; j < lf->kv.count; j++) {
+		int k = hv_fault_kind_find(lf->kv.items[j].key);
+
+		if (k == HV_FAULT_PF_FAIL_OID) {
+			/* The keyword changes as Set-NetAdapterAdvancedProperty would: the adapter restarts. */
+			for (size_t i = 0; i < h->nnics; i++) {
+				struct hv_nic *n = &h->nics[i];
+				struct ndis_keyword kw[2];
+				size_t nk = fault_pf_keywords(h, n, kw, 2);
+
+				if (lf->target && (lf->target_type != LAB_SEC_NIC || strcasecmp(lf->target, n->lab->name)))
+					continue;
+				if (!n->ad)
+					continue;
+				if (nk == 0)
+					kw[0] = (struct ndis_keyword){ "IovlabFailOid", "0" };
+				if (nk && (rc = ndis_adapter_set_keyword(n->ad, "IovlabFailStatus", kw[1].value, err, errlen)))
+					return rc;
+				if ((rc = hv_nic_set_keyword_wait(h, n, "IovlabFailOid", kw[0].value, HOST_STOP_MS, err,
+								  errlen)))
+					return rc;
+			}
+		} else if (k == HV_FAULT_VF_LINK) {
+			for (size_t i = 0; h->vs && i < vstack_vmnic_count(h->vs); i++) {
+				struct vstack_vmnic *n = vstack_vmnic_at(h->vs, i);
+
+				if (vstack_vmnic_has_vf(n))
+					fault_vf_link(h, n, vstack_vmnic_vf_id(n));
+			}
+		} else {
+			snprintf(err, errlen, "[fault %s] %s cannot change while the lab runs", name, lf->kv.items[j].key);
+			return -EOPNOTSUPP;
+		}
 	}
 	return 0;
 }
@@ -1440,6 +1657,7 @@ const struct lab_nic *hv_nic_lab(const struct hv_nic *n) { return n->lab; }
 const char *hv_nic_name(const struct hv_nic *n) { return n->lab->name; }
 enum hv_nic_state hv_nic_state(const struct hv_nic *n) { return n->state; }
 struct ndis_adapter *hv_nic_adapter(const struct hv_nic *n) { return n->ad; }
+unsigned hv_nic_restarts_with_vfs(const struct hv_nic *n) { return n->restarts_with_vfs; }
 struct pcie_function *hv_nic_function(const struct hv_nic *n) { return n->fn; }
 const char *hv_nic_hardware_id(const struct hv_nic *n) { return n->hwid; }
 const char *hv_nic_inf_path(const struct hv_nic *n) { return n->inf_path; }

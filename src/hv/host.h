@@ -174,6 +174,16 @@ int hv_host_vm_last_exit(const struct hv_host *h, const struct vstack_vm *vm);
 size_t hv_host_note_count(const struct hv_host *h);
 const char *hv_host_note_at(const struct hv_host *h, size_t i);
 
+/*
+ * Arm (inject) or disarm (clear) the [fault] named, and apply the change
+ * where it can change live: pf_fail_oid rewrites the PF's hidden keywords
+ * and restarts the adapter (as Set-NetAdapterAdvancedProperty does),
+ * vf_link sets the link of the VFs the adapters have now. 0, -ENOENT (no
+ * such fault), -EOPNOTSUPP (a key that only applies at start), -errno from
+ * the restart; err says why.
+ */
+int hv_host_fault_arm(struct hv_host *h, const char *name, bool armed, char *err, size_t errlen);
+
 /* ---- the platform (Get-VMHost) ---------------------------------------------- */
 /*
  * The nine documented reasons Hyper-V gives in IovSupportReasons, in the
@@ -265,6 +275,22 @@ int hv_nic_pci_virt_stats(const struct hv_host *h, const struct hv_nic *n, struc
  */
 int hv_nic_set_keyword(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value, char *err,
 		       size_t errlen);
+/*
+ * How often the PF adapter was restarted (halted and initialized again)
+ * while VFs above it were assigned -- each time they were torn down first
+ * (catalogue F31; diagnose's evidence).
+ */
+unsigned hv_nic_restarts_with_vfs(const struct hv_nic *n);
+
+/*
+ * hv_nic_set_keyword() that waits, running the host's loop, while the VFs
+ * above the PF are torn down in the documented order (the guests let go
+ * first; ndis-sriov-spec.md 2.18) -- a PF restarted while VFs are assigned
+ * (catalogue F31) -- for at most timeout_ms. Same returns; -EBUSY when the
+ * teardown did not finish in time.
+ */
+int hv_nic_set_keyword_wait(struct hv_host *h, struct hv_nic *n, const char *keyword, const char *value,
+			    int timeout_ms, char *err, size_t errlen);
 /* The registry name of a lab keyword ("*NumVFs" -> "NicSwitches\0\*NumVFs"). */
 const char *hv_keyword_registry_name(const char *keyword);
 

@@ -246,8 +246,8 @@ static bool in_flight(const struct vstack_vmnic *n)
 static bool wants_vf(const struct vstack_vmnic *n)
 {
 	return n->weight > 0 && n->vm->state == VSTACK_VM_RUNNING && n->sw && n->port && n->vs->platform_ok &&
-	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && n->vs->halting != n->sw && !n->blocked &&
-	       !n->withheld;
+	       vswitch_iov_enabled(n->sw) && vswitch_pf(n->sw) && vswitch_iov_passed_up(n->sw) &&
+	       n->vs->halting != n->sw && !n->blocked && !n->withheld;
 }
 
 static void reconcile(struct vstack *vs);
@@ -435,7 +435,13 @@ static void do_offer(struct vstack_vmnic *n)
 			 n->serial);
 	rc = g->offer_vf ? g->offer_vf(n->vs->guest_ctx, n, n->vf_id, n->serial) : -ENOTSUP;
 	trace_span_end();
-	if (rc && n->state == VSTACK_VF_OFFERED) {
+	if (rc == -EAGAIN && n->state == VSTACK_VF_OFFERED) {
+		/* The System event 236 case (failure catalogue F19): benign, retried once the VM is ready. */
+		log_warn(VS_LOG, "event 236: '%s' (VM %s): VF %u was allocated before the VM's VMBus channel was ready; "
+			 "taking it back and trying again when the VM is ready", n->name, n->vm->name, n->vf_id);
+		fail(n, VSTACK_IOV_GUEST_NOT_READY, 0, 0);
+		do_restore(n);
+	} else if (rc && n->state == VSTACK_VF_OFFERED) {
 		log_warn(VS_LOG, "'%s': the guest side could not take VF %u (%s); taking it back", n->name, n->vf_id,
 			 strerror(-rc));
 		fail(n, VSTACK_IOV_PF_FAILED, 0, ST(NDIS_STATUS_FAILURE));
@@ -1096,6 +1102,23 @@ int vstack_vmnic_create(struct vstack_vm *vm, const struct vstack_vmnic_config *
 	return 0;
 }
 
+void vstack_vm_guest_ready(struct vstack_vm *vm)
+{
+	struct vstack *vs = vm->vs;
+	bool again = false;
+
+	for (size_t i = 0; i < vs->nnics; i++)
+		if (vs->nics[i]->vm == vm && vs->nics[i]->blocked &&
+		    vs->nics[i]->block_reason == VSTACK_IOV_GUEST_NOT_READY) {
+			vs->nics[i]->blocked = false;
+			again = true;
+		}
+	if (again) {
+		log_info(VS_LOG, "VM %s: its VMBus channel is ready; allocating VFs again", vm->name);
+		reconcile(vs);
+	}
+}
+
 int vstack_vmnic_set_iov_weight(struct vstack_vmnic *n, uint32_t weight)
 {
 	if (weight > 100)
@@ -1264,6 +1287,8 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 		return VSTACK_IOV_SWITCH_NO_IOV;
 	if (!vswitch_pf(n->sw))
 		return VSTACK_IOV_NO_ADAPTER;
+	if (!vswitch_iov_passed_up(n->sw))
+		return VSTACK_IOV_TEAM_LBFO;
 	if (n->blocked)
 		return n->block_reason;
 	if (n->waiting != VSTACK_IOV_IN_USE)
@@ -1304,6 +1329,15 @@ enum vstack_op_status vstack_vmnic_status(const struct vstack_vmnic *n, char *bu
 	case VSTACK_IOV_NO_ADAPTER:
 		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' has no network adapter ('%s' did not "
 			 "come up)", sw, ad);
+		break;
+	case VSTACK_IOV_GUEST_NOT_READY:
+		snprintf(buf, len, "SR-IOV not operational: VF %u was allocated before the VM's VMBus channel was "
+			 "ready (System event 236); it is allocated again when the VM is ready", n->vf_id);
+		break;
+	case VSTACK_IOV_TEAM_LBFO:
+		snprintf(buf, len, "SR-IOV not operational: virtual switch '%s' is bound to an LBFO team, which does "
+			 "not pass SR-IOV up from '%s'; use Switch Embedded Teaming (SET) or team inside the guest", sw,
+			 ad);
 		break;
 	case VSTACK_IOV_NO_NIC_SWITCH:
 		snprintf(buf, len, "SR-IOV not operational: network adapter '%s' has no NIC switch with virtual "

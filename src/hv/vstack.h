@@ -121,6 +121,13 @@ void vstack_set_platform_support(struct vstack *vs, bool supported);
  */
 void vstack_vf_config_invalidated(struct vstack *vs, struct ndis_adapter *pf, uint16_t vf, uint64_t mask);
 
+/*
+ * The VM's guest side is ready (its VMBus is up): adapters whose VF offer
+ * found the channel not ready (GUEST_NOT_READY, catalogue F19) get a VF
+ * again by policy.
+ */
+void vstack_vm_guest_ready(struct vstack_vm *vm);
+
 /* True while an OID or a guest revoke of some adapter has not completed. */
 bool vstack_busy(const struct vstack *vs);
 
@@ -264,6 +271,8 @@ enum vstack_iov_reason {
 	VSTACK_IOV_TEARING_DOWN,	/* the teardown sequence is running */
 	VSTACK_IOV_TEARDOWN_FAILED,	/* a teardown OID failed (STUCK) */
 	VSTACK_IOV_GUEST_NOT_USING,	/* offered; the guest has not switched to it */
+	VSTACK_IOV_TEAM_LBFO,		/* the switch is bound to an LBFO team (F16) */
+	VSTACK_IOV_GUEST_NOT_READY,	/* the VM's channel was not ready for the VF; retried (F19) */
 };
 
 /* Get-VMNetworkAdapter Status, as the CIM numbers (VMNetworkAdapterOperationalStatus). */

@@ -90,6 +90,7 @@ struct vswitch {
 	char *adapter_name;
 	enum vswitch_type type;
 	bool iov;
+	enum vswitch_teaming teaming;
 	struct ndis_adapter *pf;
 	struct vswitch_port *ports;
 	size_t nports;
@@ -144,6 +145,7 @@ int vswitch_create(const struct vswitch_config *cfg, struct vswitch **out)
 	}
 	sw->type = cfg->type;
 	sw->iov = cfg->iov;
+	sw->teaming = cfg->teaming;
 	sw->pf = cfg->type == VSWITCH_EXTERNAL ? cfg->pf : NULL;
 	log_info(VSW_LOG, "New-VMSwitch '%s' -SwitchType %s%s%s -EnableIov $%s", sw->name, vswitch_type_name(sw->type),
 		 sw->adapter_name ? " -NetAdapterName " : "", sw->adapter_name ? sw->adapter_name : "",
@@ -186,6 +188,17 @@ enum vswitch_type vswitch_type(const struct vswitch *sw)
 bool vswitch_iov_enabled(const struct vswitch *sw)
 {
 	return sw->iov;
+}
+
+enum vswitch_teaming vswitch_teaming(const struct vswitch *sw)
+{
+	return sw->teaming;
+}
+
+bool vswitch_iov_passed_up(const struct vswitch *sw)
+{
+	/* The LBFO multiplexor reports no SR-IOV or NIC-switch capabilities of its own (S12 part 7). */
+	return sw->teaming != VSWITCH_TEAM_LBFO;
 }
 
 const char *vswitch_adapter_name(const struct vswitch *sw)

@@ -45,12 +45,24 @@ const char *vswitch_type_name(enum vswitch_type t);	/* "External", ... */
 /* The issuer every OID of the switch and the virtualization stack carries. */
 extern const struct ndis_issuer vswitch_issuer;
 
+/*
+ * What sits between an External switch and its adapter. An LBFO team's
+ * multiplexor miniport passes no SR-IOV capabilities up, so a switch bound
+ * to one never offers VFs (catalogue F16; S12 part 7); SET does.
+ */
+enum vswitch_teaming {
+	VSWITCH_TEAM_NONE,
+	VSWITCH_TEAM_SET,
+	VSWITCH_TEAM_LBFO,
+};
+
 struct vswitch_config {
 	const char *name;		/* Name, e.g. "ext" (copied) */
 	enum vswitch_type type;
 	bool iov;			/* -EnableIov: fixed for the switch's life */
 	const char *adapter_name;	/* NetAdapterName ("pf0"), NULL for Internal/Private (copied) */
 	struct ndis_adapter *pf;	/* the bound adapter, NULL if none came up */
+	enum vswitch_teaming teaming;	/* NONE unless the lab says otherwise */
 };
 
 /*
@@ -64,6 +76,9 @@ void vswitch_destroy(struct vswitch *sw);
 const char *vswitch_name(const struct vswitch *sw);
 enum vswitch_type vswitch_type(const struct vswitch *sw);
 bool vswitch_iov_enabled(const struct vswitch *sw);
+enum vswitch_teaming vswitch_teaming(const struct vswitch *sw);
+/* Whether SR-IOV reaches the switch from its adapter: false through an LBFO team. */
+bool vswitch_iov_passed_up(const struct vswitch *sw);
 const char *vswitch_adapter_name(const struct vswitch *sw);	/* NULL if none */
 struct ndis_adapter *vswitch_pf(const struct vswitch *sw);	/* NULL if none */
 /*

@@ -109,9 +109,10 @@ static const struct lab_key host_keys[] = {
 	  .doc = "Access Control Services on the root port above the NIC. "
 		 "false: reason R9, SriovSupport MissingAcs." },
 	{ .name = "bus_numbers", .type = LAB_T_U32, .offset = KEY(lab_host, bus_numbers),
-	  .def = "256", .min = 1, .max = 256, .frows = "F10=1",
+	  .def = "256", .min = 1, .max = 256, .frows = "F10",
 	  .doc = "PCI bus numbers available below the NIC's root port. VF routing IDs "
-		 "(first_vf_offset, vf_stride, total_vfs) that need more: SriovSupport NoBusResources." },
+		 "(first_vf_offset, vf_stride, total_vfs) that need more: SriovSupport NoBusResources "
+		 "(srnic's own 64 VFs fit one bus; vf_stride = 8 needs three)." },
 	{ .name = "vf_bar_space", .type = LAB_T_SIZE, .offset = KEY(lab_host, vf_bar_space),
 	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11=0",
 	  .doc = "MMIO space the firmware assigns for VF BARs. Less than total_vfs x "
@@ -140,12 +141,13 @@ static const struct lab_key nic_keys[] = {
 	  .frows = "F12=0,F18",
 	  .doc = "TotalVFs in the SR-IOV capability; 0: the device has no SR-IOV capability." },
 	{ .name = "first_vf_offset", .type = LAB_T_U32,
-	  .offset = KEY(lab_nic, first_vf_offset), .def = "1", .min = 1, .max = 65535,
+	  .offset = KEY(lab_nic, first_vf_offset), .def = "8", .min = 1, .max = 65535,
 	  .frows = "F10",
-	  .doc = "First VF Offset in the SR-IOV capability (routing ID distance PF to VF 0)." },
+	  .doc = "First VF Offset in the SR-IOV capability (routing ID distance PF to VF 0); "
+		 "8 is srnic's own." },
 	{ .name = "vf_stride", .type = LAB_T_U32,
-	  .offset = KEY(lab_nic, vf_stride), .def = "1", .min = 1, .max = 65535, .frows = "F10",
-	  .doc = "VF Stride in the SR-IOV capability (routing ID distance between VFs)." },
+	  .offset = KEY(lab_nic, vf_stride), .def = "2", .min = 1, .max = 65535, .frows = "F10",
+	  .doc = "VF Stride in the SR-IOV capability (routing ID distance between VFs); 2 is srnic's own." },
 	{ .name = "vf_bar_size", .type = LAB_T_SIZE, .flags = LAB_KF_POW2,
 	  .offset = KEY(lab_nic, vf_bar_size), .def = "16K", .min = 4096, .max = 1ULL << 30,
 	  .frows = "F11",
@@ -292,34 +294,41 @@ static const struct lab_key fault_keys[] = {
 	  .doc = "Active from the start; false: the script arms it (step inject)." },
 	{ .name = "pf_fail_oid", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F20,F21",
-	  .doc = "OID:STATUS -- the PF miniport completes that OID with that status, e.g. "
-		 "OID_NIC_SWITCH_ALLOCATE_VF:NDIS_STATUS_FAILURE." },
+	  .doc = "OID:STATUS (names from include/ndis or 0x numbers) -- the host writes the hidden "
+		 "keywords IovlabFailOid/IovlabFailStatus and the PF miniport completes that OID with "
+		 "that status, e.g. OID_NIC_SWITCH_ALLOCATE_VF:NDIS_STATUS_FAILURE. Live: inject/clear "
+		 "restart the adapter." },
 	{ .name = "pf_driver_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F12,F14,F21,F32",
-	  .doc = "A known-bad build of the reference PF miniport: no-sriov, prefers-vmq, "
-		 "bad-probed-bars, bad-attr-header." },
+	  .doc = "The built-in PF driver replaced by a known-bad build of the same sources "
+		 "(drivers/variants): no-sriov, prefers-vmq, bad-probed-bars, bad-attr-header." },
 	{ .name = "pf_inf_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F12",
-	  .doc = "A known-bad PF INF: no-pcisriov-needs, no-sriov-keywords." },
+	  .doc = "The built-in PF driver with an INF generated from its own with one mistake: "
+		 "no-pcisriov-needs, no-sriov-keywords." },
 	{ .name = "vf_driver_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F22,F24,F32",
-	  .doc = "A known-bad build of the reference VF miniport: no-vf-caps, advertises-vmq, "
-		 "skips-hypervisor-info, bus-data-over-vbd, bad-attr-header." },
+	  .doc = "The guest's built-in VF driver replaced by a known-bad build of the same sources: "
+		 "no-vf-caps, advertises-vmq, skips-hypervisor-info, bus-data-over-vbd, bad-attr-header." },
 	{ .name = "vf_inf_variant", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F23",
-	  .doc = "A known-bad VF INF: no-ndisvf-range." },
+	  .doc = "The guest's built-in VF driver with a generated INF: no-ndisvf-range "
+		 "(UpperRange ndis5 / LowerRange ethernet)." },
 	{ .name = "vmbus_offer_delay", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F19",
 	  .doc = "DURATION: the VM-host channel comes up that late, so a VF is allocated before it." },
 	{ .name = "vf_link", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F27",
-	  .doc = "down: the VF reports no carrier." },
+	  .doc = "down: the PF takes the VF's link down (srnic's administrative VF link state), so "
+		 "the VF reports no carrier. Live: inject/clear." },
 	{ .name = "vf_vlan_limit", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
 	  .def = "(none)", .frows = "F28",
-	  .doc = "N: the VF refuses more than N VLAN filters." },
+	  .doc = "N: hidden PF keyword IovlabVfVlanLimit; the PF refuses MOVE_FILTER of a VLAN "
+		 "filter to a VF's vPort past N VLAN filters on VFs." },
 	{ .name = "pnp_race", .type = LAB_T_TEXT, .flags = LAB_KF_CONVENTION,
-	  .def = "(none)", .frows = "F31",
-	  .doc = "vmbus: the Windows Server 2012 PnP / VMBus thread race at VF removal." },
+	  .def = "(none)",
+	  .doc = "vmbus: the Windows Server 2012 PnP / VMBus thread race at VF removal. Not "
+		 "modelled: iovlab run refuses it (docs/faults.md)." },
 };
 
 static const struct lab_key script_keys[] = {
@@ -379,7 +388,7 @@ static const struct lab_verb verbs[] = {
 	  "Send COUNT frames of SIZE bytes from a VM adapter to another adapter or to "
 	  "the uplink peer (peer, or peer:NIC)." },
 	{ "set", "set CLASS OBJECT PROPERTY VALUE",
-	  { LAB_ARG_CLASS, LAB_ARG_OBJECT, LAB_ARG_PROPERTY, LAB_ARG_VALUE }, 4, 4, "F29",
+	  { LAB_ARG_CLASS, LAB_ARG_OBJECT, LAB_ARG_PROPERTY, LAB_ARG_VALUE }, 4, 4, "F29,F31",
 	  "Change a setting while the lab runs, like the Set- cmdlet of CLASS: e.g. "
 	  "set vmnetworkadapter vm1 IovWeight 0, set keywords pf0 *SRIOV 0. PROPERTY is "
 	  "a key or its PowerShell name; VALUE is checked like the file's." },
@@ -396,9 +405,10 @@ static const struct lab_verb verbs[] = {
 	  "Unload the PF driver while VFs may be assigned." },
 	{ "link", "link OBJECT up|down", { LAB_ARG_OBJECT, LAB_ARG_UPDOWN }, 2, 2, "F27",
 	  "Set the link of a nic's uplink or of an adapter's VF." },
-	{ "inject", "inject FAULT", { LAB_ARG_FAULT }, 1, 1, NULL,
-	  "Arm a [fault] declared with armed = false." },
-	{ "clear", "clear FAULT", { LAB_ARG_FAULT }, 1, 1, NULL, "Disarm a [fault]." },
+	{ "inject", "inject FAULT", { LAB_ARG_FAULT }, 1, 1, "F20,F27",
+	  "Arm a [fault] declared with armed = false; pf_fail_oid restarts the PF adapter, vf_link "
+	  "changes the VFs' link now." },
+	{ "clear", "clear FAULT", { LAB_ARG_FAULT }, 1, 1, NULL, "Disarm a [fault], the same way." },
 	{ "sleep", "sleep DURATION", { LAB_ARG_DURATION }, 1, 1, NULL, "Let the lab run." },
 	{ "show", "show VIEW [ARGS...]", { LAB_ARG_WORD }, 1, LAB_VERB_MAX_ARGS, "F30",
 	  "Print a view, e.g. show Get-VMNetworkAdapter, show ndiskd netadapter -iov." },

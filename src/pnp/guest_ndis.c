@@ -61,6 +61,7 @@ struct guest_ndis {
 	struct ndis_fdo *fdos;
 	void (*describe)(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d);
 	void *describe_ctx;
+	bool no_msix;			/* guest_ndis_config.no_msix */
 };
 
 static struct ndis_fdo *fdo_of(PDEVICE_OBJECT d)
@@ -179,10 +180,42 @@ static void free_common(void *ctx, void *va, uint32_t len)
 		f->dev.platform->free_common_buffer(f->dev.platform_ctx, va, len);
 }
 
+/*
+ * A device without a platform (the VF on vPCI): as many messages as its
+ * MSI-X capability's table (PCI 3.0 6.8.2.3), found through config space
+ * the way the PnP manager finds it -- or none when the partition cannot give
+ * MSI-X (guest_ndis_config.no_msix, F26). The lab polls these devices, so
+ * isr is never called.
+ */
+static int msix_messages(struct ndis_fdo *f, unsigned *messages)
+{
+	uint8_t ptr = 0, hdr[4];
+
+	if (f->gn->no_msix) {
+		log_warn(TOPIC, "%s: the partition has no MSI-X messages to give the device", f->hwid);
+		return -ENOSPC;
+	}
+	if (config_read(f, 0x34, &ptr, 1) != 1)
+		return -EIO;
+	for (int hops = 0; ptr >= 0x40 && hops < 48; hops++) {
+		if (config_read(f, ptr, hdr, 4) != 4)
+			return -EIO;
+		if (hdr[0] == 0x11) {	/* PCI_CAP_ID_MSIX */
+			*messages = ((unsigned)hdr[2] | (unsigned)hdr[3] << 8) % 2048u + 1;
+			return 0;
+		}
+		ptr = hdr[1] & 0xfc;
+	}
+	log_warn(TOPIC, "%s: the device has no MSI-X capability", f->hwid);
+	return -ENOENT;
+}
+
 static int connect_int(void *ctx, void (*isr)(void *isr_ctx, unsigned message), void *isr_ctx, unsigned *messages)
 {
 	struct ndis_fdo *f = ctx;
 
+	if (!f->dev.platform)
+		return msix_messages(f, messages);
 	if (!PLATFORM(f, connect_interrupt))
 		return -ENOTSUP;
 	return f->dev.platform->connect_interrupt(f->dev.platform_ctx, isr, isr_ctx, messages);
@@ -203,6 +236,9 @@ static const struct ndis_bus_ops bus_ops = {
 	.unmap_io_space = unmap_io,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+	/* MSI-X messages from the partition (msix_messages); none are delivered: the lab polls. */
+	.connect_interrupt = connect_int,
+	.disconnect_interrupt = disconnect_int,
 };
 
 /* The parent's: the same, plus DMA and the interrupt from the platform's bus. */
@@ -572,6 +608,7 @@ int guest_ndis_create(const struct guest_ndis_config *cfg, struct guest_ndis **o
 	gn->next_index = cfg->first_index ? cfg->first_index : 2;
 	gn->describe = cfg->describe;
 	gn->describe_ctx = cfg->describe_ctx;
+	gn->no_msix = cfg->no_msix;
 	if ((rc = pnp_driver_create(cfg->pm, "ndis", driver_init, gn, &gn->drv)) ||
 	    (rc = pnp_manager_add_provider(cfg->pm, &provider, gn))) {
 		free(gn);

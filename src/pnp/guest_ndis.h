@@ -71,6 +71,14 @@ struct guest_ndis_config {
 	void *mmio_ctx;
 	const char *name_prefix;		/* adapters are "<prefix> <n>"; NULL: "Ethernet" */
 	unsigned first_index;			/* n of the first adapter; 0: 2 (the synthetic NIC is "Ethernet") */
+	/*
+	 * The partition's interrupt controller cannot give devices without a
+	 * platform (the VF on vPCI) MSI-X messages: NdisMRegisterInterruptEx
+	 * fails with NDIS_STATUS_RESOURCES (catalogue F26). false: it gives
+	 * each such device its MSI-X table's messages. iovlab polls the VF, so
+	 * no message is ever delivered either way.
+	 */
+	bool no_msix;
 	/* Optional: fill *d for the device on pdo (the node NDIS's FDO sits on) at START. */
 	void (*describe)(void *ctx, PDEVICE_OBJECT pdo, struct guest_ndis_device *d);
 	void *describe_ctx;

@@ -134,6 +134,10 @@ void view_switch_reasons(const struct view_ctx *c, const struct vswitch *sw, str
 		view_add_string(out, view_iov_reason_text(r[i]));
 	if (vswitch_type(sw) != VSWITCH_EXTERNAL || !nic) {
 		view_add_string(out, "SR-IOV needs an External switch bound to an SR-IOV network adapter.");
+	} else if (!vswitch_iov_passed_up(sw)) {
+		snprintf(text, sizeof(text), "The virtual switch is bound to an LBFO team: the team does not pass the "
+			 "SR-IOV capability of network adapter '%s' up (use Switch Embedded Teaming).", hv_nic_name(nic));
+		view_add_string(out, text);
 	} else {
 		enum hv_sriov_support s = hv_nic_sriov_support(c->host, nic);
 		struct ndis_adapter *ad = hv_nic_adapter(nic);

@@ -126,6 +126,13 @@ struct view_class {
 	bool (*names)(const struct view_ctx *c, const void *obj, const char *name);
 	/* Release what enumerate put in an object (may be NULL). */
 	void (*release)(void *obj);
+	/*
+	 * A switch parameter of the cmdlet (Get-VMNetworkAdapter -ManagementOS),
+	 * or NULL: given, only the objects whose bool property switch_prop is
+	 * True are shown; not given, only those where it is False.
+	 */
+	const char *switch_param;
+	const char *switch_prop;
 };
 
 extern const struct view_class view_vmhost, view_vmswitch, view_vmnetworkadapter, view_netadaptersriov,

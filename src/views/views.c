@@ -120,6 +120,7 @@ struct request {
 	enum view_format format;
 	const char *patterns[16];
 	int npatterns;
+	bool switch_on;		/* the class's switch parameter was given */
 };
 
 static bool prop_by_name(const struct view_class *c, const char *name, size_t *out)
@@ -143,7 +144,9 @@ static int parse(struct request *q, int argc, char *const argv[], char *err, siz
 		return -ENOENT;
 	}
 	for (; i < argc && strcmp(argv[i], "|"); i++) {
-		if (argv[i][0] == '-') {
+		if (argv[i][0] == '-' && q->cls->switch_param && !strcasecmp(argv[i] + 1, q->cls->switch_param)) {
+			q->switch_on = true;
+		} else if (argv[i][0] == '-') {
 			size_t p;
 			if (!prop_by_name(q->cls, argv[i] + 1, &p)) {
 				snprintf(err, errlen, "Get-%s has no parameter '%s'", q->cls->noun, argv[i]);
@@ -251,6 +254,15 @@ static int evaluate(const struct view_ctx *ctx, const struct request *q, enum vi
 			c->props[p].get(ctx, obj, &r->cells[kept * c->nprops + p]);
 		for (int f = 0; keep && f < q->nfilters; f++)
 			keep = text_matches(&r->cells[kept * c->nprops + q->filters[f].prop], q->filters[f].pattern);
+		if (keep && c->switch_param) {
+			size_t sp;
+			const struct view_value *sv;
+
+			if (prop_by_name(c, c->switch_prop, &sp)) {
+				sv = &r->cells[kept * c->nprops + sp];
+				keep = !sv->null && sv->type == VIEW_BOOL && sv->b == q->switch_on;
+			}
+		}
 		if (keep) {
 			kept++;
 		} else {
@@ -392,6 +404,17 @@ int views_expect(struct hv_host *h, const char *noun, const char *object, const 
 		return rc;
 	}
 	nhits = r.nobjs;
+	if (nhits == 0 && q.cls->switch_param) {
+		/* No such object without the switch parameter: the name may be one of its objects (F30's vNIC). */
+		view_result_fini(&r);
+		q.switch_on = true;
+		rc = evaluate(&ctx, &q, VIEWS_JSON, &r);
+		if (rc) {
+			snprintf(msg, len, "Get-%s: %s", q.cls->noun, strerror(-rc));
+			return rc;
+		}
+		nhits = r.nobjs;
+	}
 	if (nhits != 1) {
 		if (nhits)
 			snprintf(msg, len, "'%s' names %zu objects of Get-%s; expect needs one", object, nhits, q.cls->noun);

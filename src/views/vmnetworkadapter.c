@@ -6,7 +6,9 @@
  * IovUsage, VirtualFunction), Status / StatusDescription saying why the VF
  * data path is not active, and VFDataPathActive, which only the guest's
  * NetVsc can make True. IPAddresses come from the guest too; with no guest
- * running they are empty.
+ * running they are empty. -ManagementOS lists the host's own vNICs instead
+ * (one per External or Internal switch with AllowManagementOS), whose VM
+ * and IOV fields are empty (catalogue F30).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +18,40 @@
 #include "views/view.h"
 
 struct vmnic_obj {
-	struct vstack_vmnic *n;
+	struct vstack_vmnic *n;		/* a VM's adapter, or NULL and: */
+	struct vswitch *mgmt;		/* the management OS's vNIC on this switch (F30) */
 };
 
 #define N(o) (((const struct vmnic_obj *)(o))->n)
+#define MGMT(o) (((const struct vmnic_obj *)(o))->mgmt)
+
+/*
+ * The management OS's vNIC has no VM and no IOV: Get-VMNetworkAdapter
+ * -ManagementOS shows those fields empty (catalogue F30; S11). True when o
+ * is that vNIC, with v set to $null.
+ */
+static bool mgmt_empty(const void *o, struct view_value *v)
+{
+	if (!MGMT(o))
+		return false;
+	view_set_null(v);
+	return true;
+}
 
 static void p_name(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (MGMT(o)) {
+		view_set_str(v, "%s", vswitch_name(MGMT(o)));	/* the host vNIC is named after its switch */
+		return;
+	}
 	(void)c;
 	view_set_str(v, "%s", vstack_vmnic_display_name(N(o)));
 }
 
 static void p_id(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_str(v, "%s", vstack_vmnic_id(N(o)));
 }
@@ -36,25 +59,28 @@ static void p_id(const struct view_ctx *c, const void *o, struct view_value *v)
 static void p_mgmt(const struct view_ctx *c, const void *o, struct view_value *v)
 {
 	(void)c;
-	(void)o;
-	view_set_bool(v, false);
+	view_set_bool(v, MGMT(o) != NULL);
 }
 
 static void p_vm_name(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_str(v, "%s", vstack_vm_name(vstack_vmnic_vm(N(o))));
 }
 
 static void p_vm_id(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_str(v, "%s", vstack_vm_id(vstack_vmnic_vm(N(o))));
 }
 
 static void p_switch(const struct view_ctx *c, const void *o, struct view_value *v)
 {
-	struct vswitch *sw = vstack_vmnic_switch(N(o));
+	struct vswitch *sw = MGMT(o) ? MGMT(o) : vstack_vmnic_switch(N(o));
 
 	(void)c;
 	if (sw)
@@ -67,6 +93,8 @@ static void p_mac(const struct view_ctx *c, const void *o, struct view_value *v)
 {
 	char mac[16];
 
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_str(v, "%s", view_mac_vm(vstack_vmnic_mac(N(o)), mac, sizeof(mac)));
 }
@@ -75,6 +103,11 @@ static void p_status(const struct view_ctx *c, const void *o, struct view_value 
 {
 	char desc[512];
 
+	if (MGMT(o)) {
+		view_set_strings(v);
+		view_add_string(v, "Ok");
+		return;
+	}
 	(void)c;
 	view_set_strings(v);
 	view_add_string(v, view_op_status_name(vstack_vmnic_status(N(o), desc, sizeof(desc))));
@@ -84,6 +117,11 @@ static void p_status_desc(const struct view_ctx *c, const void *o, struct view_v
 {
 	char desc[512];
 
+	if (MGMT(o)) {
+		view_set_strings(v);
+		view_add_string(v, "OK");
+		return;
+	}
 	(void)c;
 	vstack_vmnic_status(N(o), desc, sizeof(desc));
 	view_set_strings(v);
@@ -99,12 +137,16 @@ static void p_ips(const struct view_ctx *c, const void *o, struct view_value *v)
 
 static void p_weight(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_uint(v, vstack_vmnic_iov_weight(N(o)));
 }
 
 static void p_qp_requested(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_uint(v, vstack_vmnic_iov_queue_pairs_requested(N(o)));
 }
@@ -122,6 +164,8 @@ static void p_qp_assigned(const struct view_ctx *c, const void *o, struct view_v
 	size_t n = 0;
 	uint64_t qps = 0;
 
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	/* The VF's vPort as NDIS has it: what the PF was actually given. */
 	if (vstack_vmnic_has_vf(N(o)) && vstack_vmnic_vport_id(N(o)) && !ndisq_vports(pf_of(N(o)), &vp, &n)) {
@@ -135,20 +179,27 @@ static void p_qp_assigned(const struct view_ctx *c, const void *o, struct view_v
 
 static void p_moderation(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_enum(v, view_moderation_name(vstack_vmnic_iov_interrupt_moderation(N(o))));
 }
 
 static void p_usage(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_int(v, vstack_vmnic_iov_usage(N(o)));
 }
 
 static void p_vf(const struct view_ctx *c, const void *o, struct view_value *v)
 {
-	struct vswitch *sw = vstack_vmnic_switch(N(o));
+	struct vswitch *sw;
 
+	if (mgmt_empty(o, v))
+		return;
+	sw = vstack_vmnic_switch(N(o));
 	(void)c;
 	if (vstack_vmnic_iov_usage(N(o)) && sw && vswitch_adapter_name(sw))
 		view_set_str(v, "MSFT_NetAdapterSriovVfSettingData (Name = \"%s\", FunctionID = %u)",
@@ -159,6 +210,10 @@ static void p_vf(const struct view_ctx *c, const void *o, struct view_value *v)
 
 static void p_vmq_weight(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (MGMT(o)) {
+		view_set_uint(v, 100);
+		return;
+	}
 	(void)c;
 	view_set_uint(v, vstack_vmnic_vmq_weight(N(o)));
 }
@@ -172,6 +227,8 @@ static void p_vmq_usage(const struct view_ctx *c, const void *o, struct view_val
 
 static void p_datapath(const struct view_ctx *c, const void *o, struct view_value *v)
 {
+	if (mgmt_empty(o, v))
+		return;
 	(void)c;
 	view_set_bool(v, vstack_vmnic_datapath_active(N(o)));
 }
@@ -201,11 +258,23 @@ static const struct view_prop props[] = {
 static int enumerate(const struct view_ctx *c, struct view_rows *rows)
 {
 	struct vstack *vs = hv_host_vstack(c->host);
+	const struct lab *lab = hv_host_lab(c->host);
 
 	for (size_t i = 0; i < vstack_vmnic_count(vs); i++) {
-		struct vmnic_obj o = { vstack_vmnic_at(vs, i) };
+		struct vmnic_obj o = { vstack_vmnic_at(vs, i), NULL };
 		int rc = view_rows_add(rows, &o);
 		if (rc)
+			return rc;
+	}
+	/* New-VMSwitch -AllowManagementOS: the host's own vNIC on an External or Internal switch. */
+	for (size_t i = 0; i < lab->nvswitches; i++) {
+		struct vswitch *sw = hv_host_switch_find(c->host, lab->vswitches[i].name);
+		struct vmnic_obj o = { NULL, sw };
+		int rc;
+
+		if (!sw || !lab->vswitches[i].allow_management_os || vswitch_type(sw) == VSWITCH_PRIVATE)
+			continue;
+		if ((rc = view_rows_add(rows, &o)))
 			return rc;
 	}
 	return 0;
@@ -215,6 +284,8 @@ static int enumerate(const struct view_ctx *c, struct view_rows *rows)
 static bool names(const struct view_ctx *c, const void *o, const char *name)
 {
 	(void)c;
+	if (MGMT(o))
+		return !strcasecmp(name, vswitch_name(MGMT(o)));
 	return !strcasecmp(name, vstack_vm_name(vstack_vmnic_vm(N(o)))) || !strcasecmp(name, vstack_vmnic_name(N(o)));
 }
 
@@ -227,4 +298,6 @@ const struct view_class view_vmnetworkadapter = {
 	.obj_size = sizeof(struct vmnic_obj),
 	.enumerate = enumerate,
 	.names = names,
+	.switch_param = "ManagementOS",
+	.switch_prop = "IsManagementOs",
 };

@@ -6,7 +6,8 @@
  * capabilities): IovVirtualFunctionCount is the switch's NumVFs on an IOV
  * switch (0 otherwise, as the captured non-IOV switch shows), in use its
  * NumAllocatedVFs; IovQueuePairCount is MaxNumQueuePairs whatever IovEnabled
- * is, in use the queue pairs of the default and non-default vPorts.
+ * is, in use the queue pairs of the default and non-default vPorts. Through an
+ * LBFO team no VF reaches the switch (F16): both VF counters are 0.
  */
 #include <stdio.h>
 #include <string.h>
@@ -94,7 +95,8 @@ static void p_vf_count(const struct view_ctx *c, const void *o, struct view_valu
 	const struct vmswitch_obj *s = o;
 	NDIS_NIC_SWITCH_INFO info;
 
-	view_set_uint(v, vswitch_iov_enabled(s->sw) && !ndisq_switch(adapter(c, s), &info) ? info.NumVFs : 0);
+	view_set_uint(v, vswitch_iov_enabled(s->sw) && vswitch_iov_passed_up(s->sw) && !ndisq_switch(adapter(c, s), &info) ?
+				 info.NumVFs : 0);
 }
 
 static void p_vf_in_use(const struct view_ctx *c, const void *o, struct view_value *v)
@@ -102,7 +104,8 @@ static void p_vf_in_use(const struct view_ctx *c, const void *o, struct view_val
 	const struct vmswitch_obj *s = o;
 	NDIS_NIC_SWITCH_INFO info;
 
-	view_set_uint(v, vswitch_iov_enabled(s->sw) && !ndisq_switch(adapter(c, s), &info) ? info.NumAllocatedVFs : 0);
+	view_set_uint(v, vswitch_iov_enabled(s->sw) && vswitch_iov_passed_up(s->sw) && !ndisq_switch(adapter(c, s), &info) ?
+				 info.NumAllocatedVFs : 0);
 }
 
 static void p_qp_count(const struct view_ctx *c, const void *o, struct view_value *v)

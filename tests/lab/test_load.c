@@ -82,8 +82,8 @@ static void test_minimal_lab_defaults(void **state)
 	assert_string_equal(nic->driver, "srnic_pf");
 	assert_string_equal(nic->inf, "");
 	assert_int_equal(nic->total_vfs, 64);
-	assert_int_equal(nic->first_vf_offset, 1);
-	assert_int_equal(nic->vf_stride, 1);
+	assert_int_equal(nic->first_vf_offset, 8);
+	assert_int_equal(nic->vf_stride, 2);
 	assert_int_equal(nic->vf_bar_size, 16384);
 	assert_int_equal(nic->queue_pairs, 128);
 	assert_true(nic->mac.is_auto);
@@ -466,7 +466,7 @@ static void test_cross_object_rules(void **state)
 		"(line 4)");
 	refused("[nic pf0]\ntotal_vfs = 256\nvf_stride = 300\n",
 		"t.lab:1: [nic pf0]: VF routing IDs run past 0xffff, first_vf_offset + "
-		"(total_vfs - 1) x vf_stride = 76501");
+		"(total_vfs - 1) x vf_stride = 76508");
 }
 
 static void test_first_error_wins(void **state)

@@ -469,6 +469,14 @@ static NDIS_STATUS VFBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_HANDL
 		return VFDecline(Binding, Status, "NdisOpenAdapterEx failed");
 	}
 
+	/*
+	 * A VF miniport reports no VMQ (spec 2.12 step 4): one that enables VMQ
+	 * receive filters is not a VF this edge can carry (catalogue F24).
+	 */
+	if (BindParameters->ReceiveFilterCapabilities &&
+	    (BindParameters->ReceiveFilterCapabilities->EnabledFilterTypes & NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED))
+		return VFDecline(Binding, NDIS_STATUS_NOT_SUPPORTED, "the VF reports VMQ receive filters");
+
 	/* Which VM network adapter is this VF? NDIS answers from the vPCI interface (spec 6.5). */
 	Req = &Binding->SerialRequest;
 	Req->Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
@@ -566,7 +574,19 @@ static VOID VFStatusEx(NDIS_HANDLE ProtocolBindingContext, PNDIS_STATUS_INDICATI
 	PVF_BINDING Binding = ProtocolBindingContext;
 
 	/* Linux netvsc switches on the VF's link changes too (prior-art.md 2). */
-	if (StatusIndication->StatusCode == NDIS_STATUS_MEDIA_DISCONNECT) {
+	if (StatusIndication->StatusCode == NDIS_STATUS_LINK_STATE) {
+		/* NDIS 6 miniports indicate NDIS_LINK_STATE (catalogue F27: a VF without carrier). */
+		const NDIS_LINK_STATE *Link = StatusIndication->StatusBuffer;
+		BOOLEAN Up;
+
+		if (!Link || StatusIndication->StatusBufferSize < NDIS_SIZEOF_LINK_STATE_REVISION_1)
+			return;
+		Up = Link->MediaConnectState == MediaConnectStateConnected;
+		if (Up != Binding->VfLinkUp) {
+			Binding->VfLinkUp = Up;
+			VFEvaluate(Binding, Up ? "VF link up" : "VF link down");
+		}
+	} else if (StatusIndication->StatusCode == NDIS_STATUS_MEDIA_DISCONNECT) {
 		Binding->VfLinkUp = FALSE;
 		VFEvaluate(Binding, "VF link down");
 	} else if (StatusIndication->StatusCode == NDIS_STATUS_MEDIA_CONNECT) {

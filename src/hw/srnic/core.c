@@ -687,7 +687,7 @@ int srnic__fn_read(struct srnic_fn *f, uint32_t off, uint32_t *val)
 	case SRNIC_REG_VERSION: *val = SRNIC_VERSION_1; return 0;
 	case SRNIC_REG_CTRL: *val = f->ctrl; return 0;
 	case SRNIC_REG_STATUS:
-		*val = (srnic__uplink_up(f->nic) ? SRNIC_STATUS_LINK_UP : 0) |
+		*val = (srnic__uplink_up(f->nic) && !f->link_forced_down ? SRNIC_STATUS_LINK_UP : 0) |
 		       ((f->ctrl & SRNIC_CTRL_ENABLE) ? SRNIC_STATUS_ENABLED : 0) |
 		       (f->err_cause ? SRNIC_STATUS_ERROR : 0);
 		return 0;
@@ -840,6 +840,30 @@ void srnic_set_event_hook(struct srnic *nic, srnic_event_fn fn, void *ctx)
 	nic->event_ctx = ctx;
 }
 
+int srnic_vf_set_link(struct srnic *nic, unsigned vf, bool up)
+{
+	struct srnic_fn *f;
+
+	if (!nic || vf < 1 || vf > SRNIC_TOTAL_VFS || !nic->fns[vf].pci) {
+		log_warn(SRNIC_TOPIC, "VF link state of VF %u refused: no such VF", vf);
+		return -EINVAL;
+	}
+	f = &nic->fns[vf];
+	if (f->link_forced_down == !up)
+		return 0;
+	f->link_forced_down = !up;
+	log_info(SRNIC_TOPIC, "VF %u: link administratively %s by the PF", vf, up ? "up" : "down");
+	srnic__changed(nic);
+	if (pcie_fn_state(f->pci) == PCIE_FN_ENABLED)
+		srnic__raise(f, SRNIC_INT_LINK);
+	return 0;
+}
+
+bool srnic_vf_link_forced_down(const struct srnic *nic, unsigned vf)
+{
+	return nic && vf >= 1 && vf <= SRNIC_TOTAL_VFS && nic->fns[vf].link_forced_down;
+}
+
 void srnic_set_deferred(struct srnic *nic, bool deferred)
 {
 	nic->deferred = deferred;
@@ -908,13 +932,38 @@ const struct pcie_function_ops srnic__ops = {
 	.vfs_changed = ops_vfs_changed,
 };
 
+void srnic_default_geometry(struct srnic_geometry *g)
+{
+	struct pcie_sriov_config sc;
+
+	srnic__vf_config(&sc);
+	g->total_vfs = sc.total_vfs;
+	g->first_vf_offset = sc.first_vf_offset;
+	g->vf_stride = sc.vf_stride;
+	g->vf_bar_size = sc.vf.bars[SRNIC_BAR_REGS].size;
+}
+
 struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn)
+{
+	return srnic_create_geometry(host, bus, devfn, NULL);
+}
+
+struct srnic *srnic_create_geometry(struct pcie_host *host, uint8_t bus, uint8_t devfn,
+				    const struct srnic_geometry *g)
 {
 	struct pcie_function_config pfc;
 	struct pcie_sriov_config sc;
 	struct srnic *nic;
 	int rc;
 
+	if (g && (g->total_vfs > SRNIC_TOTAL_VFS || (g->total_vfs && !g->first_vf_offset) ||
+		  g->vf_bar_size < SRNIC_VF_REGS_SIZE || (g->vf_bar_size & (g->vf_bar_size - 1)) ||
+		  g->vf_bar_size > (1ull << 30))) {
+		log_warn(SRNIC_TOPIC, "geometry refused: TotalVFs %u (max %u), VF offset %u, VF BAR 0x%llx", g->total_vfs,
+			 SRNIC_TOTAL_VFS, g->first_vf_offset, (unsigned long long)g->vf_bar_size);
+		errno = EINVAL;
+		return NULL;
+	}
 	nic = calloc(1, sizeof(*nic));
 	if (!nic) {
 		errno = ENOMEM;
@@ -927,7 +976,14 @@ struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn)
 	if (!nic->pf)
 		goto fail_pf;
 	srnic__vf_config(&sc);
-	rc = pcie_sriov_init(nic->pf, &sc);
+	if (g) {
+		sc.initial_vfs = sc.total_vfs = g->total_vfs;
+		sc.first_vf_offset = g->first_vf_offset;
+		sc.vf_stride = g->vf_stride;
+		sc.vf.bars[SRNIC_BAR_REGS].size = g->vf_bar_size;
+	}
+	/* TotalVFs 0: a board without the SR-IOV capability (catalogue F12). */
+	rc = sc.total_vfs ? pcie_sriov_init(nic->pf, &sc) : 0;
 	if (rc) {
 		errno = -rc;
 		goto fail_pf;	/* the PF stays on the host, which frees it */
@@ -939,14 +995,14 @@ struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn)
 		f->index = i;
 		f->pci = i ? pcie_pf_vf(nic->pf, i) : nic->pf;
 		f->nqp = i ? SRNIC_VF_NUM_QP : SRNIC_PF_NUM_QP;
-		f->dma = pcie_fn_dma_window(f->pci);
+		f->dma = f->pci ? pcie_fn_dma_window(f->pci) : NULL;	/* NULL: a VF past TotalVFs */
 		f->present = i == 0;
 		f->vport = -1;
 		srnic__fn_reset(f);
 	}
 	srnic__switch_reset(nic);
 	log_info(SRNIC_TOPIC, "srnic PF %02x:%02x.%x created (vendor 0x%x device 0x%x, %u VFs max)",
-		 bus, devfn >> 3, devfn & 7, SRNIC_VENDOR_ID, SRNIC_PF_DEVICE_ID, SRNIC_TOTAL_VFS);
+		 bus, devfn >> 3, devfn & 7, SRNIC_VENDOR_ID, SRNIC_PF_DEVICE_ID, sc.total_vfs);
 	return nic;
 
 fail_pf:

@@ -41,6 +41,24 @@ struct srnic_uplink_ops {
  * devfn 0). The host owns the PCIe functions; srnic_destroy() frees the NIC
  * model only, so destroy the NIC before the host. NULL with errno on error. */
 struct srnic *srnic_create(struct pcie_host *host, uint8_t bus, uint8_t devfn);
+
+/*
+ * The SR-IOV capability's geometry (PCIe 4.0 9.3.3): a board variant of
+ * srnic. total_vfs 0 means no SR-IOV capability at all; at most
+ * SRNIC_TOTAL_VFS. vf_bar_size is the VF register BAR (a power of two, at
+ * least SRNIC_VF_REGS_SIZE: the registers must fit). The lab's [nic]
+ * total_vfs / first_vf_offset / vf_stride / vf_bar_size (catalogue F10-F12).
+ */
+struct srnic_geometry {
+	uint16_t total_vfs;
+	uint16_t first_vf_offset, vf_stride;
+	uint64_t vf_bar_size;
+};
+/* srnic's own geometry: 64 VFs, offset 8, stride 2, 16 KiB VF BARs. */
+void srnic_default_geometry(struct srnic_geometry *g);
+/* srnic_create() with another geometry; NULL with errno EINVAL when g is out of range. */
+struct srnic *srnic_create_geometry(struct pcie_host *host, uint8_t bus, uint8_t devfn,
+				    const struct srnic_geometry *g);
 void srnic_destroy(struct srnic *nic);
 
 /* Function fn: 0 = PF, n = VF n (1-based). NULL if out of range. */
@@ -74,6 +92,14 @@ int srnic_vf_reset(struct srnic *nic, unsigned vf);
  */
 typedef void (*srnic_event_fn)(void *ctx, unsigned fn, uint32_t causes);
 void srnic_set_event_hook(struct srnic *nic, srnic_event_fn fn, void *ctx);
+/*
+ * The PF's administrative link state of VF vf (1-based): false forces the
+ * VF's STATUS.LINK_UP to 0 whatever the uplink says, and raises the VF's
+ * link interrupt on every change (like Linux's `ip link set PF vf N state
+ * disable`; catalogue F27). 0 or -EINVAL.
+ */
+int srnic_vf_set_link(struct srnic *nic, unsigned vf, bool up);
+bool srnic_vf_link_forced_down(const struct srnic *nic, unsigned vf);
 
 /* Doorbells process rings at once (default). In deferred mode a doorbell
  * only records the tail and srnic_poll() processes every pending ring;

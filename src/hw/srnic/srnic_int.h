@@ -40,6 +40,7 @@ struct srnic_fn {
 	struct pcie_function *pci;
 	const struct pcie_dma_window *dma;	/* the function's IOMMU window */
 	bool present;		/* on the bus (PF always; VF n while n <= NumVFs enabled) */
+	bool link_forced_down;	/* srnic_vf_set_link(): the PF took the VF's link down */
 	unsigned index;		/* 0 = PF */
 	unsigned nqp;
 	uint32_t ctrl, err_cause, int_cause, int_mask;

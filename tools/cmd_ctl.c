@@ -380,6 +380,18 @@ out:
 	return rc;
 }
 
+/* ---- fault inject|clear ------------------------------------------------------------------------ */
+static int fault_cmd(const struct opts *o)
+{
+	const char *verb = o->argc > 1 ? o->argv[1] : "";
+
+	if (o->argc == 3 && (!strcasecmp(verb, "inject") || !strcasecmp(verb, "clear")))
+		return execute(o, !strcasecmp(verb, "inject") ? "fault-inject" : "fault-clear",
+			       json_pack("{s:s}", "name", o->argv[2]), NULL);
+	usage(stderr, "fault inject|clear NAME");
+	return 2;
+}
+
 /* ---- vf revoke|return ------------------------------------------------------------------------- */
 static int vf_cmd(const struct opts *o)
 {
@@ -558,6 +570,8 @@ int cmd_ctl(int argc, char **argv)
 		rc = vf_cmd(&o);
 	else if (!strcmp(cmd, "trace"))
 		rc = trace_cmd(&o);
+	else if (!strcmp(cmd, "fault"))
+		rc = fault_cmd(&o);
 	else if (!strcmp(cmd, "send"))
 		rc = send_cmd(&o);
 	else if (!strcmp(cmd, "events"))

@@ -20,6 +20,7 @@ static const struct iovlab_command commands[] = {
 	{ "set", "NOUN NAME -Param VALUE...", "Set-VMNetworkAdapter, Set-NetAdapterAdvancedProperty on a running lab", cmd_ctl },
 	{ "vm", "start|stop|kill VM", "start, stop or crash a VM of a running lab", cmd_ctl },
 	{ "trace", "[FILE|-] [--timeline FILE.json]", "a running lab's trace of every partition, merged so far", cmd_ctl },
+	{ "fault", "inject|clear NAME", "arm or disarm a running lab's [fault NAME] (docs/faults.md)", cmd_ctl },
 	{ "vf", "revoke VM [--back-after MS] | return VM", "a live-migration-like VF revoke on a running lab", cmd_ctl },
 	{ "send", "FROM TO COUNT SIZE", "send numbered frames between a running lab's VMs", cmd_ctl },
 	{ "events", "[--count N]", "print a running lab's events (JSON lines) until interrupted", cmd_ctl },

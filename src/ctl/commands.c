@@ -461,6 +461,24 @@ out:
 	return rc;
 }
 
+/* The lab's [fault NAME] armed or disarmed live (hv_host_fault_arm; docs/faults.md). */
+static int fault_arm(void *ctx, json_t *args, bool armed, char *err, size_t errlen)
+{
+	return hv_host_fault_arm(((struct ctl_lab *)ctx)->h, str_arg(args, "name"), armed, err, errlen);
+}
+
+static int cmd_fault_inject(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ret;
+	return fault_arm(ctx, args, true, err, errlen);
+}
+
+static int cmd_fault_clear(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	(void)ret;
+	return fault_arm(ctx, args, false, err, errlen);
+}
+
 static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	(void)args, (void)ret, (void)err, (void)errlen;
@@ -507,6 +525,10 @@ static const struct ctl_arg args_trace[] = {
 	{ "timeline", CTL_ARG_STR, false },
 	{ NULL },
 };
+static const struct ctl_arg args_fault[] = {
+	{ "name", CTL_ARG_STR, true },
+	{ NULL },
+};
 static const struct ctl_arg args_send[] = {
 	{ "from", CTL_ARG_STR, true },
 	{ "to", CTL_ARG_STR, true },
@@ -545,7 +567,9 @@ const struct ctl_command ctl_lab_commands[] = {
 	{ "vf-revoke", args_vf_revoke, cmd_vf_revoke,
 	  "a live-migration-like VF revoke: {vm, back_after_ms (-1: until vf-return)}; IovWeight is kept" },
 	{ "vf-return", args_vm, cmd_vf_return, "give a revoked VF back now: {vm}" },
-	/* fault inject: { "fault-inject", ..., "inject a failure-catalogue fault" }, */
+	{ "fault-inject", args_fault, cmd_fault_inject,
+	  "arm the lab's [fault NAME] live: {name} (pf_fail_oid restarts the PF, vf_link sets the VFs' link)" },
+	{ "fault-clear", args_fault, cmd_fault_clear, "disarm the lab's [fault NAME]: {name}" },
 };
 const size_t ctl_lab_command_count = sizeof(ctl_lab_commands) / sizeof(ctl_lab_commands[0]);
 

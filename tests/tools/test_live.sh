@@ -222,6 +222,27 @@ else
 	fail "default-path: $(cat "$t/up2.out")"
 fi
 
+# A lab's [fault] armed and cleared live: F27's VF link down takes vm1 off the VF and back.
+S3=$t/f27.sock
+"$iovlab" up "$root/labs/faults/F27-vf-link-down.lab" --socket "$S3" >"$t/up3.out" 2>&1 &
+up3=$!
+pids+=("$up3")
+if wait_for "$t/up3.out" "serving on $S3"; then
+	S_SAVE=$S; S=$S3
+	wait_datapath f27-vf vm1 True
+	check fault-inject 0 "$iovlab" fault inject carrier --socket "$S3"
+	wait_datapath f27-link-down vm1 False
+	check fault-clear 0 "$iovlab" fault clear carrier --socket "$S3"
+	wait_datapath f27-link-up vm1 True
+	check fault-unknown 1 "$iovlab" fault inject nothing --socket "$S3" && has fault-unknown "no [fault nothing]"
+	check fault-usage 2 "$iovlab" fault arm carrier --socket "$S3"
+	check f27-down 0 "$iovlab" down --socket "$S3"
+	wait "$up3" || fail "f27-up-exit: exit $?"
+	S=$S_SAVE
+else
+	fail "f27-up: $(cat "$t/up3.out")"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1

@@ -11,10 +11,10 @@
  * steps:
  *
  *   - a step that can run runs (show, expect on a view, set, start, stop,
- *     echo, sleep, and with guests wait, send, expect received / path,
- *     kill); waits are bounded and run the host's event loop;
+ *     echo, sleep, diagnose, and with guests wait, send, expect received /
+ *     path, kill); waits are bounded and run the host's event loop;
  *   - a step that needs what is not built (migrate, link, reset, unload,
- *     inject, clear, diagnose, expect on IPAddresses; the guest steps under
+ *     inject, clear, expect on IPAddresses; the guest steps under
  *     --host-only) is reported with FILE:LINE and skipped -- a warning, not
  *     a failure;
  *   - a step that runs and fails (an expectation that does not hold, a
@@ -35,6 +35,7 @@
 
 #include "base/log.h"
 #include "commands.h"
+#include "diag/diag.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/vmwp.h"
@@ -676,6 +677,40 @@ static void step_kill(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "the VM's process was killed; its VF was taken back and the VM is off");
 }
 
+/* diagnose [VM]: the chain walked over what the lab reached so far (src/diag); informational. */
+static void step_diagnose(struct run *r, const struct lab_step *s)
+{
+	struct diag_report *rep = NULL;
+	int rc;
+
+	if (s->argc > 1) {
+		failed(r, s, "diagnose [VM]");
+		return;
+	}
+	fflush(r->msg);
+	rc = diag_run(r->host, s->argc ? s->argv[0] : NULL, &rep);
+	if (rc) {
+		failed(r, s, rc == -ENOENT ? "no such VM" : strerror(-rc));
+		return;
+	}
+	if (r->json) {
+		json_t *j = diag_report_json(rep);
+
+		if (j)
+			(void)json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		(void)diag_report_print(rep, stdout);
+	}
+	fflush(stdout);
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "first broken link: %s", diag_report_first_broken(rep) ? diag_report_first_broken(rep)
+											 : "none");
+	diag_report_destroy(rep);
+}
+
 static void run_step(struct run *r, const struct lab_step *s)
 {
 	const char *v = s->verb;
@@ -701,6 +736,8 @@ static void run_step(struct run *r, const struct lab_step *s)
 		step_send(r, s);
 	} else if (!strcmp(v, "kill")) {
 		step_kill(r, s);
+	} else if (!strcmp(v, "diagnose")) {
+		step_diagnose(r, s);
 	} else if (!strcmp(v, "migrate") || !strcmp(v, "link"))
 		skip(r, s, "not built yet");
 	else

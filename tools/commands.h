@@ -15,5 +15,6 @@ struct iovlab_command {
 int cmd_run(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_lspci(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 
 #endif

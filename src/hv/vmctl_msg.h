@@ -15,8 +15,8 @@
 
 /* Which way a control message travels. */
 enum vmctl_dir {
-	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY */
-	VMCTL_TO_HOST = 2,	/* guest -> host: READY, SENT, STATUS, NDISKD */
+	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY, DIAG_QUERY */
+	VMCTL_TO_HOST = 2,	/* guest -> host: READY, SENT, STATUS, NDISKD, DIAG */
 };
 
 /* "READY", "NDISKD_QUERY" ...; "unknown" for anything else. */
@@ -28,7 +28,9 @@ const char *vmctl_msg_name(uint32_t type);
  * its fields in range (SEND: the frame size; READY: protocol major 1;
  * STATUS/SENT: vf_binding; NDISKD_QUERY / NDISKD: version V1, row counts
  * within the arrays and the totals, every used string NUL-terminated,
- * non-empty and printable, states and flags known, unused rows zero).
+ * non-empty and printable, states and flags known, unused rows zero;
+ * DIAG_QUERY: version V1; DIAG: version V1, then exactly len (1..
+ * VMCTL_DIAG_JSON_MAX) bytes of printable ASCII, not parsed here).
  * 0 and the type in *type, or -EBADMSG and *why.
  */
 int vmctl_msg_check(const void *buf, uint32_t len, enum vmctl_dir dir, uint32_t *type, const char **why);

@@ -57,6 +57,11 @@ static void control(const uint8_t *buf, uint32_t len)
 		    ((const struct vmctl_ndiskd_query *)copy)->version != VMCTL_NDISKD_V1)
 			abort();
 		break;
+	case VMCTL_MSG_DIAG_QUERY:
+		if (len != sizeof(struct vmctl_diag_query) ||
+		    ((const struct vmctl_diag_query *)copy)->version != VMCTL_DIAG_V1)
+			abort();
+		break;
 	default:
 		abort();	/* accepted a type the guest does not take */
 	}

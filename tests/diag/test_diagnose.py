@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""diagnose end to end: `iovlab diagnose LAB --json` over every fault lab
+(labs/faults/*.lab), the field report (labs/vbd-no-forward.lab) and the
+default lab, each against what the lab says diagnose must find.
+
+Every labs/faults/*.lab carries one annotation line (the diagnose contract):
+  "; diagnose: LINK FNN"          first_broken.id == LINK, .catalogue == FNN, exit 1
+  "; diagnose-warning: LINK FNN"  first_broken null, a warning LINK/FNN, exit 0
+A fault lab without one fails. On top: every adapter's links are the chain
+in path order; before the first broken link nothing is broken, after it
+nothing is reached; vbd-no-forward breaks vm1 at vbd-interface (F22) with the
+serial-number OID, its status and NETVSCVFPP's decline as evidence while vm2
+is healthy; the default lab has nothing broken. Labs run two at a time.
+Usage: test_diagnose.py IOVLAB SOURCE_ROOT
+"""
+import concurrent.futures
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+CHAIN = ["platform", "pci", "pf-driver", "keywords", "nic-switch", "vswitch-iov", "iov-weight", "vf-pool",
+         "vf-allocation", "vport-filters", "vpci-offer", "guest-driver", "vbd-interface", "vf-miniport",
+         "netvsc-binding", "datapath-switch", "traffic"]
+STATUSES = {"ok", "broken", "warning", "not-reached", "n/a"}
+ANNOTATION = re.compile(r"^;\s*diagnose(-warning)?:\s*([a-z-]+)\s+(F\d\d)\s*$")
+
+iovlab, root = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def fail(lab, msg):
+    failures.append("%s: %s" % (os.path.basename(lab), msg))
+
+
+def run(args, timeout=60):
+    return subprocess.run([iovlab, "diagnose"] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def annotation(lab):
+    found = []
+    with open(lab) as f:
+        for line in f:
+            m = ANNOTATION.match(line.strip())
+            if m:
+                found.append((bool(m.group(1)), m.group(2), m.group(3)))
+    return found
+
+
+def check_shape(lab, rep):
+    for key in ("lab", "first_broken", "warnings", "adapters"):
+        if key not in rep:
+            fail(lab, "JSON lacks '%s'" % key)
+            return False
+    if not rep["adapters"]:
+        fail(lab, "no adapters in the report")
+        return False
+    for a in rep["adapters"]:
+        ids = [l["id"] for l in a["links"]]
+        if ids != CHAIN:
+            fail(lab, "links of %s are not the chain in path order: %s" % (a["vm"], ids))
+            return False
+        seen_broken = False
+        for l in a["links"]:
+            if l["status"] not in STATUSES:
+                fail(lab, "%s/%s: status %r" % (a["vm"], l["id"], l["status"]))
+            if seen_broken and l["status"] != "not-reached":
+                fail(lab, "%s/%s is %s after a broken link" % (a["vm"], l["id"], l["status"]))
+            if l["status"] == "broken":
+                if seen_broken:
+                    fail(lab, "%s: two broken links" % a["vm"])
+                seen_broken = True
+                fb = a["first_broken"]
+                if not fb or fb["id"] != l["id"]:
+                    fail(lab, "%s: first_broken %r is not its broken link %s" % (a["vm"], fb, l["id"]))
+            if not isinstance(l["evidence"], list) or not isinstance(l["catalogue"], list):
+                fail(lab, "%s/%s: evidence/catalogue not arrays" % (a["vm"], l["id"]))
+        if not seen_broken and a["first_broken"] is not None:
+            fail(lab, "%s: first_broken set with no broken link" % a["vm"])
+    return True
+
+
+def check_fault_lab(lab, proc):
+    ann = annotation(lab)
+    if len(ann) != 1:
+        fail(lab, "needs exactly one '; diagnose: LINK FNN' or '; diagnose-warning: LINK FNN' line (has %d)" % len(ann))
+        return
+    warning, link, row = ann[0]
+    if link not in CHAIN:
+        fail(lab, "annotation names '%s', not a link of the chain" % link)
+        return
+    try:
+        rep = json.loads(proc.stdout)
+    except ValueError as e:
+        fail(lab, "not JSON (%s); exit %d; stderr: %s" % (e, proc.returncode, proc.stderr[-500:]))
+        return
+    if not check_shape(lab, rep):
+        return
+    fb = rep["first_broken"]
+    if warning:
+        if fb is not None:
+            fail(lab, "want no broken link (a warning %s %s), got %s %s" % (link, row, fb["id"], fb["catalogue"]))
+        if not any(w["id"] == link and w["catalogue"] == row for w in rep["warnings"]):
+            fail(lab, "want a warning %s %s, got %s" % (link, row, rep["warnings"]))
+        if proc.returncode != 0:
+            fail(lab, "exit %d, want 0 (only a warning)" % proc.returncode)
+    else:
+        if fb is None:
+            fail(lab, "want first broken %s %s, got none" % (link, row))
+            return
+        if (fb["id"], fb["catalogue"]) != (link, row):
+            fail(lab, "want first broken %s %s, got %s %s (%s)" % (link, row, fb["id"], fb["catalogue"],
+                                                                   fb["summary"]))
+        if not fb["summary"] or not fb["evidence"] or not fb["fix"]:
+            fail(lab, "first broken link without summary, evidence or fix: %s" % fb)
+        if proc.returncode != 1:
+            fail(lab, "exit %d, want 1 (a broken link)" % proc.returncode)
+
+
+def check_vbd(lab, proc, text):
+    rep = json.loads(proc.stdout)
+    if not check_shape(lab, rep):
+        return
+    fb = rep["first_broken"]
+    if not fb or (fb["id"], fb["catalogue"], fb.get("vm")) != ("vbd-interface", "F22", "vm1"):
+        fail(lab, "want vm1 broken at vbd-interface F22, got %s" % fb)
+        return
+    ev = "\n".join(fb["evidence"])
+    for want in ("OID_SRIOV_VF_SERIAL_NUMBER", "0xc00000bb", "NDIS_STATUS_NOT_SUPPORTED", "NETVSCVFPP",
+                 "Declined", "GUID_VPCI_INTERFACE_STANDARD", "srnic_vbd"):
+        if want not in ev:
+            fail(lab, "evidence lacks %r:\n%s" % (want, ev))
+    if "forward" not in fb["fix"]:
+        fail(lab, "fix does not say to forward the interface: %s" % fb["fix"])
+    vm2 = [a for a in rep["adapters"] if a["vm"] == "vm2"]
+    if len(vm2) != 1 or vm2[0]["first_broken"] is not None:
+        fail(lab, "vm2 (forwarding VBD) must have nothing broken: %s" % (vm2[0]["first_broken"] if vm2 else None))
+    else:
+        st = {l["id"]: l["status"] for l in vm2[0]["links"]}
+        for k in ("vbd-interface", "vf-miniport", "netvsc-binding", "datapath-switch"):
+            if st[k] != "ok":
+                fail(lab, "vm2 %s is %s, want ok" % (k, st[k]))
+    if proc.returncode != 1:
+        fail(lab, "exit %d, want 1" % proc.returncode)
+    # The text form: one line per link, then the first broken link's block.
+    if text.returncode != 1:
+        fail(lab, "text: exit %d, want 1" % text.returncode)
+    for want in ("[ ok ] platform", "[FAIL] vbd-interface", "First broken link: vbd-interface (F22)",
+                 "VM vm1, adapter vm1", "Evidence:", "Fix: "):
+        if want not in text.stdout:
+            fail(lab, "text lacks %r" % want)
+
+
+def check_default(lab, proc):
+    rep = json.loads(proc.stdout)
+    if not check_shape(lab, rep):
+        return
+    if rep["first_broken"] is not None or proc.returncode != 0:
+        fail(lab, "want nothing broken and exit 0, got %s, exit %d" % (rep["first_broken"], proc.returncode))
+    for a in rep["adapters"]:
+        st = {l["id"]: l["status"] for l in a["links"]}
+        if st["datapath-switch"] != "ok" or st["netvsc-binding"] != "ok":
+            fail(lab, "%s: datapath-switch %s, netvsc-binding %s" % (a["vm"], st["datapath-switch"],
+                                                                     st["netvsc-binding"]))
+
+
+def main():
+    start = time.monotonic()
+    faults = sorted(glob.glob(os.path.join(root, "labs", "faults", "*.lab")))
+    vbd = os.path.join(root, "labs", "vbd-no-forward.lab")
+    default = os.path.join(root, "labs", "default.lab")
+    if not faults:
+        fail("labs/faults", "no fault labs found")
+    jobs = [(lab, [lab, "--json"]) for lab in faults] + [
+        (vbd, [vbd, "--json"]), ("vbd-text", [vbd]), (default, [default, "--json"]),
+        ("vm2-only", [vbd, "vm2", "--json"]), ("no-lab", []), ("missing", [os.path.join(root, "labs", "nope.lab")]),
+        ("bad-vm", [vbd, "vm9"]), ("bad-settle", [vbd, "--settle", "forever"])]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        res = dict(zip([j[0] for j in jobs], ex.map(lambda j: run(j[1]), jobs)))
+    for lab in faults:
+        check_fault_lab(lab, res[lab])
+    check_vbd(vbd, res[vbd], res["vbd-text"])
+    check_default(default, res[default])
+    p = res["vm2-only"]
+    rep = json.loads(p.stdout) if p.stdout.startswith("{") else None
+    if p.returncode != 0 or not rep or [a["vm"] for a in rep["adapters"]] != ["vm2"]:
+        fail("vbd-no-forward vm2", "want only vm2, nothing broken, exit 0; got exit %d" % p.returncode)
+    for name, want in (("no-lab", 2), ("missing", 2), ("bad-vm", 2), ("bad-settle", 2)):
+        if res[name].returncode != want:
+            fail(name, "exit %d, want %d" % (res[name].returncode, want))
+    for f in failures:
+        print("FAIL", f)
+    n = len(faults) + 7
+    print("diagnose: %d labs and usage cases in %.1f s" % (n, time.monotonic() - start))
+    print("%d passed, %d failed" % (max(n - len(failures), 0), len(failures)))
+    return 1 if failures else 0
+
+
+sys.exit(main())

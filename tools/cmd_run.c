@@ -677,18 +677,29 @@ static void step_kill(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "the VM's process was killed; its VF was taken back and the VM is off");
 }
 
-/* diagnose [VM]: the chain walked over what the lab reached so far (src/diag); informational. */
+/* diagnose [OBJECT]: the chain walked over what the lab reached so far (src/diag); informational. */
 static void step_diagnose(struct run *r, const struct lab_step *s)
 {
 	struct diag_report *rep = NULL;
+	const char *vm = NULL;
 	int rc;
 
 	if (s->argc > 1) {
-		failed(r, s, "diagnose [VM]");
+		failed(r, s, "diagnose [OBJECT]");
 		return;
 	}
+	/* OBJECT: a VM, or a VM network adapter (its VM); any other lab object (the host, a nic, a switch): every VM. */
+	if (s->argc) {
+		struct vstack *vs = hv_host_vstack(r->host);
+		struct vstack_vmnic *n;
+
+		if (vstack_vm_find(vs, s->argv[0]))
+			vm = s->argv[0];
+		else if ((n = vstack_vmnic_find(vs, s->argv[0])))
+			vm = vstack_vm_name(vstack_vmnic_vm(n));
+	}
 	fflush(r->msg);
-	rc = diag_run(r->host, s->argc ? s->argv[0] : NULL, &rep);
+	rc = diag_run(r->host, vm, &rep);
 	if (rc) {
 		failed(r, s, rc == -ENOENT ? "no such VM" : strerror(-rc));
 		return;

@@ -303,7 +303,8 @@ static void check_pf_driver(struct diag_ctx *c, struct diag_link *l)
 		diag__broken(l, "F12", "%s has no PF adapter", hv_nic_name(c->nic));
 		return;
 	}
-	if (ns == HV_NIC_INIT_FAILED || ndis_adapter_state(c->pf) != NDIS_ADAPTER_RUNNING) {
+	if (ns == HV_NIC_INIT_FAILED || ndis_adapter_state(c->pf) == NDIS_ADAPTER_HALTED ||
+	    ndis_adapter_state(c->pf) == NDIS_ADAPTER_HALTING) {
 		bool init = ns == HV_NIC_INIT_FAILED;
 
 		diag__broken(l, init ? NULL : "F31", "PF adapter '%s' is %s", pf_name(c),
@@ -348,8 +349,8 @@ static void check_pf_driver(struct diag_ctx *c, struct diag_link *l)
 		diag__fix(l, "add Needs=PciSriovSupported.HW (and the SR-IOV keywords) to the PF INF's install section");
 		return;
 	}
-	diag__ok(l, "'%s' (%s) Running, hardware SriovCapabilities %s", pf_name(c), ndis_adapter_driver_name(c->pf),
-		 caps_text(v.hw_sriov_caps, b2, sizeof(b2)));
+	diag__ok(l, "'%s' (%s) %s, hardware SriovCapabilities %s", pf_name(c), ndis_adapter_driver_name(c->pf),
+		 ndis_adapter_state_name(ndis_adapter_state(c->pf)), caps_text(v.hw_sriov_caps, b2, sizeof(b2)));
 }
 
 /* What the miniport read of keyword at its last initialization, for the evidence. */
@@ -388,11 +389,19 @@ static void check_keywords(struct diag_ctx *c, struct diag_link *l)
 			     "*SRIOV -RegistryValue 1); the adapter restarts", pf_name(c));
 		return;
 	}
-	if ((has_pref && !strcmp(pref, "0")) || (has_rvp && strcmp(rvp, "0") && rvp[0])) {
-		diag__broken(l, "F14", "'%s' prefers RSS/VMQ over SR-IOV (*SriovPreferred %s, *RssOrVmqPreference %s)",
-			     pf_name(c), has_pref ? pref : "absent", has_rvp ? rvp : "absent");
+	/*
+	 * Spec 2.2: SR-IOV is reported only when *SriovPreferred is 1; 0 (or a
+	 * keyword the INF does not offer, which reads as 0) reports RSS or VMQ as
+	 * *RssOrVmqPreference says.
+	 */
+	if (!has_pref || strcmp(pref, "1")) {
+		diag__broken(l, "F14", "'%s' does not prefer SR-IOV (*SriovPreferred %s, *RssOrVmqPreference %s)", pf_name(c),
+			     has_pref ? pref : "absent", has_rvp ? rvp : "absent");
 		evidence_read(l, c->pf, "*SriovPreferred");
-		diag__fix(l, "set *SriovPreferred = 1 (and *RssOrVmqPreference = 0) on '%s'", pf_name(c));
+		diag__evidence(l, "with *SriovPreferred other than 1 the PF reports %s instead of SR-IOV",
+			       has_rvp && !strcmp(rvp, "1") ? "VMQ" : "RSS");
+		diag__fix(l, "Set-NetAdapterAdvancedProperty -Name '%s' -RegistryKeyword *SriovPreferred -RegistryValue 1",
+			  pf_name(c));
 		return;
 	}
 	diag__ok(l, "*SRIOV %s, *SriovPreferred %s", has_sriov ? sriov : "absent", has_pref ? pref : "absent");
@@ -410,7 +419,10 @@ static void check_nic_switch(struct diag_ctx *c, struct diag_link *l)
 	ndis_adapter_sriov_view(c->pf, &v);
 	(void)ndis_adapter_get_keyword(c->pf, "NicSwitches\\0\\*NumVFs", nv, sizeof(nv));
 	if (!v.has_cur_sriov || !(v.cur_sriov_caps & NDIS_SRIOV_CAPS_PF_MINIPORT) || !v.switch_created || !v.num_vfs) {
-		diag__broken(l, "F14", "'%s' has no NIC switch with VFs", pf_name(c));
+		/* Keywords asked for SR-IOV (previous link) and the driver did not do it: F14's "driver ignores keyword". */
+		bool ignored = !v.has_cur_sriov || !(v.cur_sriov_caps & NDIS_SRIOV_CAPS_PF_MINIPORT);
+
+		diag__broken(l, ignored ? "F14" : NULL, "'%s' has no NIC switch with VFs", pf_name(c));
 		diag__evidence(l, "hardware SriovCapabilities %s, current %s",
 			       v.has_hw_sriov ? caps_text(v.hw_sriov_caps, hw, sizeof(hw)) : "none",
 			       v.has_cur_sriov ? caps_text(v.cur_sriov_caps, cur, sizeof(cur)) : "none ($null)");
@@ -532,9 +544,23 @@ static void check_vf_allocation(struct diag_ctx *c, struct diag_link *l)
 		diag__fix(l, "the PF miniport must complete the OID it pended");
 		return;
 	}
+	if (r == VSTACK_IOV_NO_FILTER || (r == VSTACK_IOV_PF_FAILED && oid)) {
+		/* A later step of the bring-up failed and the VF was given back: the next link has it. */
+		char o[96];
+
+		diag__ok(l, "%s; the bring-up failed further on (%s)",
+			 oid_failed(c->pf, OID_NIC_SWITCH_ALLOCATE_VF, &rec) ? "allocation failed before"
+				: "OID_NIC_SWITCH_ALLOCATE_VF did not fail",
+			 ndis_oid_format(o, sizeof(o), oid));
+		return;
+	}
 	if (!vstack_vmnic_has_vf(c->n)) {
+		char why[256];
+
 		diag__broken(l, NULL, "no VF allocated (IovUsage 0; %s)",
 			     vstack_vf_state_name(vstack_vmnic_vf_state(c->n)));
+		vstack_vmnic_status(c->n, why, sizeof(why));
+		diag__evidence(l, "Get-VMNetworkAdapter %s: %s", vstack_vm_name(c->vm), why);
 		return;
 	}
 	if (oid_failed(c->pf, OID_NIC_SWITCH_ALLOCATE_VF, &rec)) {
@@ -859,14 +885,18 @@ static void check_datapath(struct diag_ctx *c, struct diag_link *l)
 
 static void check_traffic(struct diag_ctx *c, struct diag_link *l)
 {
+	if (c->g.tx_vf && c->g.tx_failed) {
+		diag__broken(l, NULL, "%llu frames went to the VF but %llu of the guest's sends failed",
+			     (unsigned long long)c->g.tx_vf, (unsigned long long)c->g.tx_failed);
+		diag__evidence(l, "traffic source: %llu frames handed to NDIS, %llu completed, %llu failed",
+			       (unsigned long long)c->g.tx_frames, (unsigned long long)c->g.tx_completed,
+			       (unsigned long long)c->g.tx_failed);
+		diag__fix(l, "the VF miniport completes sends with an error: see its send path and WPP trace");
+		return;
+	}
 	if (c->g.tx_vf) {
 		diag__ok(l, "%llu frames went through the VF (%llu synthetic)", (unsigned long long)c->g.tx_vf,
 			 (unsigned long long)c->g.tx_synthetic);
-		return;
-	}
-	if (c->g.tx_frames && c->g.tx_synthetic == 0) {
-		diag__broken(l, NULL, "the guest sent %llu frames and the VF counter did not move (tx_vf 0)",
-			     (unsigned long long)c->g.tx_frames);
 		return;
 	}
 	diag__set(l, DIAG_NA, "no frames sent through the VF yet (tx_vf 0, %llu synthetic)",
@@ -936,6 +966,12 @@ void diag__walk(struct diag_ctx *c, struct diag_adapter *a)
 		if (!c->n && i >= DIAG_LINK_IOV_WEIGHT) {
 			l->status = DIAG_NA;
 			snprintf(l->observed, sizeof(l->observed), "no VM network adapter");
+			continue;
+		}
+		if (c->withdrawn && i >= DIAG_LINK_VF_ALLOCATION && i < DIAG_LINK_DATAPATH_SWITCH) {
+			l->status = DIAG_NA;
+			snprintf(l->observed, sizeof(l->observed), "the VF was taken back after NetVsc used it (%llu "
+				 "data-path switches); no VF now", (unsigned long long)c->g.switches);
 			continue;
 		}
 		if (k->guest && !c->guest) {

@@ -271,7 +271,7 @@ static int parse_root(struct parse *p, json_t *root, struct diag_guest_facts *f)
 					    "findings", "findings_total", "traffic", NULL };
 	static const char *const err_keys[] = { "v", "error", NULL };
 	static const char *const vpci_keys[] = { "bus", "pdos", NULL };
-	static const char *const traffic_keys[] = { "tx_frames", "tx_completed", NULL };
+	static const char *const traffic_keys[] = { "tx_frames", "tx_completed", "tx_failed", NULL };
 	json_t *devs, *ads, *fs, *o;
 	uint64_t v;
 
@@ -304,7 +304,8 @@ static int parse_root(struct parse *p, json_t *root, struct diag_guest_facts *f)
 	if (!json_is_object(o))
 		return bad(p, "missing or not an object");
 	if (keys_known(p, o, traffic_keys) || get_uint(p, o, "tx_frames", INT64_MAX, &f->tx_frames) ||
-	    get_uint(p, o, "tx_completed", INT64_MAX, &f->tx_completed))
+	    get_uint(p, o, "tx_completed", INT64_MAX, &f->tx_completed) ||
+	    get_uint(p, o, "tx_failed", INT64_MAX, &f->tx_failed))
 		return -EBADMSG;
 	p->where = "answer";
 	if (get_rows(p, root, "devices", DIAG_GUEST_DEVICES, &devs) ||

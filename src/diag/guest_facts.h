@@ -95,7 +95,7 @@ struct diag_guest_facts {
 	uint64_t findings_total;
 	struct diag_guest_finding findings[DIAG_GUEST_FINDINGS];
 	/* the lab's traffic source */
-	uint64_t tx_frames, tx_completed;
+	uint64_t tx_frames, tx_completed, tx_failed;
 };
 
 /*

@@ -675,8 +675,8 @@ static char *diag_text(struct gvm *g, bool findings)
 	}
 	diag_set(root, "findings", fs);
 	diag_set(root, "findings_total", json_integer((json_int_t)nf));
-	diag_set(root, "traffic", json_pack("{s:I,s:I}", "tx_frames", (json_int_t)g->tx_frames, "tx_completed",
-					    (json_int_t)g->tx_completed));
+	diag_set(root, "traffic", json_pack("{s:I,s:I,s:I}", "tx_frames", (json_int_t)g->tx_frames, "tx_completed",
+					    (json_int_t)g->tx_completed, "tx_failed", (json_int_t)g->tx_failed));
 	text = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(root);
 	return text;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -258,22 +259,45 @@ static void test_binding_and_driver(void **state)
 	assert_true(evidence_has(&l, "0xc000009a"));
 }
 
+static void test_traffic(void **state)
+{
+	struct diag_ctx c;
+	struct diag_link l;
+
+	(void)state;
+	ctx_from(&c, "vf-bound");
+	run_check(&c, DIAG_LINK_TRAFFIC, &l);
+	assert_int_equal(l.status, DIAG_NA);	/* nothing sent yet: nothing to say */
+	c.g.tx_frames = c.g.tx_vf = 100;
+	c.g.tx_completed = 100;
+	run_check(&c, DIAG_LINK_TRAFFIC, &l);
+	assert_int_equal(l.status, DIAG_OK);
+	c.g.tx_failed = 40;
+	c.g.tx_completed = 60;
+	run_check(&c, DIAG_LINK_TRAFFIC, &l);
+	assert_int_equal(l.status, DIAG_BROKEN);
+	assert_true(evidence_has(&l, "40 failed"));
+}
+
 /* ---- host links over host-only labs ---------------------------------------------------- */
+static char nic_body[1024];	/* the [nic pf0] section's keys; "": the fake PF */
+
 static struct diag_report *diagnose(const char *host_section, const char *keywords, const char *vmnic1,
 				    struct hv_host **hp, struct lab **lp)
 {
-	char text[2048], err[256];
+	char text[4096], err[256], fake[600];
 	struct diag_report *r = NULL;
 
+	snprintf(fake, sizeof(fake), "driver = %s/fake_pf.so", TEST_DRIVERS_BUILDDIR);
 	snprintf(text, sizeof(text),
 		 "[lab]\nname = diag\n[host]\n%s\n"
-		 "[nic pf0]\ndriver = %s/fake_pf.so\n"
-		 "[keywords pf0]\n*SRIOV = 1\n*NumVFs = 1\n%s\n"
+		 "[nic pf0]\n%s\n"
+		 "[keywords pf0]\n%s\n"
 		 "[vmswitch ext]\niov = true\n"
 		 "[vm vm1]\n[vm vm2]\n"
 		 "[vmnetworkadapter vm1]\nmac = 00155D0A1B01\n%s\n"
 		 "[vmnetworkadapter vm2]\nmac = 00155D0A1B02\niov_weight = 100\n",
-		 host_section, TEST_DRIVERS_BUILDDIR, keywords, vmnic1);
+		 host_section, nic_body[0] ? nic_body : fake, keywords, vmnic1);
 	if (lab_load_string(text, "diag.lab", lp, err, sizeof(err)))
 		fail_msg("%s", err);
 	if (hv_host_create(*lp, NULL, hp, err, sizeof(err)))
@@ -282,6 +306,8 @@ static struct diag_report *diagnose(const char *host_section, const char *keywor
 	assert_int_equal(diag_report_adapter_count(r), 2);
 	return r;
 }
+
+#define KW "*SRIOV = 1\n*SriovPreferred = 1\n*NumVFs = 1"
 
 static void done(struct diag_report *r, struct hv_host *h, struct lab *lab)
 {
@@ -307,10 +333,59 @@ static void expect_first(const char *host, const char *kw, const char *vmnic1, c
 static void test_host_links(void **state)
 {
 	(void)state;
-	expect_first("slat = false", "", "iov_weight = 100", "platform", "F02");
-	expect_first("osc = false", "", "iov_weight = 100", "platform", "F01");
-	expect_first("acs = false", "", "iov_weight = 100", "pci", "F09");
-	expect_first("", "", "iov_weight = 0", "iov-weight", "F17");
+	expect_first("slat = false", KW, "iov_weight = 100", "platform", "F02");
+	expect_first("osc = false", KW, "iov_weight = 100", "platform", "F01");
+	expect_first("iommu = false", KW, "iov_weight = 100", "platform", "F06");
+	expect_first("acs = false", KW, "iov_weight = 100", "pci", "F09");
+	expect_first("", "*SRIOV = 0\n*SriovPreferred = 1", "iov_weight = 100", "keywords", "F13");
+	expect_first("", "*SRIOV = 1\n*SriovPreferred = 0\n*RssOrVmqPreference = 1", "iov_weight = 100", "keywords",
+		     "F14");
+	expect_first("", KW, "iov_weight = 0", "iov-weight", "F17");
+}
+
+/*
+ * The framework's mutant PF miniports (tests/drivers), each breaking one
+ * verifier rule, installed for srnic's device ID from a copy of their INF.
+ */
+static void with_mutant(const char *name, const char *dir)
+{
+	char src[512], dst[512], line[512];
+	FILE *in, *out;
+
+	snprintf(src, sizeof(src), "%s/%s.inf", TEST_DRIVERS_BUILDDIR, name);
+	snprintf(dst, sizeof(dst), "%s/%s.inf", dir, name);
+	in = fopen(src, "r");
+	out = fopen(dst, "w");
+	assert_non_null(in);
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in)) {
+		char *d = strstr(line, "DEV_");
+
+		if (d && strlen(d) >= 8)
+			memcpy(d, "DEV_10ED", 8);	/* srnic's PF */
+		fputs(line, out);
+	}
+	fclose(in);
+	fclose(out);
+	snprintf(nic_body, sizeof(nic_body), "driver = %s/%s.so\ninf = %s", TEST_DRIVERS_BUILDDIR, name, dst);
+}
+
+static void test_pf_mutants(void **state)
+{
+	char dir[] = "/tmp/diag-test-XXXXXX", path[600];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	with_mutant("mut_f32", dir);	/* hardware-assist header sized as general attributes */
+	expect_first("", KW, "iov_weight = 100", "pf-driver", "F32");
+	with_mutant("mut_pf_no_needs", dir);	/* INF without Needs=PciSriovSupported.HW */
+	expect_first("", KW, "iov_weight = 100", "pf-driver", "F12");
+	nic_body[0] = '\0';
+	snprintf(path, sizeof(path), "%s/mut_f32.inf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/mut_pf_no_needs.inf", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_pool_and_host_only(void **state)
@@ -325,7 +400,7 @@ static void test_pool_and_host_only(void **state)
 
 	(void)state;
 	/* One VF, two adapters asking: vm1 holds it (no guest: the guest links are not reached), vm2 finds none. */
-	r = diagnose("", "", "iov_weight = 100", &h, &lab);
+	r = diagnose("", KW, "iov_weight = 100", &h, &lab);
 	assert_string_equal(diag_report_adapter_vm(r, 0), "vm1");
 	assert_int_equal(diag_report_link_status(r, 0, DIAG_LINK_VPORT_FILTERS), DIAG_OK);
 	assert_int_equal(diag_report_link_status(r, 0, DIAG_LINK_VPCI_OFFER), DIAG_NOT_REACHED);
@@ -406,7 +481,9 @@ int main(void)
 		cmocka_unit_test(test_vbd_interface),
 		cmocka_unit_test(test_vf_miniport),
 		cmocka_unit_test(test_binding_and_driver),
+		cmocka_unit_test(test_traffic),
 		cmocka_unit_test(test_host_links),
+		cmocka_unit_test(test_pf_mutants),
 		cmocka_unit_test(test_pool_and_host_only),
 		cmocka_unit_test(test_vmctl_diag),
 	};

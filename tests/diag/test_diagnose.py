@@ -10,8 +10,11 @@ A fault lab without one fails. On top: every adapter's links are the chain
 in path order; before the first broken link nothing is broken, after it
 nothing is reached; vbd-no-forward breaks vm1 at vbd-interface (F22) with the
 serial-number OID, its status and NETVSCVFPP's decline as evidence while vm2
-is healthy; the default lab has nothing broken. Labs run two at a time.
-Usage: test_diagnose.py IOVLAB SOURCE_ROOT
+is healthy; the default lab has nothing broken. And "your own driver": the
+framework's fake and mutant VF miniports (tests/drivers, each breaking one
+verifier rule) loaded in vm1's guest from labs written here, diagnosed from
+what their guest reports. Labs run two at a time.
+Usage: test_diagnose.py IOVLAB SOURCE_ROOT FAKE_DRIVERS_DIR
 """
 import concurrent.futures
 import glob
@@ -20,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 CHAIN = ["platform", "pci", "pf-driver", "keywords", "nic-switch", "vswitch-iov", "iov-weight", "vf-pool",
@@ -28,7 +32,71 @@ CHAIN = ["platform", "pci", "pf-driver", "keywords", "nic-switch", "vswitch-iov"
 STATUSES = {"ok", "broken", "warning", "not-reached", "n/a"}
 ANNOTATION = re.compile(r"^;\s*diagnose(-warning)?:\s*([a-z-]+)\s+(F\d\d)\s*$")
 
-iovlab, root = sys.argv[1], sys.argv[2]
+iovlab, root, fake_drivers = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
+
+# Fake / mutant VF miniport -> (first broken link, row, evidence it must name) or a warning.
+VF_DRIVERS = {
+    "fake_vf": (None, None, None),
+    "mut_vf_pf_caps": ("vf-miniport", "F24", "NDIS-VF-CAPS"),
+    "mut_vf_no_caps": ("vf-miniport", "F24", "VF_MINIPORT"),
+    "mut_vf_vmq": ("vf-miniport", "F24", "VMQ"),
+    "mut_vf_bad_inf": ("netvsc-binding", "F23", "NDIS-VF-INF-BINDING"),
+    "mut_vf_keyword": ("warning", "F24", "vf-miniport"),
+}
+
+LAB_OWN_VF = """[nic pf0]
+driver = srnic_pf
+[keywords pf0]
+*SRIOV = 1
+*SriovPreferred = 1
+[vmswitch ext]
+adapter = pf0
+iov = true
+[vm vm1]
+vf_driver = {so}
+vf_inf = {inf}
+[vmnetworkadapter vm1]
+iov_weight = 100
+"""
+
+
+def own_vf_lab(tmp, name):
+    """A lab whose vm1 loads the test driver NAME for srnic's VF (its INF copied with srnic's VF ID)."""
+    with open(os.path.join(fake_drivers, name + ".inf")) as f:
+        inf = re.sub(r"DEV_[0-9A-F]{4}", "DEV_10EE", f.read())
+    inf_path = os.path.join(tmp, name + ".inf")
+    with open(inf_path, "w") as f:
+        f.write(inf)
+    lab = os.path.join(tmp, name + ".lab")
+    with open(lab, "w") as f:
+        f.write(LAB_OWN_VF.format(so=os.path.join(fake_drivers, name + ".so"), inf=inf_path))
+    return lab
+
+
+def check_own_vf(name, proc):
+    link, row, ev = VF_DRIVERS[name]
+    try:
+        rep = json.loads(proc.stdout)
+    except ValueError:
+        fail(name, "not JSON; exit %d; %s" % (proc.returncode, proc.stderr[-400:]))
+        return
+    if not check_shape(name, rep):
+        return
+    fb = rep["first_broken"]
+    if link is None or link == "warning":
+        if fb is not None or proc.returncode != 0:
+            fail(name, "want nothing broken, exit 0; got %s, exit %d" % (fb, proc.returncode))
+        if link == "warning" and not any(w["id"] == ev and w["catalogue"] == row for w in rep["warnings"]):
+            fail(name, "want a warning %s %s, got %s" % (ev, row, rep["warnings"]))
+        if link is None:
+            st = {l["id"]: l["status"] for l in rep["adapters"][0]["links"]}
+            if st["netvsc-binding"] != "ok" or st["datapath-switch"] != "ok":
+                fail(name, "a clean VF driver must reach the VF data path: %s" % st)
+        return
+    if not fb or (fb["id"], fb["catalogue"]) != (link, row):
+        fail(name, "want %s %s, got %s" % (link, row, fb and (fb["id"], fb["catalogue"], fb["summary"])))
+    elif not any(ev in e for e in fb["evidence"]) and ev not in fb["summary"]:
+        fail(name, "evidence does not name %r: %s" % (ev, fb["evidence"]))
 failures = []
 
 
@@ -178,8 +246,13 @@ def main():
         (vbd, [vbd, "--json"]), ("vbd-text", [vbd]), (default, [default, "--json"]),
         ("vm2-only", [vbd, "vm2", "--json"]), ("no-lab", []), ("missing", [os.path.join(root, "labs", "nope.lab")]),
         ("bad-vm", [vbd, "vm9"]), ("bad-settle", [vbd, "--settle", "forever"])]
+    tmp = tempfile.TemporaryDirectory()
+    jobs += [(name, [own_vf_lab(tmp.name, name), "--json"]) for name in VF_DRIVERS]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         res = dict(zip([j[0] for j in jobs], ex.map(lambda j: run(j[1]), jobs)))
+    tmp.cleanup()
+    for name in VF_DRIVERS:
+        check_own_vf(name, res[name])
     for lab in faults:
         check_fault_lab(lab, res[lab])
     check_vbd(vbd, res[vbd], res["vbd-text"])
@@ -193,7 +266,7 @@ def main():
             fail(name, "exit %d, want %d" % (res[name].returncode, want))
     for f in failures:
         print("FAIL", f)
-    n = len(faults) + 7
+    n = len(faults) + 7 + len(VF_DRIVERS)
     print("diagnose: %d labs and usage cases in %.1f s" % (n, time.monotonic() - start))
     print("%d passed, %d failed" % (max(n - len(failures), 0), len(failures)))
     return 1 if failures else 0

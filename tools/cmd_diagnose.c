@@ -69,8 +69,10 @@ static int64_t now_ms(void)
 
 /*
  * A fingerprint of the bring-up's progress: the VMs' processes and, per
- * adapter, its VF state, IovUsage, VFDataPathActive and the guest side's VF
- * state; and whether every adapter that asks for a VF is on it.
+ * adapter, its VF state, IovUsage, VFDataPathActive, the guest side's VF
+ * state and what the guest's periodic status says (its VF adapters,
+ * NETVSCVFPP's binding, NetVsc's data path); and whether every adapter that
+ * asks for a VF is on it.
  */
 static uint64_t progress(struct hv_host *h, bool *all_active)
 {
@@ -88,6 +90,15 @@ static uint64_t progress(struct hv_host *h, bool *all_active)
 			     (uint64_t)(w ? vmwp_vf_state(w, n) + 1 : 0) << 40;
 
 		sig = (sig ^ v) * 1099511628211ull;
+		if (w) {
+			/* The guest's own progress, from its periodic status: VF adapters, NETVSCVFPP, data path. */
+			struct vmctl_status st;
+
+			(void)vmwp_status(w, &st);
+			v = (uint64_t)st.vf_adapters | (uint64_t)st.vf_binding << 8 | (uint64_t)st.data_path << 16 |
+			    (uint64_t)st.vf_status << 32;
+			sig = (sig ^ v) * 1099511628211ull;
+		}
 		if (vstack_vm_state(vm) == VSTACK_VM_RUNNING && vstack_vmnic_iov_weight(n) &&
 		    !vstack_vmnic_datapath_active(n))
 			*all_active = false;

@@ -1,17 +1,20 @@
 /*
- * `iovlab diagnose LAB [VM] [--json] [--settle DURATION] [--host-only]`:
- * bring a lab's host up the way `iovlab run` does (every running VM a
- * process with its guest stack), let the bring-up settle -- until every
- * adapter that asks for a VF has VFDataPathActive True, or nothing has
- * changed for a quiet second, bounded by --settle (default 5 s) -- then
- * walk the SR-IOV chain (src/diag) and print the report, and tear the host
- * down. The lab's script is not run. docs/diagnose.md.
+ * `iovlab diagnose LAB [VM] [--json] [--settle DURATION] [--script]
+ * [--host-only]`: bring a lab's host up the way `iovlab run` does (every
+ * running VM a process with its guest stack), let the bring-up settle --
+ * until every adapter that asks for a VF has VFDataPathActive True, or
+ * nothing has changed for a quiet second, bounded by --settle (default
+ * 5 s) -- then walk the SR-IOV chain (src/diag) and print the report, and
+ * tear the host down. The lab's script is not run, unless --script asks
+ * for it first (its messages and views go to stderr): then what is
+ * diagnosed is the state the script left. docs/diagnose.md.
  *
  * Exit status: 0 nothing is broken (warnings may be printed), 1 a link is
  * broken, 2 usage, an invalid lab file, or a host that did not come up.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,7 +45,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iovlab diagnose LAB [VM] [--json] [--settle DURATION] [--host-only]\n\n"
+	fprintf(f, "usage: iovlab diagnose LAB [VM] [--json] [--settle DURATION] [--script] [--host-only]\n\n"
 		   "Bring LAB's host up (its script is not run), wait for the SR-IOV bring-up to\n"
 		   "settle, walk the chain in path order and name the first broken link with its\n"
 		   "evidence and fix, then tear down.\n\n"
@@ -51,6 +54,9 @@ static void usage(FILE *f)
 		   "  --settle DURATION the longest wait for the bring-up (default 5s): until every\n"
 		   "                    adapter asking for a VF has VFDataPathActive True, or nothing\n"
 		   "                    changed for 1 s\n"
+		   "  --script          run the lab's script first (its output to stderr), then settle and\n"
+		   "                    diagnose the state it left: faults injected or settings changed\n"
+		   "                    by the script\n"
 		   "  --host-only       run the VMs on the host side only (the guest links are not reached)\n\n"
 		   "links: platform pci pf-driver keywords nic-switch vswitch-iov iov-weight vf-pool\n"
 		   "       vf-allocation vport-filters vpci-offer guest-driver vbd-interface vf-miniport\n"
@@ -133,7 +139,7 @@ static void settle(struct hv_host *h, uint64_t max_ms)
 int cmd_diagnose(int argc, char **argv)
 {
 	const char *path = NULL, *vm = NULL;
-	bool json = false, host_only = false;
+	bool json = false, host_only = false, script = false;
 	uint64_t settle_ms = 5000;
 	struct hv_host_options opt = { 0 };
 	struct diag_report *rep = NULL;
@@ -152,6 +158,8 @@ int cmd_diagnose(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(a, "--host-only")) {
 			host_only = true;
+		} else if (!strcmp(a, "--script")) {
+			script = true;
 		} else if (!strcmp(a, "--settle") || !strncmp(a, "--settle=", 9)) {
 			const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
 
@@ -195,6 +203,27 @@ int cmd_diagnose(int argc, char **argv)
 		return 2;
 	}
 	settle(host, settle_ms);
+	if (script) {
+		/* The script's views and messages must not mix with the report: stdout goes to stderr meanwhile. */
+		int saved;
+		unsigned nfailed;
+
+		fflush(stdout);
+		saved = dup(STDOUT_FILENO);
+		if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "iovlab diagnose: %s\n", strerror(errno));
+			hv_host_destroy(host);
+			lab_free(lab);
+			return 2;
+		}
+		nfailed = cmd_run_script(host, lab, json, stderr);
+		fflush(stdout);
+		(void)dup2(saved, STDOUT_FILENO);
+		close(saved);
+		if (nfailed)
+			fprintf(stderr, "iovlab diagnose: %u script step(s) failed; diagnosing the state they left\n", nfailed);
+		settle(host, settle_ms);
+	}
 	rc = diag_run(host, vm, &rep);
 	if (rc) {
 		fprintf(stderr, "iovlab diagnose: %s\n", strerror(-rc));

@@ -933,3 +933,19 @@ int cmd_run(int argc, char **argv)
 	lab_free(lab);
 	return status;
 }
+
+/*
+ * `iovlab diagnose --script`: the script of a lab already up on h, run as
+ * `iovlab run` runs it -- the guests given their boot first, every step
+ * with the same rules -- step messages to msg, views to stdout. Returns how
+ * many steps failed.
+ */
+unsigned cmd_run_script(struct hv_host *h, const struct lab *lab, bool json, FILE *msg)
+{
+	struct run r = { .lab = lab, .host = h, .json = json, .msg = msg };
+
+	(void)run_until(&r, guests_booted, NULL, 10000);
+	for (size_t i = 0; i < lab->script.count; i++)
+		run_step(&r, &lab->script.steps[i]);
+	return r.failed;
+}

@@ -17,4 +17,11 @@ int cmd_lab(int argc, char **argv);
 int cmd_lspci(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 
+/* cmd_run.c's script runner for a host already up (iovlab diagnose --script). */
+#include <stdbool.h>
+#include <stdio.h>
+struct hv_host;
+struct lab;
+unsigned cmd_run_script(struct hv_host *h, const struct lab *lab, bool json, FILE *msg);
+
 #endif

@@ -14,6 +14,7 @@
  * the virtualization stack (vstack_vmnic_*). Guest links read only the
  * guest's own answer (guest_facts.h) and NetVsc's VFDataPathActive.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,42 @@ static void check_pci(struct diag_ctx *c, struct diag_link *l)
 	diag__ok(l, "%s SriovSupport %s", hv_nic_name(c->nic), views_sriov_support_name(s));
 }
 
+static void evidence_read(struct diag_link *l, const struct ndis_adapter *ad, const char *kw);
+
+/*
+ * F31's history in the PF's OID records: the adapter halted (NDIS's
+ * OID_NIC_SWITCH_DELETE_SWITCH) while VFs were assigned -- a FREE_VF since
+ * the switch was last created -- and came back. The lab's documented
+ * order tore the VFs down first; on Windows this is where guests crashed.
+ */
+static void pf_restart_history(struct diag_ctx *c, struct diag_link *l)
+{
+	size_t frees = 0, restarts = 0;
+
+	for (size_t i = 0; i < ndis_adapter_oid_record_count(c->pf); i++) {
+		const struct ndis_oid_record *r = ndis_adapter_oid_record_at(c->pf, i);
+
+		if (!r || r->pending)
+			continue;
+		if (r->oid == OID_NIC_SWITCH_FREE_VF && r->status == NDIS_STATUS_SUCCESS)
+			frees++;
+		else if (r->oid == OID_NIC_SWITCH_CREATE_SWITCH)
+			frees = 0;
+		else if (r->oid == OID_NIC_SWITCH_DELETE_SWITCH && frees) {
+			restarts++;
+			frees = 0;
+		}
+	}
+	if (!restarts)
+		return;
+	diag__warning(l, "F31", "'%s' was halted %zu time(s) while VFs were assigned, and is %s again", pf_name(c),
+		      restarts, ndis_adapter_state_name(ndis_adapter_state(c->pf)));
+	diag__evidence(l, "OID records of '%s': OID_NIC_SWITCH_FREE_VF, then OID_NIC_SWITCH_DELETE_SWITCH (the halt)",
+		       pf_name(c));
+	diag__fix(l, "the VFs were taken back in the documented order first; do not unload or reset a PF under "
+		     "assigned VFs on a production host");
+}
+
 static void check_pf_driver(struct diag_ctx *c, struct diag_link *l)
 {
 	struct ndis_sriov_view v;
@@ -349,8 +386,22 @@ static void check_pf_driver(struct diag_ctx *c, struct diag_link *l)
 		diag__fix(l, "add Needs=PciSriovSupported.HW (and the SR-IOV keywords) to the PF INF's install section");
 		return;
 	}
+	{
+		char kw[16];
+
+		/* The INF's Ndi\params put the standardized keywords in the registry; none at all: an INF without them. */
+		if (ndis_adapter_get_keyword(c->pf, "*SRIOV", kw, sizeof(kw)) == -ENOENT) {
+			diag__broken(l, "F12", "'%s' has no *SRIOV keyword: its INF defines no SR-IOV keywords", pf_name(c));
+			evidence_read(l, c->pf, "*SRIOV");
+			diag__evidence(l, "Get-NetAdapterAdvancedProperty -RegistryKeyword *SRIOV: not found (INF %s)",
+				       hv_nic_inf_path(c->nic) ? hv_nic_inf_path(c->nic) : "?");
+			diag__fix(l, "the PF INF must define *SRIOV, *SriovPreferred and the NicSwitches\\0 keys");
+			return;
+		}
+	}
 	diag__ok(l, "'%s' (%s) %s, hardware SriovCapabilities %s", pf_name(c), ndis_adapter_driver_name(c->pf),
 		 ndis_adapter_state_name(ndis_adapter_state(c->pf)), caps_text(v.hw_sriov_caps, b2, sizeof(b2)));
+	pf_restart_history(c, l);
 }
 
 /* What the miniport read of keyword at its last initialization, for the evidence. */
@@ -544,14 +595,14 @@ static void check_vf_allocation(struct diag_ctx *c, struct diag_link *l)
 		diag__fix(l, "the PF miniport must complete the OID it pended");
 		return;
 	}
-	if (r == VSTACK_IOV_NO_FILTER || (r == VSTACK_IOV_PF_FAILED && oid)) {
+	if (r == VSTACK_IOV_NO_FILTER || r == VSTACK_IOV_PF_FAILED) {
 		/* A later step of the bring-up failed and the VF was given back: the next link has it. */
 		char o[96];
 
 		diag__ok(l, "%s; the bring-up failed further on (%s)",
 			 oid_failed(c->pf, OID_NIC_SWITCH_ALLOCATE_VF, &rec) ? "allocation failed before"
 				: "OID_NIC_SWITCH_ALLOCATE_VF did not fail",
-			 ndis_oid_format(o, sizeof(o), oid));
+			 oid ? ndis_oid_format(o, sizeof(o), oid) : "the offer to the guest");
 		return;
 	}
 	if (!vstack_vmnic_has_vf(c->n)) {
@@ -584,8 +635,16 @@ static void check_vport_filters(struct diag_ctx *c, struct diag_link *l)
 	char o[96], s[96];
 
 	vstack_vmnic_failure(c->n, &oid, &status);
+	if (r == VSTACK_IOV_PF_FAILED && !oid) {
+		diag__ok(l, "vPort and filters were set; the offer to the guest failed (next link)");
+		return;
+	}
 	if ((r == VSTACK_IOV_PF_FAILED && oid != OID_NIC_SWITCH_ALLOCATE_VF) || r == VSTACK_IOV_NO_FILTER) {
-		const char *row = vlan && (oid == OID_RECEIVE_FILTER_SET_FILTER || r == VSTACK_IOV_NO_FILTER) ? "F28" : "F20";
+		/* A filter refused on a VLAN adapter: the VF's VLAN limits (F28); otherwise the PF's vPort/filter OIDs (F20). */
+		const char *row = vlan && (oid == OID_RECEIVE_FILTER_SET_FILTER || oid == OID_RECEIVE_FILTER_MOVE_FILTER ||
+					   r == VSTACK_IOV_NO_FILTER)
+					  ? "F28"
+					  : "F20";
 
 		diag__broken(l, row, "'%s' failed %s with %s", pf_name(c), ndis_oid_format(o, sizeof(o), oid),
 			     st(status, s, sizeof(s)));
@@ -640,6 +699,20 @@ static void check_vpci_offer(struct diag_ctx *c, struct diag_link *l)
 				     "trace)");
 			return;
 		}
+	{
+		uint32_t oid = 0, status = 0;
+
+		vstack_vmnic_failure(c->n, &oid, &status);
+		if (vstack_vmnic_iov_reason(c->n) == VSTACK_IOV_PF_FAILED && !oid) {
+			char why[256];
+
+			diag__broken(l, NULL, "the guest side could not take the VF, and the stack took it back");
+			vstack_vmnic_status(c->n, why, sizeof(why));
+			diag__evidence(l, "Get-VMNetworkAdapter %s: %s", vstack_vm_name(c->vm), why);
+			diag__fix(l, "see the vPCI VSP's trace (lab.hv.vpci) for the offer the guest refused");
+			return;
+		}
+	}
 	if (!c->w) {
 		diag__set(l, DIAG_NOT_REACHED, "VF %u steered to the adapter; %s", vstack_vmnic_vf_id(c->n), c->guest_why);
 		return;
@@ -651,6 +724,19 @@ static void check_vpci_offer(struct diag_ctx *c, struct diag_link *l)
 	}
 	if (c->guest && !c->g.vpci_bus) {
 		diag__broken(l, NULL, "the guest has no vPCI bus");
+		return;
+	}
+	if (c->guest && c->g.pdos && c->g.has_sized_bars && !c->g.sized_bars) {
+		diag__broken(l, "F21", "the VF reached the guest with no memory BARs: every probed BAR is 0");
+		diag__evidence(l, "the guest's vPCI bus: %llu function(s), 0 BARs with a size (OID_SRIOV_PROBED_BARS "
+			       "must answer the BAR registers after the all-ones probe)", (unsigned long long)c->g.pdos);
+		if (c->vf && c->vf->init_status) {
+			char b[96];
+
+			diag__evidence(l, "the VF miniport's MiniportInitializeEx -> %s", st(c->vf->init_status, b, sizeof(b)));
+		}
+		diag__fix(l, "the PF miniport must answer OID_SRIOV_PROBED_BARS with the VF BAR registers as read after "
+			     "writing all ones (spec: oid-sriov-probed-bars)");
 		return;
 	}
 	if (c->guest && !c->g.pdos) {
@@ -862,6 +948,15 @@ static void check_netvsc_binding(struct diag_ctx *c, struct diag_link *l)
 static void check_datapath(struct diag_ctx *c, struct diag_link *l)
 {
 	if (vstack_vmnic_datapath_active(c->n)) {
+		if (c->g.switches > 1) {
+			/* To the VF, back, and to the VF again: the VF was taken away at least once (F29). */
+			diag__warning(l, "F29", "VFDataPathActive True, after %llu data-path switches: the VF was taken "
+				      "away and came back", (unsigned long long)c->g.switches);
+			diag__evidence(l, "NetVsc: %llu data-path switches acknowledged by the host, %llu VF associations",
+				       (unsigned long long)c->g.switches, (unsigned long long)c->g.associations);
+			diag__fix(l, "expected during live migration, failover or a PF restart");
+			return;
+		}
 		diag__ok(l, "VFDataPathActive True");
 		return;
 	}

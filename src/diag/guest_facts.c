@@ -270,7 +270,7 @@ static int parse_root(struct parse *p, json_t *root, struct diag_guest_facts *f)
 	static const char *const keys[] = { "v", "netvsc", "vpci", "devices", "adapters", "adapters_total",
 					    "findings", "findings_total", "traffic", NULL };
 	static const char *const err_keys[] = { "v", "error", NULL };
-	static const char *const vpci_keys[] = { "bus", "pdos", NULL };
+	static const char *const vpci_keys[] = { "bus", "pdos", "sized_bars", NULL };
 	static const char *const traffic_keys[] = { "tx_frames", "tx_completed", "tx_failed", NULL };
 	json_t *devs, *ads, *fs, *o;
 	uint64_t v;
@@ -297,8 +297,11 @@ static int parse_root(struct parse *p, json_t *root, struct diag_guest_facts *f)
 	if (!json_is_object(o))
 		return bad(p, "missing or not an object");
 	if (keys_known(p, o, vpci_keys) || get_bool(p, o, "bus", &f->vpci_bus) ||
-	    get_uint(p, o, "pdos", UINT32_MAX, &f->pdos))
+	    get_uint(p, o, "pdos", UINT32_MAX, &f->pdos) ||
+	    get_opt_u32(p, o, "sized_bars", &f->has_sized_bars, &f->sized_bars))
 		return -EBADMSG;
+	if (!json_object_get(o, "sized_bars"))
+		return bad(p, "'sized_bars' is missing");
 	p->where = "traffic";
 	o = json_object_get(root, "traffic");
 	if (!json_is_object(o))

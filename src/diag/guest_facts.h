@@ -85,6 +85,8 @@ struct diag_guest_facts {
 	/* vPCI */
 	bool vpci_bus;
 	uint64_t pdos;
+	bool has_sized_bars;
+	uint32_t sized_bars;		/* the VF's BARs with a size from the probe, when known */
 	size_t ndevices;
 	struct diag_guest_device devices[DIAG_GUEST_DEVICES];
 	/* NDIS */

@@ -648,7 +648,26 @@ static char *diag_text(struct gvm *g, bool findings)
 	} else {
 		diag_set(root, "netvsc", json_null());
 	}
-	diag_set(root, "vpci", json_pack("{s:b,s:I}", "bus", g->vsc != NULL, "pdos", (json_int_t)npdo));
+	{
+		/* The VF's BARs the host's probe gave a size (OID_SRIOV_PROBED_BARS through the vPCI VSP). */
+		uint32_t serial = 0;
+		struct vpci_vsc_dev *vd = NULL;
+		json_t *sized = json_null();
+
+		if (nc && netvsc_proto_vf_serial(nc, &serial) && g->vsc)
+			vd = vpci_vsc_find_serial(g->vsc, serial);
+		if (vd) {
+			const struct vpci_func_info *fi = vpci_vsc_dev_info(vd);
+			json_int_t k = 0;
+
+			for (unsigned b = 0; fi && b < VPCI_BAR_COUNT; b++)
+				k += fi->probed_bars[b] != 0;
+			json_decref(sized);
+			sized = json_integer(k);
+		}
+		diag_set(root, "vpci", json_pack("{s:b,s:I,s:o}", "bus", g->vsc != NULL, "pdos", (json_int_t)npdo,
+						 "sized_bars", sized));
+	}
 	for (size_t i = 0; i < npdo; i++) {
 		struct pnp_devnode *dn = pnp_devnode_of(vpci_bus_pdo_at(g->vbus, i));
 

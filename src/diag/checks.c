@@ -608,10 +608,12 @@ static void check_vf_allocation(struct diag_ctx *c, struct diag_link *l)
 	if (!vstack_vmnic_has_vf(c->n)) {
 		char why[256];
 
-		diag__broken(l, NULL, "no VF allocated (IovUsage 0; %s)",
+		diag__broken(l, NULL, "no VF allocated (IovUsage 0, VF state %s)",
 			     vstack_vf_state_name(vstack_vmnic_vf_state(c->n)));
 		vstack_vmnic_status(c->n, why, sizeof(why));
 		diag__evidence(l, "Get-VMNetworkAdapter %s: %s", vstack_vm_name(c->vm), why);
+		diag__fix(l, "the virtualization stack issued no OID_NIC_SWITCH_ALLOCATE_VF for it: see the lab.hv.vstack "
+			     "trace (IOVLAB_LOG=lab.hv.vstack=info)");
 		return;
 	}
 	if (oid_failed(c->pf, OID_NIC_SWITCH_ALLOCATE_VF, &rec)) {

@@ -134,19 +134,12 @@ int diag_run(struct hv_host *h, const char *vm, struct diag_report **out)
 		ask_guest(c);
 		diag__pick_vf(c);
 		/*
-		 * Failover / migration: NetVsc used a VF, and now there is none
-		 * (catalogue F29) -- unless the stack says why it has none (a PF
-		 * failure, the pool), which the chain then shows.
+		 * Failover / migration: NetVsc used a VF and the stack is taking it
+		 * back now (catalogue F29). A VF that is gone for any other reason
+		 * with IovWeight still asking is a break the chain shows.
 		 */
-		{
-			enum vstack_iov_reason why = vstack_vmnic_iov_reason(n);
-
-			c->withdrawn = c->guest && c->g.switches && !vstack_vmnic_has_vf(n) &&
-				       !vstack_vmnic_datapath_active(n) && vstack_vmnic_iov_weight(n) &&
-				       why != VSTACK_IOV_PF_FAILED && why != VSTACK_IOV_NO_FILTER &&
-				       why != VSTACK_IOV_POOL_VFS && why != VSTACK_IOV_POOL_VPORTS &&
-				       why != VSTACK_IOV_POOL_QUEUE_PAIRS && why != VSTACK_IOV_TEARDOWN_FAILED;
-		}
+		c->withdrawn = c->guest && c->g.switches && !vstack_vmnic_has_vf(n) && !vstack_vmnic_datapath_active(n) &&
+			       vstack_vmnic_iov_reason(n) == VSTACK_IOV_TEARING_DOWN;
 		snprintf(a->vm, sizeof(a->vm), "%s", vstack_vm_name(c->vm));
 		snprintf(a->adapter, sizeof(a->adapter), "%s", vstack_vmnic_name(n));
 		diag__walk(c, a);

@@ -64,6 +64,53 @@ iov_weight = 100
 """
 
 
+# Script-driven history (--script): the lab's script changes settings live; the warnings read what happened.
+LAB_HISTORY = """[nic pf0]
+driver = srnic_pf
+[keywords pf0]
+*SRIOV = 1
+*SriovPreferred = 1
+[vmswitch ext]
+adapter = pf0
+iov = true
+[vm vm1]
+[vmnetworkadapter vm1]
+iov_weight = 100
+[script]
+step = wait vfdatapath vm1 true 10s
+{steps}
+step = wait vfdatapath vm1 true 10s
+"""
+HISTORY = {
+    # IovWeight 0 and back: the VF taken away and returned (F29, as live migration does).
+    "revoked": ("datapath-switch", "F29", "step = set vmnetworkadapter vm1 IovWeight 0\n"
+                "step = wait vfdatapath vm1 false 10s\nstep = set vmnetworkadapter vm1 IovWeight 100"),
+}
+
+
+def history_lab(tmp, name):
+    lab = os.path.join(tmp, name + ".lab")
+    with open(lab, "w") as f:
+        f.write(LAB_HISTORY.format(steps=HISTORY[name][2]))
+    return lab
+
+
+def check_history(name, proc, proc_plain):
+    link, row, _ = HISTORY[name]
+    rep = json.loads(proc.stdout) if proc.stdout.startswith("{") else None
+    if not rep or not check_shape(name, rep):
+        fail(name, "no report; exit %d; %s" % (proc.returncode, proc.stderr[-400:]))
+        return
+    if rep["first_broken"] is not None or proc.returncode != 0:
+        fail(name, "--script: want nothing broken, got %s, exit %d" % (rep["first_broken"], proc.returncode))
+    if not any(w["id"] == link and w["catalogue"] == row for w in rep["warnings"]):
+        fail(name, "--script: want a warning %s %s, got %s" % (link, row, rep["warnings"]))
+    # Without the script nothing happened: no warning.
+    plain = json.loads(proc_plain.stdout)
+    if plain["warnings"] or plain["first_broken"] is not None:
+        fail(name, "without --script: want a clean report, got %s / %s" % (plain["first_broken"], plain["warnings"]))
+
+
 def own_vf_lab(tmp, name):
     """A lab whose vm1 loads the test driver NAME for srnic's VF (its INF copied with srnic's VF ID)."""
     with open(os.path.join(fake_drivers, name + ".inf")) as f:
@@ -272,11 +319,16 @@ def main():
         ("bad-vm", [vbd, "vm9"]), ("bad-settle", [vbd, "--settle", "forever"])]
     tmp = tempfile.TemporaryDirectory()
     jobs += [(name, [own_vf_lab(tmp.name, name), "--json"]) for name in VF_DRIVERS]
+    for name in HISTORY:
+        lab = history_lab(tmp.name, name)
+        jobs += [(name, [lab, "--json", "--script"]), (name + "-plain", [lab, "--json"])]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         res = dict(zip([j[0] for j in jobs], ex.map(lambda j: run(j[1]), jobs)))
     tmp.cleanup()
     for name in VF_DRIVERS:
         check_own_vf(name, res[name])
+    for name in HISTORY:
+        check_history(name, res[name], res[name + "-plain"])
     for lab in faults:
         check_fault_lab(lab, res[lab], res.get(lab + "+script"))
     check_vbd(vbd, res[vbd], res["vbd-text"])
@@ -290,7 +342,7 @@ def main():
             fail(name, "exit %d, want %d" % (res[name].returncode, want))
     for f in failures:
         print("FAIL", f)
-    n = len(faults) + 7 + len(VF_DRIVERS)
+    n = len(faults) + 7 + len(VF_DRIVERS) + len(HISTORY)
     print("diagnose: %d labs and usage cases in %.1f s" % (n, time.monotonic() - start))
     print("%d passed, %d failed" % (max(n - len(failures), 0), len(failures)))
     return 1 if failures else 0

@@ -9,10 +9,10 @@
 
 static const struct iovlab_command commands[] = {
 	{ "run", "LAB [--show NAME]... [--json]", "bring a lab up, run its script, print views, tear down", cmd_run },
-	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
-	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
 	{ "diagnose", "LAB [VM] [--json]", "bring a lab up, name the first broken SR-IOV link, tear down",
 	  cmd_diagnose },
+	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
+	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
 };
 
 static void usage(FILE *out)

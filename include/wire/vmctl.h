@@ -82,8 +82,6 @@ _Static_assert(sizeof(struct vmctl_hdr) == 16, "vmctl_hdr is 16 bytes");
 #define VMCTL_MSG_EXIT (VMCTL_MSG_BASE + 6)	/* host -> guest: struct vmctl_hdr only; shut down */
 #define VMCTL_MSG_NDISKD_QUERY (VMCTL_MSG_BASE + 7)	/* host -> guest: struct vmctl_ndiskd_query */
 #define VMCTL_MSG_NDISKD (VMCTL_MSG_BASE + 8)	/* guest -> host: struct vmctl_ndiskd, its answer */
-#define VMCTL_MSG_DIAG_QUERY (VMCTL_MSG_BASE + 9)	/* host -> guest: struct vmctl_diag_query */
-#define VMCTL_MSG_DIAG (VMCTL_MSG_BASE + 10)	/* guest -> host: struct vmctl_diag + JSON text */
 
 /* The guest's stack is up: NDIS, NetVsc's adapter, the traffic source. */
 struct vmctl_ready {
@@ -207,6 +205,12 @@ _Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout
  * The whole message is at most sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX
  * bytes, well inside the control ring (GUEST_VM_CTL_RING) and the host's
  * receive buffer.
+ */
+#define VMCTL_MSG_DIAG_QUERY (VMCTL_MSG_BASE + 32)	/* host -> guest: struct vmctl_diag_query */
+#define VMCTL_MSG_DIAG (VMCTL_MSG_BASE + 33)	/* guest -> host: struct vmctl_diag + JSON text */
+/*
+ * (32 and 33, not the next free numbers: several message types were
+ * appended on parallel branches at once; these stay apart from them.)
  */
 #define VMCTL_DIAG_V1 1u
 #define VMCTL_DIAG_JSON_MAX 4096u

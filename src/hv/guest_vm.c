@@ -405,121 +405,6 @@ static void ctl_send(struct gvm *g, const void *msg, uint32_t len)
 	}
 }
 
-static void fill_status(struct gvm *g, struct vmctl_status *st, uint32_t type, uint32_t seq)
-{
-	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
-	struct ndis_adapter *ads[4];
-	size_t nvf = vf_adapters(g, ads, 4);
-
-	memset(st, 0, sizeof(*st));
-	st->hdr = (struct vmctl_hdr){ .type = type, .size = sizeof(*st), .seq = seq };
-	for (unsigned i = 0; i < GVM_MAX_PEERS; i++) {
-		const struct guest_traffic_seq *s = &g->peers[i].rx;
-
-		if (!g->peers[i].used)
-			continue;
-		st->rx_received += s->received;
-		st->rx_lost += s->lost;
-		st->rx_dup += s->dup;
-		st->rx_reorder += s->reorder;
-	}
-	st->rx_bad = g->rx_bad;
-	st->rx_foreign = g->rx_foreign;
-	st->tx_frames = g->tx_frames;
-	st->tx_completed = g->tx_completed;
-	st->tx_failed = g->tx_failed;
-	st->tx_refused = g->tx_refused;
-	if (nc) {
-		struct netvsc_proto_stats es;
-
-		netvsc_proto_get_stats(nc, &es);
-		st->tx_synthetic = es.tx_synthetic;
-		st->tx_vf = es.tx_vf;
-		st->switches = es.switches;
-		st->data_path = (uint32_t)netvsc_proto_state(nc);
-		(void)netvsc_proto_vf_serial(nc, &st->vf_serial);
-	}
-	st->vf_adapters = (uint32_t)nvf;
-	st->vf_binding = VMCTL_VF_NONE;
-	for (size_t i = 0; i < nvf; i++) {
-		struct ndis_binding_info b;
-
-		for (size_t k = 0; ndis_adapter_binding_at(ads[i], k, &b) == 0; k++) {
-			if (strcmp(b.protocol, "NETVSCVFPP"))
-				continue;
-			st->vf_binding = b.state == NDIS_BINDING_BOUND	   ? VMCTL_VF_BOUND :
-					 b.state == NDIS_BINDING_DECLINED ? VMCTL_VF_DECLINED :
-									    VMCTL_VF_OTHER;
-			st->vf_status = b.status;
-		}
-	}
-	st->send_done = g->send.handed;
-}
-
-/* The guest NDIS's adapters and their bindings, for ndiskd on the host (wire/vmctl.h). */
-static void fill_ndiskd(struct gvm *g, struct vmctl_ndiskd *m, uint32_t seq)
-{
-	size_t n = g->fw ? ndis_framework_adapter_count(g->fw) : 0;
-
-	memset(m, 0, sizeof(*m));
-	m->hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_NDISKD, .size = sizeof(*m), .seq = seq };
-	m->version = VMCTL_NDISKD_V1;
-	m->adapters_total = (uint32_t)n;
-	for (size_t i = 0; i < n && m->nadapters < VMCTL_NDISKD_ADAPTERS; i++) {
-		struct ndis_adapter *ad = ndis_framework_adapter_at(g->fw, i);
-		struct vmctl_ndiskd_adapter *a = &m->adapters[m->nadapters];
-		struct ndis_sriov_view v;
-		size_t nb;
-
-		if (!ad)
-			continue;
-		m->nadapters++;
-		ndiskd_name(a->name, ndis_adapter_name(ad));
-		ndiskd_name(a->driver, ndis_adapter_driver_name(ad));
-		if (!a->name[0])
-			ndiskd_name(a->name, "?");
-		a->state = (uint32_t)ndis_adapter_state(ad);
-		a->init_status = ndis_adapter_init_status(ad);
-		for (size_t k = 0; k < ndis_adapter_oid_record_count(ad); k++) {
-			const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, k);
-
-			if (r && r->pending) {
-				a->pending_oid = r->oid;
-				break;
-			}
-		}
-		memset(&v, 0, sizeof(v));
-		ndis_adapter_sriov_view(ad, &v);
-		a->sriov_caps = v.has_cur_sriov ? v.cur_sriov_caps : 0;
-		if (ad == g->nic)
-			a->flags |= VMCTL_NDISKD_SYNTHETIC;
-		if (a->sriov_caps & NDIS_SRIOV_CAPS_VF_MINIPORT)
-			a->flags |= VMCTL_NDISKD_VF;
-		if (v.vpci_interface)
-			a->flags |= VMCTL_NDISKD_VPCI;
-		a->vf_serial = v.vf_serial;
-		nb = ndis_adapter_binding_count(ad);
-		a->bindings_total = (uint32_t)nb;
-		for (size_t k = 0; k < nb && a->nbindings < VMCTL_NDISKD_BINDINGS; k++) {
-			struct ndis_binding_info b;
-			struct vmctl_ndiskd_binding *o = &a->bindings[a->nbindings];
-
-			if (ndis_adapter_binding_at(ad, k, &b))
-				continue;
-			a->nbindings++;
-			ndiskd_name(o->protocol, b.protocol);
-			if (!o->protocol[0])
-				ndiskd_name(o->protocol, "?");
-			o->state = (uint32_t)b.state;
-			o->status = b.state == NDIS_BINDING_DECLINED ? b.status : 0;
-		}
-		if (a->bindings_total < a->nbindings)
-			a->bindings_total = a->nbindings;
-	}
-	if (m->adapters_total < m->nadapters)
-		m->adapters_total = m->nadapters;
-}
-
 /* ---- diagnose inside the guest (wire/vmctl.h VMCTL_MSG_DIAG) ------------------------------ */
 /*
  * What the guest's half of the SR-IOV chain reached, as JSON the host's
@@ -728,6 +613,122 @@ static void send_diag(struct gvm *g, uint32_t seq)
 	ctl_send(g, m, h.hdr.size);
 }
 
+
+static void fill_status(struct gvm *g, struct vmctl_status *st, uint32_t type, uint32_t seq)
+{
+	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
+	struct ndis_adapter *ads[4];
+	size_t nvf = vf_adapters(g, ads, 4);
+
+	memset(st, 0, sizeof(*st));
+	st->hdr = (struct vmctl_hdr){ .type = type, .size = sizeof(*st), .seq = seq };
+	for (unsigned i = 0; i < GVM_MAX_PEERS; i++) {
+		const struct guest_traffic_seq *s = &g->peers[i].rx;
+
+		if (!g->peers[i].used)
+			continue;
+		st->rx_received += s->received;
+		st->rx_lost += s->lost;
+		st->rx_dup += s->dup;
+		st->rx_reorder += s->reorder;
+	}
+	st->rx_bad = g->rx_bad;
+	st->rx_foreign = g->rx_foreign;
+	st->tx_frames = g->tx_frames;
+	st->tx_completed = g->tx_completed;
+	st->tx_failed = g->tx_failed;
+	st->tx_refused = g->tx_refused;
+	if (nc) {
+		struct netvsc_proto_stats es;
+
+		netvsc_proto_get_stats(nc, &es);
+		st->tx_synthetic = es.tx_synthetic;
+		st->tx_vf = es.tx_vf;
+		st->switches = es.switches;
+		st->data_path = (uint32_t)netvsc_proto_state(nc);
+		(void)netvsc_proto_vf_serial(nc, &st->vf_serial);
+	}
+	st->vf_adapters = (uint32_t)nvf;
+	st->vf_binding = VMCTL_VF_NONE;
+	for (size_t i = 0; i < nvf; i++) {
+		struct ndis_binding_info b;
+
+		for (size_t k = 0; ndis_adapter_binding_at(ads[i], k, &b) == 0; k++) {
+			if (strcmp(b.protocol, "NETVSCVFPP"))
+				continue;
+			st->vf_binding = b.state == NDIS_BINDING_BOUND	   ? VMCTL_VF_BOUND :
+					 b.state == NDIS_BINDING_DECLINED ? VMCTL_VF_DECLINED :
+									    VMCTL_VF_OTHER;
+			st->vf_status = b.status;
+		}
+	}
+	st->send_done = g->send.handed;
+}
+
+/* The guest NDIS's adapters and their bindings, for ndiskd on the host (wire/vmctl.h). */
+static void fill_ndiskd(struct gvm *g, struct vmctl_ndiskd *m, uint32_t seq)
+{
+	size_t n = g->fw ? ndis_framework_adapter_count(g->fw) : 0;
+
+	memset(m, 0, sizeof(*m));
+	m->hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_NDISKD, .size = sizeof(*m), .seq = seq };
+	m->version = VMCTL_NDISKD_V1;
+	m->adapters_total = (uint32_t)n;
+	for (size_t i = 0; i < n && m->nadapters < VMCTL_NDISKD_ADAPTERS; i++) {
+		struct ndis_adapter *ad = ndis_framework_adapter_at(g->fw, i);
+		struct vmctl_ndiskd_adapter *a = &m->adapters[m->nadapters];
+		struct ndis_sriov_view v;
+		size_t nb;
+
+		if (!ad)
+			continue;
+		m->nadapters++;
+		ndiskd_name(a->name, ndis_adapter_name(ad));
+		ndiskd_name(a->driver, ndis_adapter_driver_name(ad));
+		if (!a->name[0])
+			ndiskd_name(a->name, "?");
+		a->state = (uint32_t)ndis_adapter_state(ad);
+		a->init_status = ndis_adapter_init_status(ad);
+		for (size_t k = 0; k < ndis_adapter_oid_record_count(ad); k++) {
+			const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, k);
+
+			if (r && r->pending) {
+				a->pending_oid = r->oid;
+				break;
+			}
+		}
+		memset(&v, 0, sizeof(v));
+		ndis_adapter_sriov_view(ad, &v);
+		a->sriov_caps = v.has_cur_sriov ? v.cur_sriov_caps : 0;
+		if (ad == g->nic)
+			a->flags |= VMCTL_NDISKD_SYNTHETIC;
+		if (a->sriov_caps & NDIS_SRIOV_CAPS_VF_MINIPORT)
+			a->flags |= VMCTL_NDISKD_VF;
+		if (v.vpci_interface)
+			a->flags |= VMCTL_NDISKD_VPCI;
+		a->vf_serial = v.vf_serial;
+		nb = ndis_adapter_binding_count(ad);
+		a->bindings_total = (uint32_t)nb;
+		for (size_t k = 0; k < nb && a->nbindings < VMCTL_NDISKD_BINDINGS; k++) {
+			struct ndis_binding_info b;
+			struct vmctl_ndiskd_binding *o = &a->bindings[a->nbindings];
+
+			if (ndis_adapter_binding_at(ad, k, &b))
+				continue;
+			a->nbindings++;
+			ndiskd_name(o->protocol, b.protocol);
+			if (!o->protocol[0])
+				ndiskd_name(o->protocol, "?");
+			o->state = (uint32_t)b.state;
+			o->status = b.state == NDIS_BINDING_DECLINED ? b.status : 0;
+		}
+		if (a->bindings_total < a->nbindings)
+			a->bindings_total = a->nbindings;
+	}
+	if (m->adapters_total < m->nadapters)
+		m->adapters_total = m->nadapters;
+}
+
 /* One message from the host, checked by vmctl_msg_check() before a field is read. */
 static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 {
@@ -744,6 +745,9 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 	}
 	memcpy(&h, data, sizeof(h));
 	switch (type) {
+	case VMCTL_MSG_DIAG_QUERY:
+		send_diag(g, h.seq);
+		return;
 	case VMCTL_MSG_SEND: {
 		struct vmctl_send m;
 
@@ -777,9 +781,6 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 		ctl_send(g, &m, sizeof(m));
 		return;
 	}
-	case VMCTL_MSG_DIAG_QUERY:
-		send_diag(g, h.seq);
-		return;
 	case VMCTL_MSG_EXIT:
 		g->exit = true;
 		return;

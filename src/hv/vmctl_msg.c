@@ -36,6 +36,37 @@ static bool zero(const void *p, size_t len)
 	return true;
 }
 
+static const char *check_diag_query(const void *buf)
+{
+	const struct vmctl_diag_query *m = buf;
+
+	if (m->reserved)
+		return "DIAG_QUERY: reserved field set";
+	return m->version != VMCTL_DIAG_V1 ? "DIAG_QUERY: unknown answer version" : NULL;
+}
+
+/* DIAG: the header, then len bytes of printable ASCII (the JSON is parsed by src/diag). */
+static const char *check_diag(const void *buf)
+{
+	const struct vmctl_diag *m = buf;
+	const unsigned char *json = (const unsigned char *)buf + sizeof(*m);
+
+	if (m->version != VMCTL_DIAG_V1)
+		return "DIAG: unknown version";
+	if (!m->len || m->len > VMCTL_DIAG_JSON_MAX || m->hdr.size != sizeof(*m) + m->len)
+		return "DIAG: text length is not the message's";
+	for (uint32_t i = 0; i < m->len; i++)
+		if (json[i] < 0x20 || json[i] > 0x7e)
+			return "DIAG: text is not printable ASCII";
+	return NULL;
+}
+
+/* A message with text after its struct may be from its row's size up to this; 0: exactly the size. */
+static uint32_t max_size(uint32_t type)
+{
+	return type == VMCTL_MSG_DIAG ? sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX : 0;
+}
+
 static const char *check_ready(const void *buf)
 {
 	const struct vmctl_ready *m = buf;
@@ -118,31 +149,6 @@ static const char *check_ndiskd(const void *buf)
 	return NULL;
 }
 
-static const char *check_diag_query(const void *buf)
-{
-	const struct vmctl_diag_query *m = buf;
-
-	if (m->reserved)
-		return "DIAG_QUERY: reserved field set";
-	return m->version != VMCTL_DIAG_V1 ? "DIAG_QUERY: unknown answer version" : NULL;
-}
-
-/* DIAG: the header, then len bytes of printable ASCII (the JSON is parsed by src/diag). */
-static const char *check_diag(const void *buf)
-{
-	const struct vmctl_diag *m = buf;
-	const unsigned char *json = (const unsigned char *)buf + sizeof(*m);
-
-	if (m->version != VMCTL_DIAG_V1)
-		return "DIAG: unknown version";
-	if (!m->len || m->len > VMCTL_DIAG_JSON_MAX || m->hdr.size != sizeof(*m) + m->len)
-		return "DIAG: text length is not the message's";
-	for (uint32_t i = 0; i < m->len; i++)
-		if (json[i] < 0x20 || json[i] > 0x7e)
-			return "DIAG: text is not printable ASCII";
-	return NULL;
-}
-
 static const struct vmctl_msg_row {
 	uint32_t type;
 	const char *name;
@@ -150,6 +156,8 @@ static const struct vmctl_msg_row {
 	uint32_t size;
 	vmctl_field_check_fn *check;
 } rows[] = {
+	{ VMCTL_MSG_DIAG_QUERY, "DIAG_QUERY", VMCTL_TO_GUEST, sizeof(struct vmctl_diag_query), check_diag_query },
+	{ VMCTL_MSG_DIAG, "DIAG", VMCTL_TO_HOST, sizeof(struct vmctl_diag) + 1, check_diag },
 	{ VMCTL_MSG_READY, "READY", VMCTL_TO_HOST, sizeof(struct vmctl_ready), check_ready },
 	{ VMCTL_MSG_SEND, "SEND", VMCTL_TO_GUEST, sizeof(struct vmctl_send), check_send },
 	{ VMCTL_MSG_SENT, "SENT", VMCTL_TO_HOST, sizeof(struct vmctl_status), check_status },
@@ -159,15 +167,7 @@ static const struct vmctl_msg_row {
 	{ VMCTL_MSG_NDISKD_QUERY, "NDISKD_QUERY", VMCTL_TO_GUEST, sizeof(struct vmctl_ndiskd_query),
 	  check_ndiskd_query },
 	{ VMCTL_MSG_NDISKD, "NDISKD", VMCTL_TO_HOST, sizeof(struct vmctl_ndiskd), check_ndiskd },
-	{ VMCTL_MSG_DIAG_QUERY, "DIAG_QUERY", VMCTL_TO_GUEST, sizeof(struct vmctl_diag_query), check_diag_query },
-	{ VMCTL_MSG_DIAG, "DIAG", VMCTL_TO_HOST, sizeof(struct vmctl_diag) + 1, check_diag },
 };
-
-/* A message with text after its struct may be from its row's size up to this; 0: exactly the size. */
-static uint32_t max_size(uint32_t type)
-{
-	return type == VMCTL_MSG_DIAG ? sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX : 0;
-}
 
 static const struct vmctl_msg_row *row_of(uint32_t type)
 {

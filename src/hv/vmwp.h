@@ -131,6 +131,16 @@ uint32_t vmwp_status(const struct vmwp *w, struct vmctl_status *st);
 int vmwp_ndiskd_query(struct vmwp *w);
 bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out);
 
+struct vmwp_stats {
+	uint64_t mmio_reads, mmio_writes;	/* served on the device */
+	uint64_t mmio_refused;			/* no BAR of the VM's VFs there, or malformed */
+	uint64_t oids;				/* backend OIDs issued to the PF */
+	uint64_t ctl_refused;			/* malformed control messages */
+	/* NetVSP, summed over the VM's adapters (netvsp_stats) */
+	uint64_t synthetic_tx, synthetic_rx, synthetic_rx_dropped, synthetic_tx_while_vf;
+};
+void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st);
+
 /*
  * Ask the guest what its half of the SR-IOV chain reached (diagnose,
  * wire/vmctl.h VMCTL_MSG_DIAG). Returns the request's number (> 0), or
@@ -141,15 +151,5 @@ bool vmwp_ndiskd(const struct vmwp *w, int seq, struct vmctl_ndiskd *out);
  */
 int vmwp_diag_query(struct vmwp *w);
 bool vmwp_diag(const struct vmwp *w, int seq, char *buf, size_t len);
-
-struct vmwp_stats {
-	uint64_t mmio_reads, mmio_writes;	/* served on the device */
-	uint64_t mmio_refused;			/* no BAR of the VM's VFs there, or malformed */
-	uint64_t oids;				/* backend OIDs issued to the PF */
-	uint64_t ctl_refused;			/* malformed control messages */
-	/* NetVSP, summed over the VM's adapters (netvsp_stats) */
-	uint64_t synthetic_tx, synthetic_rx, synthetic_rx_dropped, synthetic_tx_while_vf;
-};
-void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st);
 
 #endif /* IOVLAB_HV_VMWP_H */

@@ -15,8 +15,8 @@
 
 /* Which way a control message travels. */
 enum vmctl_dir {
-	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY, DIAG_QUERY */
-	VMCTL_TO_HOST = 2,	/* guest -> host: READY, SENT, STATUS, NDISKD, DIAG */
+	VMCTL_TO_GUEST = 1,	/* host -> guest: SEND, QUERY, EXIT, NDISKD_QUERY */
+	VMCTL_TO_HOST = 2,	/* guest -> host: READY, SENT, STATUS, NDISKD */
 };
 
 /* "READY", "NDISKD_QUERY" ...; "unknown" for anything else. */
@@ -28,12 +28,16 @@ const char *vmctl_msg_name(uint32_t type);
  * its fields in range (SEND: the frame size; READY: protocol major 1;
  * STATUS/SENT: vf_binding; NDISKD_QUERY / NDISKD: version V1, row counts
  * within the arrays and the totals, every used string NUL-terminated,
- * non-empty and printable, states and flags known, unused rows zero;
- * DIAG_QUERY: version V1; DIAG: version V1, then exactly len (1..
- * VMCTL_DIAG_JSON_MAX) bytes of printable ASCII, not parsed here).
+ * non-empty and printable, states and flags known, unused rows zero).
  * 0 and the type in *type, or -EBADMSG and *why.
  */
 int vmctl_msg_check(const void *buf, uint32_t len, enum vmctl_dir dir, uint32_t *type, const char **why);
+/*
+ * diagnose's pair: DIAG_QUERY (host -> guest) is checked like the others;
+ * DIAG (guest -> host) has a header and then exactly len (1..
+ * VMCTL_DIAG_JSON_MAX) bytes of printable ASCII, which vmctl_msg_check()
+ * checks but does not parse (src/diag/guest_facts.c does).
+ */
 
 /* One BAR of a VF assigned to the VM: what the guest's SLAT would map. */
 struct vmctl_mmio_window {

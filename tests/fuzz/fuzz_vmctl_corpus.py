@@ -15,7 +15,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 BASE = 0x564D0000
 READY, SEND, SENT, QUERY, STATUS, EXIT, NDISKD_QUERY, NDISKD = (BASE + i for i in range(1, 9))
-DIAG_QUERY, DIAG = BASE + 32, BASE + 33
 READ, WRITE = 1, 2
 EFAULT, EIO, EINVAL = 14, 5, 22
 NOT_SUPPORTED = 0xC00000BB
@@ -146,6 +145,9 @@ write("vmctl_guest", "empty", b"")
 
 
 # diagnose (VMCTL_MSG_DIAG_QUERY / VMCTL_MSG_DIAG): a header, then JSON text.
+DIAG_QUERY, DIAG = BASE + 32, BASE + 33
+
+
 def diag(text, version=1, length=None, size=None):
     body = struct.pack("<II", version, len(text) if length is None else length) + text
     return hdr(DIAG, 16 + len(body) if size is None else size, 6) + body

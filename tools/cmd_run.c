@@ -136,6 +136,7 @@ static void step_show(struct run *r, const struct lab_step *s)
 		r->ran++;
 }
 
+static void step_diagnose(struct run *r, const struct lab_step *s);
 static void step_expect_received(struct run *r, const struct lab_step *s);
 static void step_expect_path(struct run *r, const struct lab_step *s);
 
@@ -680,51 +681,6 @@ static void step_kill(struct run *r, const struct lab_step *s)
 		say(r, s, "ok", "the VM's process was killed; its VF was taken back and the VM is off");
 }
 
-/* diagnose [OBJECT]: the chain walked over what the lab reached so far (src/diag); informational. */
-static void step_diagnose(struct run *r, const struct lab_step *s)
-{
-	struct diag_report *rep = NULL;
-	const char *vm = NULL;
-	int rc;
-
-	if (s->argc > 1) {
-		failed(r, s, "diagnose [OBJECT]");
-		return;
-	}
-	/* OBJECT: a VM, or a VM network adapter (its VM); any other lab object (the host, a nic, a switch): every VM. */
-	if (s->argc) {
-		struct vstack *vs = hv_host_vstack(r->host);
-		struct vstack_vmnic *n;
-
-		if (vstack_vm_find(vs, s->argv[0]))
-			vm = s->argv[0];
-		else if ((n = vstack_vmnic_find(vs, s->argv[0])))
-			vm = vstack_vm_name(vstack_vmnic_vm(n));
-	}
-	fflush(r->msg);
-	rc = diag_run(r->host, vm, &rep);
-	if (rc) {
-		failed(r, s, rc == -ENOENT ? "no such VM" : strerror(-rc));
-		return;
-	}
-	if (r->json) {
-		json_t *j = diag_report_json(rep);
-
-		if (j)
-			(void)json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(j);
-	} else {
-		(void)diag_report_print(rep, stdout);
-	}
-	fflush(stdout);
-	r->ran++;
-	if (!r->json)
-		say(r, s, "ok", "first broken link: %s", diag_report_first_broken(rep) ? diag_report_first_broken(rep)
-											 : "none");
-	diag_report_destroy(rep);
-}
-
 static void run_step(struct run *r, const struct lab_step *s)
 {
 	const char *v = s->verb;
@@ -948,4 +904,49 @@ unsigned cmd_run_script(struct hv_host *h, const struct lab *lab, bool json, FIL
 	for (size_t i = 0; i < lab->script.count; i++)
 		run_step(&r, &lab->script.steps[i]);
 	return r.failed;
+}
+
+/* diagnose [OBJECT]: the chain walked over what the lab reached so far (src/diag); informational. */
+static void step_diagnose(struct run *r, const struct lab_step *s)
+{
+	struct diag_report *rep = NULL;
+	const char *vm = NULL;
+	int rc;
+
+	if (s->argc > 1) {
+		failed(r, s, "diagnose [OBJECT]");
+		return;
+	}
+	/* OBJECT: a VM, or a VM network adapter (its VM); any other lab object (the host, a nic, a switch): every VM. */
+	if (s->argc) {
+		struct vstack *vs = hv_host_vstack(r->host);
+		struct vstack_vmnic *n;
+
+		if (vstack_vm_find(vs, s->argv[0]))
+			vm = s->argv[0];
+		else if ((n = vstack_vmnic_find(vs, s->argv[0])))
+			vm = vstack_vm_name(vstack_vmnic_vm(n));
+	}
+	fflush(r->msg);
+	rc = diag_run(r->host, vm, &rep);
+	if (rc) {
+		failed(r, s, rc == -ENOENT ? "no such VM" : strerror(-rc));
+		return;
+	}
+	if (r->json) {
+		json_t *j = diag_report_json(rep);
+
+		if (j)
+			(void)json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		(void)diag_report_print(rep, stdout);
+	}
+	fflush(stdout);
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "first broken link: %s", diag_report_first_broken(rep) ? diag_report_first_broken(rep)
+											 : "none");
+	diag_report_destroy(rep);
 }

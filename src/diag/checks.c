@@ -122,10 +122,10 @@ static const struct ndis_oid_record *oid_pending(const struct ndis_adapter *ad, 
 	return NULL;
 }
 
-/* Whether some record of oid on ad failed (the newest failure in *out). */
-static bool oid_failed(const struct ndis_adapter *ad, uint32_t oid, const struct ndis_oid_record **out)
+/* Whether some record of oid on ad from index from on failed (the newest failure in *out). */
+static bool oid_failed_from(const struct ndis_adapter *ad, uint32_t oid, size_t from, const struct ndis_oid_record **out)
 {
-	for (size_t i = ad ? ndis_adapter_oid_record_count(ad) : 0; i-- > 0;) {
+	for (size_t i = ad ? ndis_adapter_oid_record_count(ad) : 0; i-- > from;) {
 		const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, i);
 
 		if (r && r->oid == oid && !r->pending && r->status != NDIS_STATUS_SUCCESS) {
@@ -134,6 +134,11 @@ static bool oid_failed(const struct ndis_adapter *ad, uint32_t oid, const struct
 		}
 	}
 	return false;
+}
+
+static bool oid_failed(const struct ndis_adapter *ad, uint32_t oid, const struct ndis_oid_record **out)
+{
+	return oid_failed_from(ad, oid, 0, out);
 }
 
 static void evidence_oid(struct diag_link *l, const struct ndis_oid_record *r, const char *on)
@@ -683,15 +688,28 @@ static void check_vport_filters(struct diag_ctx *c, struct diag_link *l)
 		 vlan ? " (VLAN)" : "");
 }
 
+/* The index of the PF's newest successful ALLOCATE_VF record: where the current VF's story starts (0: none). */
+static size_t last_allocation(const struct ndis_adapter *ad)
+{
+	for (size_t i = ad ? ndis_adapter_oid_record_count(ad) : 0; i-- > 0;) {
+		const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, i);
+
+		if (r && r->oid == OID_NIC_SWITCH_ALLOCATE_VF && !r->pending && r->status == NDIS_STATUS_SUCCESS)
+			return i;
+	}
+	return 0;
+}
+
 static void check_vpci_offer(struct diag_ctx *c, struct diag_link *l)
 {
 	static const uint32_t oids[] = { OID_SRIOV_READ_VF_CONFIG_SPACE, OID_SRIOV_PROBED_BARS,
 					 OID_SRIOV_BAR_RESOURCES, OID_SRIOV_VF_VENDOR_DEVICE_ID,
 					 OID_SRIOV_READ_VF_CONFIG_BLOCK };
 	const struct ndis_oid_record *rec;
+	size_t since = last_allocation(c->pf);
 
 	for (size_t i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
-		if (oid_failed(c->pf, oids[i], &rec)) {
+		if (oid_failed_from(c->pf, oids[i], since, &rec)) {
 			char o[96];
 
 			diag__broken(l, "F21", "'%s' failed %s for the vPCI backend", pf_name(c),

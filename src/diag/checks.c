@@ -534,6 +534,15 @@ static void check_vswitch_iov(struct diag_ctx *c, struct diag_link *l)
 /* ---- VM adapter links -------------------------------------------------------------------- */
 static void check_iov_weight(struct diag_ctx *c, struct diag_link *l)
 {
+	if (!c->n && c->mgmt_os) {
+		diag__broken(l, "F30", "the only network adapter is the management OS's vNIC on switch '%s': no VF for it",
+			     c->sw ? vswitch_name(c->sw) : "?");
+		diag__evidence(l, "Get-VMNetworkAdapter -ManagementOS: IovWeight, IovUsage, VirtualFunction empty");
+		diag__evidence(l, "the lab has no VM network adapter");
+		diag__fix(l, "none for the host vNIC: SR-IOV is for VM network adapters (Add-VMNetworkAdapter on a VM, "
+			     "IovWeight 100)");
+		return;
+	}
 	if (!c->n) {
 		diag__set(l, DIAG_NA, "no VM network adapter (IOV is for VM adapters, F30)");
 		return;
@@ -627,6 +636,19 @@ static void check_vf_allocation(struct diag_ctx *c, struct diag_link *l)
 			      vstack_vmnic_vf_id(c->n));
 		evidence_oid(l, rec, pf_name(c));
 		diag__fix(l, "none needed if it recurs only at VM or host restart: the allocation was retried");
+		return;
+	}
+	if (c->guest && vstack_vmnic_vf_allocations(c->n) > 1 && c->g.switches <= 1) {
+		/*
+		 * More VFs were allocated for the adapter than its guest ever
+		 * switched to: one was taken back unused and allocated again --
+		 * the benign retry of F19 (System event 236, at VM or host start).
+		 */
+		diag__warning(l, "F19", "VF %u is the adapter's allocation number %u; its guest switched to a VF %llu time(s)",
+			      vstack_vmnic_vf_id(c->n), vstack_vmnic_vf_allocations(c->n), (unsigned long long)c->g.switches);
+		diag__evidence(l, "a VF was allocated for the adapter, taken back before the guest used it, and allocated "
+			       "again (System event 236: allocated before the VM's channel was ready)");
+		diag__fix(l, "none needed if it happens only at VM or host start: the allocation was retried");
 		return;
 	}
 	diag__ok(l, "VF %u allocated (serial %u)", vstack_vmnic_vf_id(c->n), vstack_vmnic_serial(c->n));
@@ -1078,7 +1100,7 @@ void diag__walk(struct diag_ctx *c, struct diag_adapter *a)
 					 diag_checks[broken].name);
 			continue;
 		}
-		if (!c->n && i >= DIAG_LINK_IOV_WEIGHT) {
+		if (!c->n && i > DIAG_LINK_IOV_WEIGHT) {
 			l->status = DIAG_NA;
 			snprintf(l->observed, sizeof(l->observed), "no VM network adapter");
 			continue;

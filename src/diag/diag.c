@@ -162,6 +162,16 @@ int diag_run(struct hv_host *h, const char *vm, struct diag_report **out)
 			c->nic = hv_host_nic_at(h, 0);
 		}
 		c->pf = c->nic ? hv_nic_adapter(c->nic) : NULL;
+		if (c->sw && vswitch_type(c->sw) != VSWITCH_PRIVATE) {
+			/* New-VMSwitch -AllowManagementOS (Hyper-V's default): the host's own vNIC is on it. */
+			const struct lab_vswitch *ls = lab_vswitch_find(hv_host_lab(h), vswitch_name(c->sw));
+
+			if (ls && ls->allow_management_os) {
+				c->mgmt_os = true;
+				snprintf(r->adapters[r->nadapters].adapter, sizeof(r->adapters[0].adapter),
+					 "%s (management OS)", vswitch_name(c->sw));
+			}
+		}
 		diag__walk(c, &r->adapters[r->nadapters++]);
 		free(c);
 	}
@@ -332,6 +342,8 @@ int diag_report_print(const struct diag_report *r, FILE *out)
 
 		if (a->vm[0])
 			fprintf(out, "\nVM %s, adapter %s:\n", a->vm, a->adapter);
+		else if (a->adapter[0])
+			fprintf(out, "\nhost, adapter %s (no VM network adapter):\n", a->adapter);
 		else
 			fprintf(out, "\nhost (no VM network adapter):\n");
 		for (int k = 0; k < DIAG_LINK_COUNT; k++) {

@@ -54,6 +54,7 @@ struct diag_ctx {
 	char guest_why[DIAG_TEXT];	/* why there are none: "the VM's guest is not running" */
 	struct diag_guest_facts g;
 	const struct diag_guest_adapter *vf;	/* the VF adapter in the guest, NULL: none */
+	bool mgmt_os;			/* no VM adapter: the row is the management OS's vNIC on sw (F30) */
 	bool withdrawn;			/* the adapter had a VF data path and its VF was taken back (F29) */
 	/* set by a check: the links after it are not reached, for this reason (not a break) */
 	char stop[DIAG_TEXT];

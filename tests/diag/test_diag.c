@@ -436,6 +436,41 @@ static void test_pool_and_host_only(void **state)
 	done(r, h, lab);
 }
 
+/* No VM adapter: the management OS's vNIC on the switch is the only one (F30), or nothing at all. */
+static void test_management_os(void **state)
+{
+	static const char *const allow[] = { "true", "false" };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		char text[1024], err[256];
+		struct lab *lab;
+		struct hv_host *h;
+		struct diag_report *r;
+
+		snprintf(text, sizeof(text),
+			 "[nic pf0]\ndriver = %s/fake_pf.so\n[keywords pf0]\n" KW "\n"
+			 "[vmswitch ext]\niov = true\nallow_management_os = %s\n",
+			 TEST_DRIVERS_BUILDDIR, allow[i]);
+		if (lab_load_string(text, "mgmt.lab", &lab, err, sizeof(err)))
+			fail_msg("%s", err);
+		if (hv_host_create(lab, NULL, &h, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_int_equal(diag_run(h, NULL, &r), 0);
+		assert_int_equal(diag_report_adapter_count(r), 1);
+		assert_int_equal(diag_report_link_status(r, 0, DIAG_LINK_NIC_SWITCH), DIAG_OK);
+		if (i == 0) {
+			assert_string_equal(diag_report_first_broken(r), "iov-weight");
+			assert_string_equal(diag_report_first_catalogue(r), "F30");
+			assert_string_equal(diag_report_adapter_name(r, 0), "ext (management OS)");
+		} else {
+			assert_null(diag_report_first_broken(r));
+			assert_int_equal(diag_report_link_status(r, 0, DIAG_LINK_IOV_WEIGHT), DIAG_NA);
+		}
+		done(r, h, lab);
+	}
+}
+
 /* ---- the DIAG messages ----------------------------------------------------------------- */
 static void test_vmctl_diag(void **state)
 {
@@ -485,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_host_links),
 		cmocka_unit_test(test_pf_mutants),
 		cmocka_unit_test(test_pool_and_host_only),
+		cmocka_unit_test(test_management_os),
 		cmocka_unit_test(test_vmctl_diag),
 	};
 

@@ -23,6 +23,9 @@
  *     with FILE:LINE and makes the exit status 1, as does a PF driver that
  *     fails to come up.
  *
+ * (diagnose [OBJECT] is built now: it prints src/diag's report over what
+ * the lab reached at that step, and a broken link does not fail the step.)
+ *
  * Exit status: 0, 1 (something in the lab failed), 2 (usage, or the lab file
  * is invalid).
  */
@@ -38,6 +41,7 @@
 #include "base/log.h"
 #include "commands.h"
 #include "hv/admin.h"
+#include "diag/diag.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
 #include "hv/vmwp.h"
@@ -152,6 +156,7 @@ static void step_show(struct run *r, const struct lab_step *s)
 		r->ran++;
 }
 
+static void step_diagnose(struct run *r, const struct lab_step *s);
 static void step_expect_received(struct run *r, const struct lab_step *s);
 static void step_fault(struct run *r, const struct lab_step *s, bool arm);
 static void step_expect_path(struct run *r, const struct lab_step *s);
@@ -1046,6 +1051,10 @@ static void run_step(struct run *r, const struct lab_step *s)
 {
 	const char *v = s->verb;
 
+	if (!strcmp(v, "diagnose")) {
+		step_diagnose(r, s);
+		return;
+	}
 	if (!strcmp(v, "show"))
 		step_show(r, s);
 	else if (!strcmp(v, "expect"))
@@ -1360,4 +1369,65 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 	lab_free(lab);
 	return status;
+}
+
+/*
+ * `iovlab diagnose --script`: the script of a lab already up on h, run as
+ * `iovlab run` runs it -- the guests given their boot first, every step
+ * with the same rules -- step messages to msg, views to stdout. Returns how
+ * many steps failed.
+ */
+unsigned cmd_run_script(struct hv_host *h, const struct lab *lab, bool json, FILE *msg)
+{
+	struct run r = { .lab = lab, .host = h, .json = json, .msg = msg };
+
+	(void)run_until(&r, guests_booted, NULL, 10000);
+	for (size_t i = 0; i < lab->script.count; i++)
+		run_step(&r, &lab->script.steps[i]);
+	return r.failed;
+}
+
+/* diagnose [OBJECT]: the chain walked over what the lab reached so far (src/diag); informational. */
+static void step_diagnose(struct run *r, const struct lab_step *s)
+{
+	struct diag_report *rep = NULL;
+	const char *vm = NULL;
+	int rc;
+
+	if (s->argc > 1) {
+		failed(r, s, "diagnose [OBJECT]");
+		return;
+	}
+	/* OBJECT: a VM, or a VM network adapter (its VM); any other lab object (the host, a nic, a switch): every VM. */
+	if (s->argc) {
+		struct vstack *vs = hv_host_vstack(r->host);
+		struct vstack_vmnic *n;
+
+		if (vstack_vm_find(vs, s->argv[0]))
+			vm = s->argv[0];
+		else if ((n = vstack_vmnic_find(vs, s->argv[0])))
+			vm = vstack_vm_name(vstack_vmnic_vm(n));
+	}
+	fflush(r->msg);
+	rc = diag_run(r->host, vm, &rep);
+	if (rc) {
+		failed(r, s, rc == -ENOENT ? "no such VM" : strerror(-rc));
+		return;
+	}
+	if (r->json) {
+		json_t *j = diag_report_json(rep);
+
+		if (j)
+			(void)json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		(void)diag_report_print(rep, stdout);
+	}
+	fflush(stdout);
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "first broken link: %s", diag_report_first_broken(rep) ? diag_report_first_broken(rep)
+											 : "none");
+	diag_report_destroy(rep);
 }

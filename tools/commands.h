@@ -5,6 +5,9 @@
 #ifndef IOVLAB_TOOLS_COMMANDS_H
 #define IOVLAB_TOOLS_COMMANDS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 struct iovlab_command {
 	const char *name;
 	const char *args;	/* usage after the name, e.g. "LAB [--show NAME]..." */
@@ -13,6 +16,11 @@ struct iovlab_command {
 };
 
 int cmd_run(int argc, char **argv);
+/* cmd_run.c's script runner for a host already up, and `iovlab diagnose` (--script uses it). */
+struct hv_host;
+struct lab;
+unsigned cmd_run_script(struct hv_host *h, const struct lab *lab, bool json, FILE *msg);
+int cmd_diagnose(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_lspci(int argc, char **argv);
 int cmd_topology(int argc, char **argv);

@@ -9,6 +9,8 @@
 
 static const struct iovlab_command commands[] = {
 	{ "run", "LAB [--show NAME]... [--json]", "bring a lab up, run its script, print views, tear down", cmd_run },
+	{ "diagnose", "LAB [VM] [--json]", "bring a lab up, name the first broken SR-IOV link, tear down",
+	  cmd_diagnose },
 	{ "lab", "--schema | --check FILE", "print the lab-file schema, or validate a lab file", cmd_lab },
 	{ "lspci", "[-v..] [-x..] [--num-vfs N]", "list PCI functions like lspci (hex dumps lspci -F reads)", cmd_lspci },
 	{ "topology", "LAB [--svg F] [--broken ID]", "draw the lab's partitions, stacks and bindings (DOT/SVG)", cmd_topology },

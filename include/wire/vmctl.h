@@ -134,6 +134,45 @@ struct vmctl_status {
 _Static_assert(sizeof(struct vmctl_status) == 16 + 13 * 8 + 6 * 4, "vmctl_status layout");
 
 /*
+ * diagnose inside the guest (src/diag): the host asks what the guest's
+ * half of the SR-IOV chain reached and the guest answers with one
+ * struct vmctl_diag carrying the same seq, followed by len bytes of JSON
+ * text (no NUL, printable ASCII: jansson's compact, ASCII-only output) --
+ * the vPCI PDOs and their drivers, the VF adapters (capabilities, the vPCI
+ * interface NDIS captured, the serial-number OID, NETVSCVFPP's binding),
+ * the guest verifier's findings and NetVsc's data path and counters. Text
+ * rather than a fixed layout because the facts are many, optional and
+ * growing; the host parses it with strict checks (src/diag/guest_facts.c,
+ * fuzzed by tests/fuzz/fuzz_diag_guest.c; its keys are in docs/diagnose.md).
+ * The whole message is at most sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX
+ * bytes, well inside the control ring (GUEST_VM_CTL_RING) and the host's
+ * receive buffer.
+ */
+#define VMCTL_MSG_DIAG_QUERY (VMCTL_MSG_BASE + 32)	/* host -> guest: struct vmctl_diag_query */
+#define VMCTL_MSG_DIAG (VMCTL_MSG_BASE + 33)	/* guest -> host: struct vmctl_diag + JSON text */
+/*
+ * (32 and 33, not the next free numbers: several message types were
+ * appended on parallel branches at once; these stay apart from them.)
+ */
+#define VMCTL_DIAG_V1 1u
+#define VMCTL_DIAG_JSON_MAX 4096u
+
+struct vmctl_diag_query {
+	struct vmctl_hdr hdr;
+	uint32_t version;	/* VMCTL_DIAG_V1 */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct vmctl_diag_query) == 24, "vmctl_diag_query is 24 bytes");
+
+struct vmctl_diag {
+	struct vmctl_hdr hdr;	/* size = sizeof(struct vmctl_diag) + len */
+	uint32_t version;	/* VMCTL_DIAG_V1 */
+	uint32_t len;		/* bytes of JSON after this struct, 1..VMCTL_DIAG_JSON_MAX */
+	/* char json[len]; */
+};
+_Static_assert(sizeof(struct vmctl_diag) == 24, "vmctl_diag is 24 bytes");
+
+/*
  * ndiskd inside the guest: the host asks for the guest NDIS's adapters and
  * their protocol bindings (`ndiskd netadapter -vm VM -bindings`, the view
  * of tools-and-views.md 1.7 the host renders) and the guest answers with

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <ndis/ndis.h>
 
 #include "base/capture.h"
@@ -521,6 +522,215 @@ static void ctl_send(struct gvm *g, const void *msg, uint32_t len)
 	}
 }
 
+/* ---- diagnose inside the guest (wire/vmctl.h VMCTL_MSG_DIAG) ------------------------------ */
+/*
+ * What the guest's half of the SR-IOV chain reached, as JSON the host's
+ * diagnose parses (src/diag/guest_facts.c; keys in docs/diagnose.md). Only
+ * facts, no verdicts: the host decides which link is broken. Bounded:
+ * every string is cut to GVM_DIAG_STR printable bytes, every array to a
+ * fixed number of rows (the *_total fields count the rest), and if the text
+ * still does not fit VMCTL_DIAG_JSON_MAX the findings are dropped first.
+ */
+#define GVM_DIAG_STR 95u
+#define GVM_DIAG_DEVICES 4u
+#define GVM_DIAG_ADAPTERS 3u
+#define GVM_DIAG_BINDINGS 4u
+#define GVM_DIAG_FINDINGS 6u
+#define GVM_DIAG_EVIDENCE 200u
+
+static json_t *diag_str(const char *s, size_t max)
+{
+	char b[GVM_DIAG_EVIDENCE + 1];
+	size_t i = 0;
+
+	if (max > GVM_DIAG_EVIDENCE)
+		max = GVM_DIAG_EVIDENCE;
+	for (; s && s[i] && i < max; i++)
+		b[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x7e ? s[i] : '?';
+	b[i] = '\0';
+	return json_string(b);
+}
+
+static void diag_set(json_t *o, const char *key, json_t *v)
+{
+	(void)json_object_set_new(o, key, v);
+}
+
+static json_t *diag_adapter(struct gvm *g, struct ndis_adapter *ad)
+{
+	struct guest_ndis_adapter_info info;
+	struct ndis_sriov_view v;
+	json_t *a = json_object(), *bs = json_array();
+	bool on_edge = g->gn && guest_ndis_adapter_info(g->gn, ad, &info) == 0;
+	size_t nb = ndis_adapter_binding_count(ad);
+	json_t *serial_oid = json_null();
+
+	memset(&v, 0, sizeof(v));
+	ndis_adapter_sriov_view(ad, &v);
+	diag_set(a, "name", diag_str(ndis_adapter_name(ad), GVM_DIAG_STR));
+	diag_set(a, "driver", diag_str(ndis_adapter_driver_name(ad), GVM_DIAG_STR));
+	diag_set(a, "synthetic", json_boolean(ad == g->nic));
+	diag_set(a, "pnp", json_boolean(on_edge));
+	diag_set(a, "state", diag_str(ndis_adapter_state_name(ndis_adapter_state(ad)), GVM_DIAG_STR));
+	diag_set(a, "init_status", json_integer(ndis_adapter_init_status(ad)));
+	diag_set(a, "hw_caps", v.has_hw_sriov ? json_integer(v.hw_sriov_caps) : json_null());
+	diag_set(a, "cur_caps", v.has_cur_sriov ? json_integer(v.cur_sriov_caps) : json_null());
+	diag_set(a, "switch_caps", json_boolean(v.has_hw_switch || v.has_cur_switch));
+	diag_set(a, "rcv_filter_caps", json_boolean(v.has_rcv_filter_caps));
+	diag_set(a, "vmq_enabled", json_boolean(v.vmq_enabled));
+	diag_set(a, "hypervisor_checked", json_boolean(v.hypervisor_info_called));
+	diag_set(a, "media_connect", json_integer(v.media_connect));
+	diag_set(a, "vpci", json_boolean(v.vpci_interface));
+	diag_set(a, "serial", json_integer(v.vf_serial));
+	diag_set(a, "over_vbd", json_boolean(on_edge && info.over_vbd));
+	diag_set(a, "iface_status", on_edge ? json_integer((uint32_t)info.interface_status) : json_null());
+	/* The newest OID_SRIOV_VF_SERIAL_NUMBER NDIS recorded (spec 2.12: NetVsc's VF edge asks it). */
+	for (size_t k = ndis_adapter_oid_record_count(ad); k-- > 0;) {
+		const struct ndis_oid_record *r = ndis_adapter_oid_record_at(ad, k);
+
+		if (r && r->oid == OID_SRIOV_VF_SERIAL_NUMBER && !r->pending) {
+			json_decref(serial_oid);
+			serial_oid = json_pack("{s:I,s:b,s:o}", "status", (json_int_t)r->status, "by_ndis", r->by_ndis,
+					       "issuer", diag_str(r->issuer, GVM_DIAG_STR));
+			break;
+		}
+	}
+	diag_set(a, "serial_oid", serial_oid ? serial_oid : json_null());
+	for (size_t k = 0; k < nb && json_array_size(bs) < GVM_DIAG_BINDINGS; k++) {
+		struct ndis_binding_info b;
+
+		if (ndis_adapter_binding_at(ad, k, &b))
+			continue;
+		(void)json_array_append_new(bs, json_pack("{s:o,s:o,s:I}", "protocol", diag_str(b.protocol, GVM_DIAG_STR),
+							  "state", diag_str(ndis_binding_state_name(b.state), GVM_DIAG_STR),
+							  "status", (json_int_t)(b.state == NDIS_BINDING_DECLINED ? b.status : 0)));
+	}
+	diag_set(a, "bindings", bs);
+	diag_set(a, "bindings_total", json_integer((json_int_t)nb));
+	return a;
+}
+
+/* One device node and, for a bus driver's node, its children (a VBD's VF PDO). */
+static void diag_device(json_t *devs, struct pnp_devnode *dn, bool vbd_child)
+{
+	const char *svc = pnp_devnode_service(dn), *hwid = pnp_devnode_hwid(dn, 0);
+
+	if (json_array_size(devs) >= GVM_DIAG_DEVICES)
+		return;
+	(void)json_array_append_new(devs, json_pack("{s:o,s:o,s:o,s:I,s:b}", "hwid", diag_str(hwid ? hwid : "", GVM_DIAG_STR),
+						    "service", diag_str(svc ? svc : "", GVM_DIAG_STR),
+						    "state", diag_str(pnp_dn_state_name(pnp_devnode_state(dn)), GVM_DIAG_STR),
+						    "problem", (json_int_t)(uint32_t)pnp_devnode_problem(dn),
+						    "vbd_child", vbd_child));
+	for (size_t i = 0; i < pnp_devnode_child_count(dn); i++)
+		diag_device(devs, pnp_devnode_child_at(dn, i), true);
+}
+
+static char *diag_text(struct gvm *g, bool findings)
+{
+	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
+	json_t *root = json_object(), *ads = json_array(), *devs = json_array(), *fs = json_array();
+	size_t n = g->fw ? ndis_framework_adapter_count(g->fw) : 0, nf = g->fw ? ndis_framework_finding_count(g->fw) : 0;
+	size_t npdo = g->vbus ? vpci_bus_pdo_count(g->vbus) : 0;
+	char *text;
+
+	diag_set(root, "v", json_integer(VMCTL_DIAG_V1));
+	if (nc) {
+		struct netvsc_proto_stats es;
+		uint32_t serial = 0;
+		bool has_serial = netvsc_proto_vf_serial(nc, &serial);
+
+		netvsc_proto_get_stats(nc, &es);
+		diag_set(root, "netvsc", json_pack("{s:o,s:b,s:I,s:I,s:I,s:I,s:I}", "state",
+						   diag_str(netvsc_dp_state_name(netvsc_proto_state(nc)), GVM_DIAG_STR),
+						   "link_up", netvsc_proto_link_up(nc), "host_serial",
+						   (json_int_t)(has_serial ? serial : 0), "tx_synthetic", (json_int_t)es.tx_synthetic,
+						   "tx_vf", (json_int_t)es.tx_vf, "switches", (json_int_t)es.switches, "associations",
+						   (json_int_t)es.associations));
+	} else {
+		diag_set(root, "netvsc", json_null());
+	}
+	{
+		/* The VF's BARs the host's probe gave a size (OID_SRIOV_PROBED_BARS through the vPCI VSP). */
+		uint32_t serial = 0;
+		struct vpci_vsc_dev *vd = NULL;
+		json_t *sized = json_null();
+
+		if (nc && netvsc_proto_vf_serial(nc, &serial) && g->vsc)
+			vd = vpci_vsc_find_serial(g->vsc, serial);
+		if (vd) {
+			const struct vpci_func_info *fi = vpci_vsc_dev_info(vd);
+			json_int_t k = 0;
+
+			for (unsigned b = 0; fi && b < VPCI_BAR_COUNT; b++)
+				k += fi->probed_bars[b] != 0;
+			json_decref(sized);
+			sized = json_integer(k);
+		}
+		diag_set(root, "vpci", json_pack("{s:b,s:I,s:o}", "bus", g->vsc != NULL, "pdos", (json_int_t)npdo,
+						 "sized_bars", sized));
+	}
+	for (size_t i = 0; i < npdo; i++) {
+		struct pnp_devnode *dn = pnp_devnode_of(vpci_bus_pdo_at(g->vbus, i));
+
+		if (dn)
+			diag_device(devs, dn, false);
+	}
+	diag_set(root, "devices", devs);
+	for (size_t i = 0; i < n && json_array_size(ads) < GVM_DIAG_ADAPTERS; i++) {
+		struct ndis_adapter *ad = ndis_framework_adapter_at(g->fw, i);
+
+		if (ad)
+			(void)json_array_append_new(ads, diag_adapter(g, ad));
+	}
+	diag_set(root, "adapters", ads);
+	diag_set(root, "adapters_total", json_integer((json_int_t)n));
+	for (size_t i = 0; findings && i < nf && json_array_size(fs) < GVM_DIAG_FINDINGS; i++) {
+		const struct ndis_finding *f = ndis_framework_finding_at(g->fw, i);
+
+		if (f)
+			(void)json_array_append_new(fs, json_pack("{s:o,s:o,s:o,s:o}", "rule", diag_str(f->id, GVM_DIAG_STR),
+								  "driver", diag_str(f->driver, GVM_DIAG_STR), "adapter",
+								  diag_str(f->adapter, GVM_DIAG_STR), "evidence",
+								  diag_str(f->evidence, GVM_DIAG_EVIDENCE)));
+	}
+	diag_set(root, "findings", fs);
+	diag_set(root, "findings_total", json_integer((json_int_t)nf));
+	diag_set(root, "traffic", json_pack("{s:I,s:I,s:I}", "tx_frames", (json_int_t)g->tx_frames, "tx_completed",
+					    (json_int_t)g->tx_completed, "tx_failed", (json_int_t)g->tx_failed));
+	text = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(root);
+	return text;
+}
+
+static void send_diag(struct gvm *g, uint32_t seq)
+{
+	static _Alignas(8) uint8_t m[sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX];	/* not on the loop's stack */
+	struct vmctl_diag h = { .hdr = { .type = VMCTL_MSG_DIAG, .seq = seq }, .version = VMCTL_DIAG_V1 };
+	char *text = diag_text(g, true);
+	size_t len = text ? strlen(text) : 0;
+
+	if (len > VMCTL_DIAG_JSON_MAX) {
+		free(text);
+		text = diag_text(g, false);	/* the findings go first */
+		len = text ? strlen(text) : 0;
+	}
+	if (!text || !len || len > VMCTL_DIAG_JSON_MAX) {
+		free(text);
+		text = strdup("{\"v\":1,\"error\":\"the guest's facts do not fit the message\"}");
+		len = text ? strlen(text) : 0;
+		if (!len)
+			return;
+	}
+	h.len = (uint32_t)len;
+	h.hdr.size = (uint32_t)(sizeof(h) + len);
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + sizeof(h), text, len);
+	free(text);
+	ctl_send(g, m, h.hdr.size);
+}
+
+
 static void fill_status(struct gvm *g, struct vmctl_status *st, uint32_t type, uint32_t seq)
 {
 	struct netvsc_proto *nc = g->dev ? netvsc_dev_proto(g->dev) : NULL;
@@ -737,6 +947,9 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 	}
 	memcpy(&h, data, sizeof(h));
 	switch (type) {
+	case VMCTL_MSG_DIAG_QUERY:
+		send_diag(g, h.seq);
+		return;
 	case VMCTL_MSG_SEND_FLOOD:
 	case VMCTL_MSG_SEND: {
 		struct vmctl_send m;

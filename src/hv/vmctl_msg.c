@@ -10,6 +10,9 @@
 
 #include "hv/vmctl_msg.h"
 
+_Static_assert(sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX >= sizeof(struct vmctl_ndiskd),
+	       "vmctl_msg_check's copy holds the largest message");
+
 typedef const char *vmctl_field_check_fn(const void *buf);	/* NULL, or why the fields are wrong */
 
 /* A used string field: NUL-terminated inside its array, non-empty, printable ASCII. */
@@ -31,6 +34,37 @@ static bool zero(const void *p, size_t len)
 		if (b[i])
 			return false;
 	return true;
+}
+
+static const char *check_diag_query(const void *buf)
+{
+	const struct vmctl_diag_query *m = buf;
+
+	if (m->reserved)
+		return "DIAG_QUERY: reserved field set";
+	return m->version != VMCTL_DIAG_V1 ? "DIAG_QUERY: unknown answer version" : NULL;
+}
+
+/* DIAG: the header, then len bytes of printable ASCII (the JSON is parsed by src/diag). */
+static const char *check_diag(const void *buf)
+{
+	const struct vmctl_diag *m = buf;
+	const unsigned char *json = (const unsigned char *)buf + sizeof(*m);
+
+	if (m->version != VMCTL_DIAG_V1)
+		return "DIAG: unknown version";
+	if (!m->len || m->len > VMCTL_DIAG_JSON_MAX || m->hdr.size != sizeof(*m) + m->len)
+		return "DIAG: text length is not the message's";
+	for (uint32_t i = 0; i < m->len; i++)
+		if (json[i] < 0x20 || json[i] > 0x7e)
+			return "DIAG: text is not printable ASCII";
+	return NULL;
+}
+
+/* A message with text after its struct may be from its row's size up to this; 0: exactly the size. */
+static uint32_t max_size(uint32_t type)
+{
+	return type == VMCTL_MSG_DIAG ? sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX : 0;
 }
 
 static const char *check_ready(const void *buf)
@@ -176,6 +210,8 @@ static const struct vmctl_msg_row {
 	uint32_t size;
 	vmctl_field_check_fn *check;
 } rows[] = {
+	{ VMCTL_MSG_DIAG_QUERY, "DIAG_QUERY", VMCTL_TO_GUEST, sizeof(struct vmctl_diag_query), check_diag_query },
+	{ VMCTL_MSG_DIAG, "DIAG", VMCTL_TO_HOST, sizeof(struct vmctl_diag) + 1, check_diag },
 	{ VMCTL_MSG_READY, "READY", VMCTL_TO_HOST, sizeof(struct vmctl_ready), check_ready },
 	{ VMCTL_MSG_SEND, "SEND", VMCTL_TO_GUEST, sizeof(struct vmctl_send), check_send },
 	{ VMCTL_MSG_SENT, "SENT", VMCTL_TO_HOST, sizeof(struct vmctl_status), check_status },
@@ -208,7 +244,7 @@ const char *vmctl_msg_name(uint32_t type)
 int vmctl_msg_check(const void *buf, uint32_t len, enum vmctl_dir dir, uint32_t *type, const char **why)
 {
 	/* The largest message, aligned: the field checks read a copy, never the ring. */
-	_Alignas(8) unsigned char copy[sizeof(struct vmctl_ndiskd)];
+	_Alignas(8) unsigned char copy[sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX];
 	const struct vmctl_msg_row *r;
 	struct vmctl_hdr h;
 	const char *w = NULL;
@@ -226,7 +262,7 @@ int vmctl_msg_check(const void *buf, uint32_t len, enum vmctl_dir dir, uint32_t 
 		w = "unknown message type";
 	else if (r->dir != dir)
 		w = dir == VMCTL_TO_HOST ? "a host-to-guest message from the guest" : "a guest-to-host message from the host";
-	else if (len != r->size)
+	else if (max_size(r->type) ? len < r->size || len > max_size(r->type) : len != r->size)
 		w = "wrong size for its type";
 	else if (r->check) {
 		memcpy(copy, buf, len);

@@ -35,6 +35,12 @@ const char *vmctl_msg_name(uint32_t type);
  * 0 and the type in *type, or -EBADMSG and *why.
  */
 int vmctl_msg_check(const void *buf, uint32_t len, enum vmctl_dir dir, uint32_t *type, const char **why);
+/*
+ * diagnose's pair: DIAG_QUERY (host -> guest) is checked like the others;
+ * DIAG (guest -> host) has a header and then exactly len (1..
+ * VMCTL_DIAG_JSON_MAX) bytes of printable ASCII, which vmctl_msg_check()
+ * checks but does not parse (src/diag/guest_facts.c does).
+ */
 
 /* One BAR of a VF assigned to the VM: what the guest's SLAT would map. */
 struct vmctl_mmio_window {

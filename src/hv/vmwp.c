@@ -75,6 +75,10 @@ struct vmwp {
 	struct vpci_vsp *vsp;
 	struct vmwp_nic nics[GUEST_VM_MAX_NICS];
 	unsigned nnics;
+	/* diagnose: the guest's newest DIAG answer (its JSON text) */
+	uint32_t diag_seq;
+	uint32_t diag_len;
+	char diag[VMCTL_DIAG_JSON_MAX + 1];
 	/* control */
 	uint32_t next_seq;
 	uint32_t sent_seq;		/* the newest SENT answer */
@@ -754,6 +758,13 @@ static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
 	}
 	memcpy(&h, d, sizeof(h));
 	switch (type) {
+	case VMCTL_MSG_DIAG:
+		/* vmctl_msg_check: len == h.size - header, 1..VMCTL_DIAG_JSON_MAX */
+		w->diag_len = len - (uint32_t)sizeof(struct vmctl_diag);
+		memcpy(w->diag, (const char *)d + sizeof(struct vmctl_diag), w->diag_len);
+		w->diag[w->diag_len] = '\0';
+		w->diag_seq = h.seq;
+		return;
 	case VMCTL_MSG_READY:
 		if (w->state != VMWP_STARTING)
 			break;
@@ -1096,4 +1107,22 @@ void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st)
 		st->synthetic_rx_dropped += ns.rx_dropped;
 		st->synthetic_tx_while_vf += ns.tx_while_vf;
 	}
+}
+
+/* ---- diagnose (wire/vmctl.h VMCTL_MSG_DIAG) ---------------------------------------------------- */
+int vmwp_diag_query(struct vmwp *w)
+{
+	struct vmctl_diag_query m = { .hdr = { .type = VMCTL_MSG_DIAG_QUERY, .size = sizeof(m), .seq = ++w->next_seq },
+				      .version = VMCTL_DIAG_V1 };
+	int rc = ctl_send(w, &m, sizeof(m));
+
+	return rc ? rc : (int)m.hdr.seq;
+}
+
+bool vmwp_diag(const struct vmwp *w, int seq, char *buf, size_t len)
+{
+	if (seq <= 0 || w->diag_seq != (uint32_t)seq || len <= w->diag_len)
+		return false;
+	memcpy(buf, w->diag, w->diag_len + 1);
+	return true;
 }

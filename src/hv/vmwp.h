@@ -36,6 +36,7 @@
 #define IOVLAB_HV_VMWP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -152,5 +153,16 @@ struct vmwp_stats {
 	uint64_t synthetic_tx, synthetic_rx, synthetic_rx_dropped, synthetic_tx_while_vf;
 };
 void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st);
+
+/*
+ * Ask the guest what its half of the SR-IOV chain reached (diagnose,
+ * wire/vmctl.h VMCTL_MSG_DIAG). Returns the request's number (> 0), or
+ * -ENOTCONN, -EBUSY; vmwp_diag() copies the answer's JSON text, NUL-
+ * terminated, into buf (at least VMCTL_DIAG_JSON_MAX + 1 bytes) once seq is
+ * answered. The text passed vmctl_msg_check() (bounded, printable) and is
+ * not parsed here: src/diag/guest_facts.c does that.
+ */
+int vmwp_diag_query(struct vmwp *w);
+bool vmwp_diag(const struct vmwp *w, int seq, char *buf, size_t len);
 
 #endif /* IOVLAB_HV_VMWP_H */

@@ -77,6 +77,7 @@ struct vstack_vmnic {
 	NDIS_OID_REQUEST param_req;	/* a vPort parameter change, beside the sequence */
 	NDIS_NIC_SWITCH_VPORT_PARAMETERS param;
 	bool param_inflight;
+	uint32_t vf_allocations;	/* ALLOCATE_VFs that succeeded for it (diagnose: F19's retry) */
 };
 
 struct vstack_vm {
@@ -329,6 +330,7 @@ static void do_create_vport(struct vstack_vmnic *n)
 	NDIS_NIC_SWITCH_VPORT_PARAMETERS *p = &n->u.vport;
 	char name[160];
 
+	n->vf_allocations++;	/* ALLOCATE_VF succeeded: the vPort comes next */
 	memset(p, 0, sizeof(*p));
 	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
 	p->Header.Revision = NDIS_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1;
@@ -1409,4 +1411,9 @@ struct vstack_vmnic *vstack_vmnic_find(const struct vstack *vs, const char *name
 		}
 	}
 	return n_by_vm == 1 ? by_vm : NULL;
+}
+
+uint32_t vstack_vmnic_vf_allocations(const struct vstack_vmnic *n)
+{
+	return n->vf_allocations;
 }

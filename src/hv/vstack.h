@@ -321,4 +321,11 @@ struct vstack_vmnic *vstack_vmnic_at(const struct vstack *vs, size_t i);	/* crea
 /* By lab name, or by VM name when it has exactly one adapter (case-insensitive). */
 struct vstack_vmnic *vstack_vmnic_find(const struct vstack *vs, const char *name);
 
+/*
+ * How many times OID_NIC_SWITCH_ALLOCATE_VF succeeded for the adapter (its
+ * VFs over time, across VM restarts): more than the guest ever switched to
+ * means a VF was taken back unused and allocated again (diagnose, F19).
+ */
+uint32_t vstack_vmnic_vf_allocations(const struct vstack_vmnic *n);
+
 #endif /* IOVLAB_HV_VSTACK_H */

@@ -366,6 +366,7 @@ static void clear_init_state(struct ndis_adapter *ad)
 	ndis__adapter_clear_attributes(ad);
 	ndis__nicswitch_clear(ad);
 	ad->hypervisor_info_called = false;
+	ad->media_state_known = false;
 	ad->vpci_iface_valid = false;
 	memset(&ad->vpci_iface, 0, sizeof(ad->vpci_iface));
 	ad->virt_enabled = false;
@@ -829,4 +830,9 @@ void ndis_adapter_sriov_view(const struct ndis_adapter *ad, struct ndis_sriov_vi
 	v->n_vfs = ad->n_vfs;
 	v->n_vports = ad->n_vports;
 	v->n_filters = ad->n_filters;
+	v->hypervisor_info_called = ad->hypervisor_info_called;
+	v->has_rcv_filter_caps = ad->has_hw_rcv || ad->has_cur_rcv;
+	v->vmq_enabled = ad->has_cur_rcv && (ad->cur_rcv.EnabledFilterTypes & NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED);
+	v->media_connect = ad->media_state_known ? ad->media_state
+			   : ad->have_gen_attrs ? (uint32_t)ad->gen_attrs.MediaConnectState : 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ndis/internal.h"
@@ -167,6 +168,16 @@ NDIS_EXPORT VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle, PNDIS_
 			ad->has_cur_rcv = true;
 		else
 			ad->has_hw_rcv = true;
+	}
+	/* The media state NDIS keeps for OID_GEN_MEDIA_CONNECT_STATUS and diagnose. */
+	if (ind->StatusCode == NDIS_STATUS_LINK_STATE && ind->StatusBuffer &&
+	    ind->StatusBufferSize >= offsetof(NDIS_LINK_STATE, MediaConnectState) + sizeof(NET_IF_MEDIA_CONNECT_STATE)) {
+		ad->media_state = (uint32_t)((const NDIS_LINK_STATE *)ind->StatusBuffer)->MediaConnectState;
+		ad->media_state_known = true;
+	} else if (ind->StatusCode == NDIS_STATUS_MEDIA_CONNECT || ind->StatusCode == NDIS_STATUS_MEDIA_DISCONNECT) {
+		ad->media_state = ind->StatusCode == NDIS_STATUS_MEDIA_CONNECT ? MediaConnectStateConnected
+									       : MediaConnectStateDisconnected;
+		ad->media_state_known = true;
 	}
 	ndis__adapter_status_to_bindings(ad, ind);
 }

@@ -231,6 +231,11 @@ struct ndis_sriov_view {
 	bool vpci_interface;			/* guest: GUID_VPCI_INTERFACE_STANDARD captured */
 	uint32_t vf_serial;
 	size_t n_vfs, n_vports, n_filters;	/* NDIS's caches */
+	/* diagnose (src/diag) */
+	bool hypervisor_info_called;		/* NdisGetHypervisorInfo during this initialization */
+	bool has_rcv_filter_caps;		/* receive-filter (VMQ) capabilities registered */
+	bool vmq_enabled;			/* ... with VMQ_FILTERS_ENABLED current */
+	uint32_t media_connect;			/* general attributes' NDIS_MEDIA_CONNECT_STATE, 0 unknown */
 };
 void ndis_adapter_sriov_view(const struct ndis_adapter *ad, struct ndis_sriov_view *v);
 

@@ -181,6 +181,8 @@ struct ndis_adapter {
 	bool delete_switch_issued;
 	bool surprise_removed;
 	bool hypervisor_info_called;
+	bool media_state_known;		/* a link-state indication since initialization (diagnose) */
+	uint32_t media_state;		/* ... its NDIS_MEDIA_CONNECT_STATE */
 	bool vpci_iface_valid;
 	VPCI_INTERFACE_STANDARD vpci_iface;
 	LUID pf_luid;

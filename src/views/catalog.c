@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "views/view.h"
+#include "views/views.h"
 
 const char *view_iov_reason_text(enum hv_iov_reason r)
 {
@@ -160,4 +161,14 @@ void view_switch_reasons(const struct view_ctx *c, const struct vswitch *sw, str
 	}
 	if (out->n == 0)
 		view_set_null(out);
+}
+
+const char *views_sriov_support_name(enum hv_sriov_support s)
+{
+	return view_sriov_support_name(s);
+}
+
+const char *views_iov_reason_text(enum hv_iov_reason r)
+{
+	return view_iov_reason_text(r);
 }

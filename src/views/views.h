@@ -56,6 +56,13 @@ int views_expect(struct hv_host *h, const char *noun, const char *object, const 
 /* Whether noun is a PowerShell view's noun or cmdlet (expect's WHAT). */
 bool views_is_view(const char *noun);
 
+/*
+ * The catalogue's words for other tools (diagnose): Get-NetAdapterSriov
+ * SriovSupport ("MissingAcs") and Get-VMHost's IovSupportReasons text.
+ */
+const char *views_sriov_support_name(enum hv_sriov_support s);
+const char *views_iov_reason_text(enum hv_iov_reason r);
+
 /* The views and their one-line descriptions, for --help. */
 void views_print_names(FILE *f, const char *indent);
 

@@ -173,3 +173,24 @@ write("vmctl_guest", "mmio-completions", b"".join(rec(R, x) for x in [
     resp(0, 0x12345678), resp(0, 0), resp(-EFAULT, 0xFFFFFFFF), resp(-EIO, 0xFFFFFFFF), resp(-EINVAL, 0),
     resp(5, 0), resp(-1, 0), resp(0, 1 << 32), resp(0, 0)[:15], resp(0, 0) + b"\0", b""]))
 write("vmctl_guest", "empty", b"")
+
+
+# diagnose (VMCTL_MSG_DIAG_QUERY / VMCTL_MSG_DIAG): a header, then JSON text.
+DIAG_QUERY, DIAG = BASE + 32, BASE + 33
+
+
+def diag(text, version=1, length=None, size=None):
+    body = struct.pack("<II", version, len(text) if length is None else length) + text
+    return hdr(DIAG, 16 + len(body) if size is None else size, 6) + body
+
+
+def diag_query(version=1, seq=6):
+    return hdr(DIAG_QUERY, 24, seq) + struct.pack("<II", version, 0)
+
+
+FACTS = b'{"v":1,"error":"the guest\'s facts do not fit the message"}'
+write("vmctl_host", "diag", windows() + b"".join(rec(C, x) for x in [
+    diag(FACTS), diag(b"x"), diag(b"a" * 4096), diag(b""), diag(b"a" * 4097), diag(FACTS, version=2),
+    diag(FACTS, length=3), diag(FACTS[:-1] + b"\n"), diag(FACTS, size=99), diag_query()]))
+write("vmctl_guest", "diag-query", b"".join(rec(G, x) for x in [
+    diag_query(), diag_query(2), diag_query()[:20], diag_query() + b"\0", diag(FACTS)]))

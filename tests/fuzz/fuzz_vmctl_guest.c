@@ -41,6 +41,11 @@ static void control(const uint8_t *buf, uint32_t len)
 	if (h.size != len || h.type != type)
 		abort();
 	switch (type) {
+	case VMCTL_MSG_DIAG_QUERY:
+		if (len != sizeof(struct vmctl_diag_query) ||
+		    ((const struct vmctl_diag_query *)copy)->version != VMCTL_DIAG_V1)
+			abort();
+		break;
 	case VMCTL_MSG_SEND_FLOOD:
 	case VMCTL_MSG_SEND: {
 		const struct vmctl_send *m = (const void *)copy;

@@ -103,6 +103,18 @@ static void control(const uint8_t *buf, uint32_t len)
 	if (h.size != len || h.type != type)
 		abort();
 	switch (type) {
+	case VMCTL_MSG_DIAG: {
+		const struct vmctl_diag *m = (const void *)copy;
+
+		/* the text vmwp.c copies out: exactly len printable bytes after the header */
+		if (len <= sizeof(*m) || len > sizeof(*m) + VMCTL_DIAG_JSON_MAX || m->version != VMCTL_DIAG_V1 ||
+		    m->len != len - sizeof(*m))
+			abort();
+		for (uint32_t i = 0; i < m->len; i++)
+			if (copy[sizeof(*m) + i] < 0x20 || copy[sizeof(*m) + i] > 0x7e)
+				abort();
+		break;
+	}
 	case VMCTL_MSG_READY:
 		if (len != sizeof(struct vmctl_ready))
 			abort();

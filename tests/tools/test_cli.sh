@@ -91,6 +91,12 @@ has run-vbd "Inside vm1 (its guest's NDIS, asked over the control channel):"
 same run-vbd-guest-vf "$(guest_binding "(SR-IOV VF miniport)" NETVSCVFPP)" "Declined with NDIS_STATUS_NOT_SUPPORTED"
 same run-vbd-guest-netvsc "$(guest_binding "(Microsoft Hyper-V Network Adapter)" IOVTRAFFIC)" "Bound"
 lacks run-vbd "FAILED"
+# The script's diagnose step walks the chain over what the lab reached (src/diag).
+has run-vbd "[FAIL] vbd-interface"
+has run-vbd "First broken link: vbd-interface (F22)"
+has run-vbd "ok: diagnose vm1: first broken link: vbd-interface"
+check diagnose-help 0 "$iovlab" diagnose --help && has diagnose-help "--settle DURATION"
+check help-diagnose 0 "$iovlab" --help && has help-diagnose "diagnose"
 
 # The VF taken away and given back live, a VM killed and restarted.
 check run-live 0 "$iovlab" run "$root/labs/live.lab"

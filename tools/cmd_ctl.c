@@ -380,6 +380,32 @@ out:
 	return rc;
 }
 
+/* ---- diagnose ----------------------------------------------------------------------------------- */
+static bool diag_broken;
+
+static void print_diagnose(const struct opts *o, json_t *ret)
+{
+	diag_broken = json_is_true(json_object_get(ret, "broken"));
+	print_view(o, ret);
+}
+
+/* iovlab diagnose [VM] [--json] on the running lab: exit 1 when a link is broken, as the one-shot form. */
+static int diagnose_cmd(const struct opts *o)
+{
+	json_t *args;
+	int rc;
+
+	if (o->argc > 2) {
+		usage(stderr, "diagnose [VM] [--json]");
+		return 2;
+	}
+	args = json_pack("{s:s}", "format", format(o));
+	if (o->argc == 2)
+		json_object_set_new(args, "vm", json_string(o->argv[1]));
+	rc = execute(o, "diagnose", args, print_diagnose);
+	return rc ? rc : diag_broken ? 1 : 0;
+}
+
 /* ---- fault inject|clear ------------------------------------------------------------------------ */
 static int fault_cmd(const struct opts *o)
 {
@@ -572,6 +598,8 @@ int cmd_ctl(int argc, char **argv)
 		rc = trace_cmd(&o);
 	else if (!strcmp(cmd, "fault"))
 		rc = fault_cmd(&o);
+	else if (!strcmp(cmd, "diagnose"))
+		rc = diagnose_cmd(&o);
 	else if (!strcmp(cmd, "send"))
 		rc = send_cmd(&o);
 	else if (!strcmp(cmd, "events"))

@@ -171,6 +171,8 @@ int cmd_diagnose(int argc, char **argv)
 				fprintf(stderr, "iovlab diagnose: --settle needs a duration up to 10min (e.g. 5s, 500ms)\n");
 				return 2;
 			}
+		} else if (!strcmp(a, "--socket") || !strcmp(a, "--lab")) {
+			return cmd_ctl(argc, argv);	/* the running lab's diagnose */
 		} else if (a[0] == '-' || (path && vm)) {
 			fprintf(stderr, "iovlab diagnose: unexpected '%s'\n", a);
 			usage(stderr);
@@ -181,10 +183,13 @@ int cmd_diagnose(int argc, char **argv)
 			vm = a;
 		}
 	}
-	if (!path) {
-		usage(stderr);
-		return 2;
-	}
+	/*
+	 * No lab file: diagnose the running lab (`iovlab up`) through its
+	 * control socket -- `iovlab diagnose [VM] [--json] [--socket PATH]`.
+	 * A first argument that is neither an existing file nor *.lab is that VM.
+	 */
+	if (!path || (access(path, F_OK) && !(strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".lab"))))
+		return cmd_ctl(argc, argv);
 	if (lab_load_file(path, &lab, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s\n", err);
 		return 2;

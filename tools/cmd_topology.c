@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "diag/diag.h"
 #include "views/topology.h"
 
 extern char **environ;
@@ -40,17 +41,39 @@ static void usage(FILE *f)
 		   "  --dot FILE    write the DOT there (default: standard output, unless --svg)\n"
 		   "  --svg FILE    render it with graphviz (dot -Tsvg)\n"
 		   "  --broken LINK-ID[:VM]\n"
-		   "                draw that link of the diagnose chain red; the ids:\n                ");
+		   "                draw that link of the diagnose chain red (default: the first broken\n"
+		   "                link `iovlab diagnose` finds in the state drawn); the ids:\n                ");
 	for (size_t i = 0; topo_link_ids[i]; i++)
 		fprintf(f, "%s%s", topo_link_ids[i], topo_link_ids[i + 1] ? (i % 6 == 5 ? "\n                " : " ") : "\n");
 	fprintf(f, "  --label TEXT  the evidence written on the broken link\n");
 }
 
+/*
+ * Without --broken, the broken link is diagnose's (src/diag): its first
+ * broken link, the VM it is in and its summary as the label -- so the
+ * picture and `iovlab diagnose` never disagree.
+ */
 static void draw(struct hv_host *h, void *ctx)
 {
 	struct topo_req *q = ctx;
+	struct diag_report *r = NULL;
+	json_t *j = NULL, *fb;
+	char link[64] = "", vm[64] = "", label[512] = "";
 
+	if (!q->broken && diag_run(h, NULL, &r) == 0 && diag_report_first_broken(r) &&
+	    (j = diag_report_json(r)) && json_is_object(fb = json_object_get(j, "first_broken"))) {
+		snprintf(link, sizeof(link), "%s", diag_report_first_broken(r));
+		snprintf(vm, sizeof(vm), "%s", json_string_value(json_object_get(fb, "vm")) ? json_string_value(json_object_get(fb, "vm")) : "");
+		snprintf(label, sizeof(label), "%s", json_string_value(json_object_get(fb, "summary")) ? json_string_value(json_object_get(fb, "summary")) : "");
+		q->broken = link;
+		q->vm = vm[0] ? vm : NULL;
+		if (!q->label)
+			q->label = label[0] ? label : NULL;
+	}
 	q->rc = topo_write_dot(h, q->broken, q->vm, q->label, q->out);
+	q->broken = q->broken == link ? NULL : q->broken;
+	json_decref(j);
+	diag_report_destroy(r);
 }
 
 /* dot -Tsvg -o svg dotfile; 0 or a message on stderr and 1. */

@@ -26,6 +26,7 @@
 
 #include "base/trace.h"
 #include "ctl/server.h"
+#include "diag/diag.h"
 #include "hv/admin.h"
 #include "hv/vmwp.h"
 #include "trace/merge.h"
@@ -479,6 +480,46 @@ static int cmd_fault_clear(void *ctx, json_t *args, json_t **ret, char *err, siz
 	return fault_arm(ctx, args, false, err, errlen);
 }
 
+/* diagnose on the running lab, as it is now: {vm?, format text|json} (src/diag, docs/diagnose.md). */
+static int cmd_diagnose(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	const char *vm = json_string_value(json_object_get(args, "vm"));
+	const char *format = json_string_value(json_object_get(args, "format"));
+	struct diag_report *r = NULL;
+	int rc;
+
+	if (format && strcmp(format, "text") && strcmp(format, "json")) {
+		snprintf(err, errlen, "format '%s': text or json", format);
+		return -EINVAL;
+	}
+	rc = diag_run(((struct ctl_lab *)ctx)->h, vm, &r);
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "no VM '%s'", vm ? vm : "");
+		return rc;
+	}
+	if (rc) {
+		snprintf(err, errlen, "diagnose failed: %s", strerror(-rc));
+		return rc;
+	}
+	if (format && !strcmp(format, "json")) {
+		*ret = json_pack("{s:o,s:b}", "json", diag_report_json(r), "broken", diag_report_first_broken(r) != NULL);
+	} else {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (f) {
+			(void)diag_report_print(r, f);
+			fclose(f);
+			*ret = json_pack("{s:s%,s:b}", "text", text ? text : "", len, "broken",
+					 diag_report_first_broken(r) != NULL);
+		}
+		free(text);
+	}
+	diag_report_destroy(r);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	(void)args, (void)ret, (void)err, (void)errlen;
@@ -529,6 +570,11 @@ static const struct ctl_arg args_fault[] = {
 	{ "name", CTL_ARG_STR, true },
 	{ NULL },
 };
+static const struct ctl_arg args_diagnose[] = {
+	{ "vm", CTL_ARG_STR, false },
+	{ "format", CTL_ARG_STR, false },
+	{ NULL },
+};
 static const struct ctl_arg args_send[] = {
 	{ "from", CTL_ARG_STR, true },
 	{ "to", CTL_ARG_STR, true },
@@ -560,7 +606,8 @@ const struct ctl_command ctl_lab_commands[] = {
 	 * Until its row exists, a command is CommandNotFound like any other
 	 * unknown name.
 	 */
-	/* diagnose:     { "diagnose", ..., "the bring-up chain, first broken link" }, */
+	{ "diagnose", args_diagnose, cmd_diagnose,
+	  "the bring-up chain in path order as the lab is now, first broken link: {vm, format text|json}" },
 	{ "trace", args_trace, cmd_trace,
 	  "the WPP-style trace of every partition merged so far: {file (text), timeline (Chrome JSON)}, absolute paths" },
 	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */

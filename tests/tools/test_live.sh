@@ -136,8 +136,10 @@ g = json.loads(f.readline())
 assert g["QMP"]["capabilities"] == [], g
 assert cmd({"execute": "query-status"})["error"]["class"] == "CommandNotFound"
 assert cmd({"execute": "qmp_capabilities"}) == {"return": {}}
-r = cmd({"execute": "diagnose", "id": 5})
+r = cmd({"execute": "no-such-command", "id": 5})
 assert r["error"]["class"] == "CommandNotFound" and r["id"] == 5, r
+r = cmd({"execute": "diagnose", "arguments": {"format": "json"}, "id": 6})["return"]
+assert r["broken"] is False and r["json"]["first_broken"] is None, r
 r = cmd({"execute": "send", "arguments": {"from": "vm1", "to": "vm2", "count": "x", "size": 64}})
 assert "'count', expected: integer" in r["error"]["desc"], r
 r = cmd({"execute": "query-lab"})["return"]
@@ -165,6 +167,10 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check stopped 0 "$iovlab" status --socket "$S" && has stopped "vm vm1           Off"
+
+# diagnose against the running lab: nothing broken on the default lab (exit 0).
+check diag-live 0 "$iovlab" diagnose --socket "$S" && has diag-live "First broken link: none"
+check diag-live-novm 1 "$iovlab" diagnose vm9 --socket "$S" && has diag-live-novm "no VM 'vm9'"
 
 # The merged trace so far, from a running lab: every partition, in time order; and the timeline.
 check trace 0 "$iovlab" trace --socket "$S" && has trace-root "[root]" && has trace-vm1 "[vm1]" &&
@@ -232,6 +238,8 @@ if wait_for "$t/up3.out" "serving on $S3"; then
 	wait_datapath f27-vf vm1 True
 	check fault-inject 0 "$iovlab" fault inject carrier --socket "$S3"
 	wait_datapath f27-link-down vm1 False
+	check diag-live-broken 1 "$iovlab" diagnose vm1 --json --socket "$S3" &&
+		has diag-live-link '"id": "datapath-switch"' && has diag-live-row '"catalogue": "F27"'
 	check fault-clear 0 "$iovlab" fault clear carrier --socket "$S3"
 	wait_datapath f27-link-up vm1 True
 	check fault-unknown 1 "$iovlab" fault inject nothing --socket "$S3" && has fault-unknown "no [fault nothing]"

@@ -74,6 +74,12 @@ assert any("BROKEN vbd-interface" in (x.text or "") for x in red[0].iter(ns + "t
 PY
 fi
 
+# ---- without --broken the red link is diagnose's own first broken link ----
+if topo vbd-diag 0 labs/vbd-no-forward.lab --dot "$t/vd.dot"; then
+	has diag-red-edge "$t/vd.dot" '^  vbdfdo_vm1 -> vfmp_vm1 \[label="BROKEN vbd-interface: no GUID_VPCI_INTERFACE_STANDARD was captured.*color=red'
+	[ "$(grep -c 'color=red' "$t/vd.dot")" -eq 1 ] || fail "vbd-diag: not exactly one red element"
+fi
+
 # ---- a link the picture shows as a node; a link not reached becomes a red note ----
 if topo platform 0 labs/default.lab --broken platform --dot "$t/p.dot"; then
 	has platform-red "$t/p.dot" '^    host \[shape=box, label="Hyper-V host HV-HOST01\\nIovSupport True\\nBROKEN platform: platform", color=red'

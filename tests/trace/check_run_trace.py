@@ -50,8 +50,8 @@ WPP = re.compile(r"^\[([A-Za-z0-9_.-]+)\]\[\d+\][0-9A-F]{4}\.[0-9A-F]{4}::(\d\d)
 with tempfile.TemporaryDirectory() as d:
     txt, js = os.path.join(d, "t.txt"), os.path.join(d, "t.json")
     p = run(["--trace", txt, "--timeline", js], {"TMPDIR": d})
-    # 1: an expectation of the lab failed (a loaded machine can lose frames); the trace is still whole.
-    check(p.returncode in (0, 1), "run exit status %d: %s" % (p.returncode, p.stderr[-2000:]))
+    # Tracing changes nothing the lab does: every expectation of default.lab holds with it on.
+    check(p.returncode == 0, "run exit status %d: %s" % (p.returncode, p.stderr[-2000:]))
     check("iovlab: trace:" not in p.stderr, "the merge reported problems: " + p.stderr[-2000:])
     check(not glob.glob(os.path.join(d, "iovlab-trace.*")), "the session's files were left behind")
 
@@ -150,7 +150,7 @@ with tempfile.TemporaryDirectory() as d:
 
     # ---- IOVLAB_LOG applies; '-' is stdout
     p = run(["--trace", "-"], {"IOVLAB_LOG": "*=warn", "TMPDIR": d, "IOVLAB_TRACE_KEEP": "1"})
-    check(p.returncode in (0, 1), "warn run exit status %d" % p.returncode)
+    check(p.returncode == 0, "warn run exit status %d" % p.returncode)
     # each partition wrote its own file, with its own label and process id
     kept = glob.glob(os.path.join(d, "iovlab-trace.*", "*.trace"))
     heads = sorted(open(k).readline().split()[2] for k in kept)

@@ -92,7 +92,45 @@ static NDIS_STATUS MpAllocateRxPool(PMP_ADAPTER Adapter)
 	Pool.PoolTag = MP_TAG;
 	Pool.DataSize = MP_BUFFER_SIZE;
 	Adapter->RxPool = NdisAllocateNetBufferListPool(Adapter->AdapterHandle, &Pool);
-	return Adapter->RxPool ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
+	if (!Adapter->RxPool)
+		return NDIS_STATUS_RESOURCES;
+	/*
+	 * Every receive NBL up front, recycled by MPReturnNetBufferLists (the
+	 * Windows-driver-samples netvmini RCB list): allocating one per frame
+	 * cost a zeroed 2 KiB block and two handle-table updates per frame.
+	 */
+	while (Adapter->RxAllocated < MP_RX_NBLS) {
+		PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferAndNetBufferList(Adapter->RxPool, 0, 0, NULL, 0,
+									      MP_BUFFER_SIZE);
+
+		if (!Nbl)
+			break;
+		NET_BUFFER_LIST_NEXT_NBL(Nbl) = Adapter->RxFree;
+		Adapter->RxFree = Nbl;
+		Adapter->RxAllocated++;
+	}
+	if (!Adapter->RxAllocated) {
+		NdisFreeNetBufferListPool(Adapter->RxPool);
+		return NDIS_STATUS_RESOURCES;
+	}
+	return NDIS_STATUS_SUCCESS;
+}
+
+/* Free the receive NBLs (all returned: halt comes after pause) and the pool. */
+static VOID MpFreeRxPool(PMP_ADAPTER Adapter)
+{
+	PNET_BUFFER_LIST Nbl, Next;
+
+	if (Adapter->RxOutstanding)
+		TraceEvents(TRACE_LEVEL_ERROR, TRACE_INIT, "halt with %u receive NBL(s) not returned; they are leaked",
+			    (unsigned)Adapter->RxOutstanding);
+	for (Nbl = Adapter->RxFree; Nbl; Nbl = Next) {
+		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		NdisFreeNetBufferList(Nbl);
+	}
+	Adapter->RxFree = NULL;
+	Adapter->RxAllocated = 0;
+	NdisFreeNetBufferListPool(Adapter->RxPool);
 }
 
 static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportDriverContext,
@@ -153,7 +191,7 @@ static NDIS_STATUS MPInitializeEx(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE
 fail_hw:
 	HWShutdown(Adapter, TRUE);
 fail_pool:
-	NdisFreeNetBufferListPool(Adapter->RxPool);
+	MpFreeRxPool(Adapter);
 fail:
 	NICReleaseVbdInterface(Adapter);
 	(void)MpSetState(Adapter, MpStateHalted);
@@ -177,7 +215,7 @@ static VOID MPHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 	/* After a surprise removal the BAR may be gone: no register access. */
 	NICFailSends(Adapter, Removed ? NDIS_STATUS_ADAPTER_REMOVED : NDIS_STATUS_REQUEST_ABORTED);
 	HWShutdown(Adapter, !Removed);
-	NdisFreeNetBufferListPool(Adapter->RxPool);
+	MpFreeRxPool(Adapter);
 	NICReleaseVbdInterface(Adapter);
 	(void)MpSetState(Adapter, MpStateHalted);
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
@@ -193,8 +231,10 @@ static NDIS_STATUS MPPause(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_PA
 	if (!MpSetState(Adapter, MpStatePausing))
 		return NDIS_STATUS_FAILURE;
 	(void)NICServiceRings(Adapter);
-	if (!NICTxIdle(Adapter)) {
-		/* Sends still at the device: the pause completes when they do. */
+	if (!NICTxIdle(Adapter) || Adapter->RxOutstanding) {
+		/* Sends still at the device, or receives still with the protocols
+		 * (MiniportPause: not before every indicated NBL is returned):
+		 * the pause completes when they are done. */
 		Adapter->PausePending = TRUE;
 		return NDIS_STATUS_PENDING;
 	}
@@ -283,7 +323,7 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 	}
 service:
 	Work = NICServiceRings(Adapter);
-	if (Adapter->PausePending && NICTxIdle(Adapter))
+	if (Adapter->PausePending && NICTxIdle(Adapter) && !Adapter->RxOutstanding)
 		MpCompletePendingPause(Adapter);
 	return Work;
 }

@@ -474,6 +474,18 @@ struct size_result {
 	uint64_t vf_frames, vf_kicks, vf_irqs, vf_suppressed, vf_tx_writes, vf_writes, vf_slow;
 };
 
+/*
+ * IOVLAB_BENCH_ONLY=vf|synthetic|vf_uplink|synthetic_uplink: flood only that
+ * path (the others count 1 frame/s), so `perf record` sees one path's
+ * processes. A profiling aid; its ratios are meaningless (docs/bench.md).
+ */
+static bool only_path(int p)
+{
+	const char *only = getenv("IOVLAB_BENCH_ONLY");
+
+	return only && *only && strcmp(only, path_key[p]);
+}
+
 static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 {
 	struct vstack_vmnic *vm1 = nic(b, "vm1"), *vm2 = nic(b, "vm2"), *vm3 = nic(b, "vm3"), *vm4 = nic(b, "vm4");
@@ -484,7 +496,7 @@ static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 	memset(sr, 0, sizeof(*sr));
 	sr->size = size;
 	for (int p = P_VF; p < NPATHS; p++)
-		if ((rc = calibrate(b, src[p], dst[p], size, &count[p])))
+		if (!only_path(p) && (rc = calibrate(b, src[p], dst[p], size, &count[p])))
 			return rc;
 	for (int i = 0; i < b->o.pairs; i++) {
 		double pb = probe_ns(), pa, f[NPATHS];
@@ -494,6 +506,10 @@ static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 		if (f[P_RAW] <= 0)
 			return f[P_RAW] < 0 ? (int)f[P_RAW] : -EIO;
 		for (int p = P_VF; p < NPATHS; p++) {
+			if (only_path(p)) {	/* profiling knob: the other paths are not run */
+				f[p] = 1;
+				continue;
+			}
 			if ((rc = flood(b, src[p], dst[p], count[p], size, &r)))
 				return rc;
 			f[p] = r.fps;

@@ -319,6 +319,51 @@ static void test_nbl_churn_keeps_the_handle_table_small(void **state)
 }
 
 /*
+ * The data path's "live NBL?" question answered from the NBL's token
+ * (src/ndis/nbl.c): a live NBL is tracked; a byte copy of it elsewhere, a
+ * freed one and one whose token a driver scribbled over are judged by the
+ * handle table exactly as before; a freed block is reused by its pool.
+ */
+static void test_nbl_token_and_reuse(void **state)
+{
+	struct env e;
+	NET_BUFFER_LIST_POOL_PARAMETERS pp;
+	NET_BUFFER_LIST copy;
+	PNET_BUFFER_LIST nbl, again;
+	NDIS_HANDLE pool;
+
+	(void)state;
+	env_up(&e, "fake_basic", "1000", NULL, NULL);
+	memset(&pp, 0, sizeof(pp));
+	pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+	pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.fAllocateNetBuffer = TRUE;
+	pp.DataSize = 128;
+	pool = NdisAllocateNetBufferListPool(e.mp->adapter, &pp);
+	assert_non_null(pool);
+	nbl = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 100);
+	assert_non_null(nbl);
+	assert_non_null(ndis__nbl_track(nbl));
+	memcpy(&copy, nbl, sizeof(copy));
+	assert_null(ndis__nbl_track(&copy));
+	nbl->NdisReserved[0] = NULL;		/* a driver wrote NDIS's field: the table still knows it */
+	assert_non_null(ndis__nbl_track(nbl));
+	NdisFreeNetBufferList(nbl);
+	assert_null(ndis__nbl_track(nbl));	/* freed: kept by the pool, not live */
+	again = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 64);
+	assert_ptr_equal(again, nbl);		/* the same block, header cleared */
+	assert_non_null(ndis__nbl_track(again));
+	assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(again)), 64);
+	assert_null(NET_BUFFER_LIST_NEXT_NBL(again));
+	NdisFreeNetBufferList(again);
+	NdisFreeNetBufferList(again);		/* twice: refused by the table, not pushed twice */
+	assert_null(ndis__nbl_track(again));
+	NdisFreeNetBufferListPool(pool);
+	ndis_framework_destroy(e.fw);
+}
+
+/*
  * The handle table against a reference: random adds and removes of 4096
  * addresses (runs wrap around the table's end), after each step every
  * address is found with its kind exactly when it was added and not removed.
@@ -367,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_pools_and_buffers),
 		cmocka_unit_test(test_nbl_churn_keeps_the_handle_table_small),
 		cmocka_unit_test(test_handle_table_removal_keeps_lookups_exact),
+		cmocka_unit_test(test_nbl_token_and_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,8 +8,9 @@
  * wait list and are posted as descriptors complete (the device drains the
  * ring asynchronously when the doorbell is a shared page, so a full ring is
  * normal, not an error; netvmini 6x's SendWaitList). Received frames are copied out of the RX slot into an NBL from the
- * adapter's free list (MP_RX_NBLS allocated at initialization; none free:
- * the frame is dropped and counted in RxNoBuffer), the slot goes back to
+ * adapter's free list (MP_RX_NBLS_INITIAL allocated at initialization,
+ * grown on demand to MP_RX_NBLS; none free and none to add: the frame is
+ * dropped and counted in RxNoBuffer), the slot goes back to
  * the device at once, and the NBL is the protocol's until it comes back in
  * MPReturnNetBufferLists, which puts it back on the free list.
  *
@@ -268,6 +269,15 @@ static ULONG NICServiceRx(PMP_ADAPTER Adapter)
 		} else {
 			PNET_BUFFER_LIST Nbl = Adapter->RxFree;
 
+			if (!Nbl && Adapter->RxAllocated < MP_RX_NBLS) {
+				/* The pool grows to its bound as traffic needs it; then it only recycles. */
+				Nbl = NdisAllocateNetBufferAndNetBufferList(Adapter->RxPool, 0, 0, NULL, 0, MP_BUFFER_SIZE);
+				if (Nbl) {
+					NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+					Adapter->RxFree = Nbl;
+					Adapter->RxAllocated++;
+				}
+			}
 			if (!Nbl) {
 				/* Every receive NBL is with the protocols: drop, counted. */
 				Adapter->RxNoBuffer++;

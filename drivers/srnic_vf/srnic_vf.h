@@ -35,7 +35,8 @@
 #define MP_MAX_FRAME 1514u		/* 1500 + Ethernet header */
 #define MP_QUEUE_PAIR 0u		/* the vPort's first queue pair */
 #define MP_DEFAULT_SPEED 10000000000ull	/* 10 Gb/s */
-#define MP_RX_NBLS MP_RING_SIZE	/* receive NBLs allocated at initialization (MPReturnNetBufferLists recycles) */
+#define MP_RX_NBLS MP_RING_SIZE	/* receive NBLs at most (MPReturnNetBufferLists recycles them) */
+#define MP_RX_NBLS_INITIAL 64u	/* allocated at initialization; more as traffic needs them */
 #define MP_HEALTH_EVERY 16u		/* services between health/link checks (miniport.c) */
 
 /* The adapter's state machine (style.md rule 6); MpSetState checks it. */
@@ -100,7 +101,7 @@ typedef struct _MP_ADAPTER {
 	/* NDIS */
 	NDIS_HANDLE RxPool;
 	PNET_BUFFER_LIST RxFree;	/* receive NBLs not indicated, each with an MP_BUFFER_SIZE buffer */
-	ULONG RxAllocated;		/* allocated at initialization, freed at halt */
+	ULONG RxAllocated;		/* allocated so far (<= MP_RX_NBLS), freed at halt */
 	ULONG RxOutstanding;		/* indicated, not yet returned */
 	ULONG PacketFilter;
 	ULONG Lookahead;

@@ -37,7 +37,7 @@
 #define MP_DEFAULT_SPEED 10000000000ull	/* 10 Gb/s */
 #define MP_RX_NBLS MP_RING_SIZE	/* receive NBLs at most (MPReturnNetBufferLists recycles them) */
 #define MP_RX_NBLS_INITIAL 64u	/* allocated at initialization; more as traffic needs them */
-#define MP_HEALTH_EVERY 16u		/* services between health/link checks (miniport.c) */
+#define MP_HEALTH_EVERY 16u		/* idle services between health/link checks (miniport.c) */
 
 /* The adapter's state machine (style.md rule 6); MpSetState checks it. */
 typedef enum _MP_STATE {
@@ -112,7 +112,7 @@ typedef struct _MP_ADAPTER {
 	ULONG64 RxFrames, RxBytes, RxDiscards;
 	ULONG64 RxNoBuffer;		/* of RxDiscards: every receive NBL was with the protocols */
 	ULONG Resets;
-	ULONG HealthCountdown;		/* services left before the next health/link check */
+	ULONG HealthCountdown;		/* idle services left before the next health/link check */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* miniport.c */

@@ -392,6 +392,33 @@ static void test_receive_pool_exhaustion_and_recycling(void **state)
 	assert_no_findings();
 }
 
+/*
+ * The health/link check (four register reads, each a round trip in a VM)
+ * runs every MP_HEALTH_EVERY-th service that found nothing to do: a VF
+ * busy receiving reads no register, an idle one is still checked.
+ */
+static void test_health_check_only_when_idle(void **state)
+{
+	const struct genv_opts o = { 0 };
+	unsigned long reads;
+
+	(void)state;
+	setup_with(&o);
+	enable_receive();
+	(void)genv_vf_poll(&E);	/* the first service checks */
+	reads = E.mmio_reads;
+	for (int i = 0; i < 100; i++) {
+		peer_sends_to_vf((uint8_t)i);
+		assert_int_equal(genv_vf_poll(&E), 1);
+	}
+	assert_int_equal(E.mmio_reads, reads);	/* 100 busy services: no check */
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(genv_vf_poll(&E), 0);
+	assert_true(E.mmio_reads >= reads + 8);	/* 40 idle services: at least two checks of four reads */
+	assert_true(E.mmio_reads <= reads + 12);
+	assert_int_equal(E.pc->received, 100);
+}
+
 static void test_traffic_over_vbd(void **state)
 {
 	const struct genv_opts o = { .vbd = true, .forward = true };
@@ -568,6 +595,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_traffic_direct, teardown),
 		cmocka_unit_test_teardown(test_traffic_over_vbd, teardown),
 		cmocka_unit_test_teardown(test_receive_pool_exhaustion_and_recycling, teardown),
+		cmocka_unit_test_teardown(test_health_check_only_when_idle, teardown),
 		cmocka_unit_test_teardown(test_vf_reset_recovers, teardown),
 		cmocka_unit_test_teardown(test_graceful_eject, teardown),
 		cmocka_unit_test_teardown(test_surprise_removal, teardown),

@@ -291,6 +291,7 @@ static VOID MPShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTIO
 /* ---- the interrupt stand-in ---------------------------------------------------- */
 static ULONG MpService(PMP_ADAPTER Adapter)
 {
+	LARGE_INTEGER Now;
 	ULONG Work;
 
 	if (Adapter->State != MpStateRunning && Adapter->State != MpStatePausing)
@@ -299,14 +300,19 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 	 * Health and link are four register reads, each a round trip to the
 	 * device model: not on every service. On Windows they come from the
 	 * misc MSI-X vector (link, error causes) and NDIS's hang check; here
-	 * every MP_HEALTH_EVERY-th service that found nothing to do. Services
-	 * that moved descriptors do not count: under a flood the check (four
-	 * round trips the guest waits for) came every ~20 frames and was the
-	 * largest cost left on the VF path. A VF that was reset or lost its
-	 * link completes nothing, so its services are idle and still count.
+	 * after MP_HEALTH_EVERY services that found nothing to do, and not
+	 * within MP_HEALTH_MIN_MS of the last check (NDIS's own hang check
+	 * runs every 2 s). Under a flood the check -- four round trips the
+	 * guest waits for -- came every ~20 frames and was the largest cost
+	 * left on the VF path. A VF that was reset or lost its link completes
+	 * nothing, so its services are idle and it is checked within 10 ms.
 	 */
 	if (Adapter->HealthCountdown)
 		goto service;
+	NdisGetSystemUpTimeEx(&Now);
+	if (Adapter->LastHealthMs && Now.QuadPart - Adapter->LastHealthMs < MP_HEALTH_MIN_MS)
+		goto service;
+	Adapter->LastHealthMs = Now.QuadPart ? Now.QuadPart : 1;
 	Adapter->HealthCountdown = MP_HEALTH_EVERY;
 	if (!HWIsHealthy(Adapter)) {
 		/* The VF was reset under us (FLR, OID_SRIOV_RESET_VF at the PF) or

@@ -38,6 +38,7 @@
 #define MP_RX_NBLS MP_RING_SIZE	/* receive NBLs at most (MPReturnNetBufferLists recycles them) */
 #define MP_RX_NBLS_INITIAL 64u	/* allocated at initialization; more as traffic needs them */
 #define MP_HEALTH_EVERY 16u		/* idle services between health/link checks (miniport.c) */
+#define MP_HEALTH_MIN_MS 10		/* ... and at least this long (NdisGetSystemUpTimeEx) */
 
 /* The adapter's state machine (style.md rule 6); MpSetState checks it. */
 typedef enum _MP_STATE {
@@ -113,6 +114,7 @@ typedef struct _MP_ADAPTER {
 	ULONG64 RxNoBuffer;		/* of RxDiscards: every receive NBL was with the protocols */
 	ULONG Resets;
 	ULONG HealthCountdown;		/* idle services left before the next health/link check */
+	LONGLONG LastHealthMs;		/* when the last check ran (0: never) */
 } MP_ADAPTER, *PMP_ADAPTER;
 
 /* miniport.c */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guest_env.h"
 #include "pcie/pci_regs.h"
@@ -394,8 +395,9 @@ static void test_receive_pool_exhaustion_and_recycling(void **state)
 
 /*
  * The health/link check (four register reads, each a round trip in a VM)
- * runs every MP_HEALTH_EVERY-th service that found nothing to do: a VF
- * busy receiving reads no register, an idle one is still checked.
+ * runs after MP_HEALTH_EVERY services that found nothing to do and 10 ms
+ * after the last: a VF busy receiving reads no register, an idle one is
+ * still checked.
  */
 static void test_health_check_only_when_idle(void **state)
 {
@@ -414,8 +416,17 @@ static void test_health_check_only_when_idle(void **state)
 	assert_int_equal(E.mmio_reads, reads);	/* 100 busy services: no check */
 	for (int i = 0; i < 40; i++)
 		assert_int_equal(genv_vf_poll(&E), 0);
-	assert_true(E.mmio_reads >= reads + 8);	/* 40 idle services: at least two checks of four reads */
-	assert_true(E.mmio_reads <= reads + 12);
+	/* 40 idle services: one check at most (not within 10 ms of the last) */
+	assert_true(E.mmio_reads <= reads + 4);
+	usleep(11000);
+	for (int i = 0; i < 17; i++)
+		(void)genv_vf_poll(&E);
+	reads = E.mmio_reads;
+	usleep(11000);
+	assert_int_equal(genv_vf_poll(&E), 0);	/* 17 idle services and 11 ms since: this one checks */
+	assert_int_equal(E.mmio_reads, reads + 4);
+	assert_int_equal(genv_vf_poll(&E), 0);	/* and the next does not */
+	assert_int_equal(E.mmio_reads, reads + 4);
 	assert_int_equal(E.pc->received, 100);
 }
 

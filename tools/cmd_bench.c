@@ -804,7 +804,9 @@ static void usage(FILE *f)
 		   "  path (VM->VM and VM->uplink, 64 B and 1514 B), VF bring-up per VF, one busy VF\n"
 		   "  among idle ones and a VF->synthetic switch under a stream (docs/bench.md).\n"
 		   "  --quick: 3 pairs of 40 ms runs, bring-up at 1 and 8 VFs. IOVLAB_VF_DOORBELL=0 keeps\n"
-		   "  every VF register access on the request path (the figures before issue 8).\n");
+		   "  every VF register access on the request path (the figures before issue 8).\n"
+		   "  IOVLAB_BENCH_ONLY=vf|synthetic|vf_uplink|synthetic_uplink floods only that path\n"
+		   "  (for perf record; the other paths count 1 frame/s, so the ratios mean nothing).\n");
 }
 
 static const char *fail_text(int rc)

@@ -859,6 +859,19 @@ int cmd_bench(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (getenv("IOVLAB_BENCH_ONLY") && *getenv("IOVLAB_BENCH_ONLY")) {
+		const char *only = getenv("IOVLAB_BENCH_ONLY");
+		bool known = false;
+
+		for (int p = P_VF; p < NPATHS; p++)
+			known |= !strcmp(only, path_key[p]);
+		if (!known) {
+			fprintf(stderr, "iovlab bench: IOVLAB_BENCH_ONLY='%s' is not vf, synthetic, vf_uplink or "
+				"synthetic_uplink\n", only);
+			free(sr);
+			return 2;
+		}
+	}
 	if (b.o.pairs < 0)
 		b.o.pairs = b.o.quick ? 3 : 7;
 	b.o.run_ms = b.o.quick ? 40 : 250;

@@ -474,6 +474,18 @@ struct size_result {
 	uint64_t vf_frames, vf_kicks, vf_irqs, vf_suppressed, vf_tx_writes, vf_writes, vf_slow;
 };
 
+/*
+ * IOVLAB_BENCH_ONLY=vf|synthetic|vf_uplink|synthetic_uplink: flood only that
+ * path (the others count 1 frame/s), so `perf record` sees one path's
+ * processes. A profiling aid; its ratios are meaningless (docs/bench.md).
+ */
+static bool only_path(int p)
+{
+	const char *only = getenv("IOVLAB_BENCH_ONLY");
+
+	return only && *only && strcmp(only, path_key[p]);
+}
+
 static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 {
 	struct vstack_vmnic *vm1 = nic(b, "vm1"), *vm2 = nic(b, "vm2"), *vm3 = nic(b, "vm3"), *vm4 = nic(b, "vm4");
@@ -484,7 +496,7 @@ static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 	memset(sr, 0, sizeof(*sr));
 	sr->size = size;
 	for (int p = P_VF; p < NPATHS; p++)
-		if ((rc = calibrate(b, src[p], dst[p], size, &count[p])))
+		if (!only_path(p) && (rc = calibrate(b, src[p], dst[p], size, &count[p])))
 			return rc;
 	for (int i = 0; i < b->o.pairs; i++) {
 		double pb = probe_ns(), pa, f[NPATHS];
@@ -494,6 +506,10 @@ static int measure_size(struct bench *b, unsigned size, struct size_result *sr)
 		if (f[P_RAW] <= 0)
 			return f[P_RAW] < 0 ? (int)f[P_RAW] : -EIO;
 		for (int p = P_VF; p < NPATHS; p++) {
+			if (only_path(p)) {	/* profiling knob: the other paths are not run */
+				f[p] = 1;
+				continue;
+			}
 			if ((rc = flood(b, src[p], dst[p], count[p], size, &r)))
 				return rc;
 			f[p] = r.fps;
@@ -788,7 +804,9 @@ static void usage(FILE *f)
 		   "  path (VM->VM and VM->uplink, 64 B and 1514 B), VF bring-up per VF, one busy VF\n"
 		   "  among idle ones and a VF->synthetic switch under a stream (docs/bench.md).\n"
 		   "  --quick: 3 pairs of 40 ms runs, bring-up at 1 and 8 VFs. IOVLAB_VF_DOORBELL=0 keeps\n"
-		   "  every VF register access on the request path (the figures before issue 8).\n");
+		   "  every VF register access on the request path (the figures before issue 8).\n"
+		   "  IOVLAB_BENCH_ONLY=vf|synthetic|vf_uplink|synthetic_uplink floods only that path\n"
+		   "  (for perf record; the other paths count 1 frame/s, so the ratios mean nothing).\n");
 }
 
 static const char *fail_text(int rc)
@@ -837,6 +855,19 @@ int cmd_bench(int argc, char **argv)
 		} else {
 			fprintf(stderr, "iovlab bench: unexpected '%s'\n", argv[i]);
 			usage(stderr);
+			free(sr);
+			return 2;
+		}
+	}
+	if (getenv("IOVLAB_BENCH_ONLY") && *getenv("IOVLAB_BENCH_ONLY")) {
+		const char *only = getenv("IOVLAB_BENCH_ONLY");
+		bool known = false;
+
+		for (int p = P_VF; p < NPATHS; p++)
+			known |= !strcmp(only, path_key[p]);
+		if (!known) {
+			fprintf(stderr, "iovlab bench: IOVLAB_BENCH_ONLY='%s' is not vf, synthetic, vf_uplink or "
+				"synthetic_uplink\n", only);
 			free(sr);
 			return 2;
 		}

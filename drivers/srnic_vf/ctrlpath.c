@@ -74,6 +74,7 @@ static NDIS_STATUS MpQuery(PMP_ADAPTER Adapter, PNDIS_OID_REQUEST Req)
 	case OID_GEN_XMIT_ERROR:
 		return MpQueryCounter(Req, Adapter->TxErrors);
 	case OID_GEN_RCV_NO_BUFFER:
+		return MpQueryCounter(Req, Adapter->RxNoBuffer);
 	case OID_GEN_RCV_DISCARDS:
 		return MpQueryCounter(Req, Adapter->RxDiscards);
 	case OID_GEN_XMIT_DISCARDS:

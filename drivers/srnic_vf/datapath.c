@@ -8,8 +8,11 @@
  * wait list and are posted as descriptors complete (the device drains the
  * ring asynchronously when the doorbell is a shared page, so a full ring is
  * normal, not an error; netvmini 6x's SendWaitList). Received frames are copied out of the RX slot into an NBL from the
- * adapter's pool, the slot goes back to the device at once, and the NBL is
- * the protocol's until it comes back in MPReturnNetBufferLists.
+ * adapter's free list (MP_RX_NBLS_INITIAL allocated at initialization,
+ * grown on demand to MP_RX_NBLS; none free and none to add: the frame is
+ * dropped and counted in RxNoBuffer), the slot goes back to
+ * the device at once, and the NBL is the protocol's until it comes back in
+ * MPReturnNetBufferLists, which puts it back on the free list.
  *
  * Ring contract with the device (docs/hw/srnic.md, "Queue pairs" and the
  * descriptor table): the driver owns a TX descriptor from when it is
@@ -264,15 +267,30 @@ static ULONG NICServiceRx(PMP_ADAPTER Adapter)
 		if (!Deliver || (Status & SRNIC_DESC_S_ERR) || Length < SRNIC_FRAME_MIN || Length > MP_BUFFER_SIZE) {
 			Adapter->RxDiscards++;
 		} else {
-			PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferAndNetBufferList(Adapter->RxPool, 0, 0, NULL, 0, Length);
+			PNET_BUFFER_LIST Nbl = Adapter->RxFree;
 
+			if (!Nbl && Adapter->RxAllocated < MP_RX_NBLS) {
+				/* The pool grows to its bound as traffic needs it; then it only recycles. */
+				Nbl = NdisAllocateNetBufferAndNetBufferList(Adapter->RxPool, 0, 0, NULL, 0, MP_BUFFER_SIZE);
+				if (Nbl) {
+					NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+					Adapter->RxFree = Nbl;
+					Adapter->RxAllocated++;
+				}
+			}
 			if (!Nbl) {
+				/* Every receive NBL is with the protocols: drop, counted. */
+				Adapter->RxNoBuffer++;
 				Adapter->RxDiscards++;
 			} else {
-				PUCHAR Data = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(NET_BUFFER_LIST_FIRST_NB(Nbl)),
-									   NormalPagePriority);
+				PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
+				PUCHAR Data = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(Nb), NormalPagePriority);
 
+				Adapter->RxFree = NET_BUFFER_LIST_NEXT_NBL(Nbl);
 				NdisMoveMemory(Data, Adapter->Rx.Buffers + Slot * MP_BUFFER_SIZE, Length);
+				NET_BUFFER_DATA_LENGTH(Nb) = Length;
+				NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
+				Adapter->RxOutstanding++;
 				NblAppend(&Tail, Nbl);
 				Count++;
 				Adapter->RxFrames++;
@@ -335,13 +353,16 @@ VOID NICFailSends(PMP_ADAPTER Adapter, NDIS_STATUS Status)
 
 VOID MPReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
 {
+	PMP_ADAPTER Adapter = MiniportAdapterContext;
 	PNET_BUFFER_LIST Nbl, Next;
 
-	UNREFERENCED_PARAMETER(MiniportAdapterContext);
 	UNREFERENCED_PARAMETER(ReturnFlags);
 	for (Nbl = NetBufferLists; Nbl; Nbl = Next) {
 		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-		NdisFreeNetBufferList(Nbl);
+		NET_BUFFER_LIST_NEXT_NBL(Nbl) = Adapter->RxFree;
+		Adapter->RxFree = Nbl;
+		if (Adapter->RxOutstanding)
+			Adapter->RxOutstanding--;
 	}
 }
 

@@ -93,7 +93,48 @@ static NDIS_STATUS MpAllocateRxPool(PMP_ADAPTER Adapter)
 	Pool.PoolTag = MP_TAG;
 	Pool.DataSize = MP_BUFFER_SIZE;
 	Adapter->RxPool = NdisAllocateNetBufferListPool(Adapter->AdapterHandle, &Pool);
-	return Adapter->RxPool ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
+	if (!Adapter->RxPool)
+		return NDIS_STATUS_RESOURCES;
+	/*
+	 * Receive NBLs recycled by MPReturnNetBufferLists (the
+	 * Windows-driver-samples netvmini RCB list): allocating one per frame
+	 * cost a zeroed 2 KiB block and two handle-table updates per frame.
+	 * A few up front (all 512 added ~0.9 ms of page faults to every VF's
+	 * bring-up); the receive path adds more, up to MP_RX_NBLS, when a
+	 * burst finds none free (NICServiceRx).
+	 */
+	while (Adapter->RxAllocated < MP_RX_NBLS_INITIAL) {
+		PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferAndNetBufferList(Adapter->RxPool, 0, 0, NULL, 0,
+									      MP_BUFFER_SIZE);
+
+		if (!Nbl)
+			break;
+		NET_BUFFER_LIST_NEXT_NBL(Nbl) = Adapter->RxFree;
+		Adapter->RxFree = Nbl;
+		Adapter->RxAllocated++;
+	}
+	if (!Adapter->RxAllocated) {
+		NdisFreeNetBufferListPool(Adapter->RxPool);
+		return NDIS_STATUS_RESOURCES;
+	}
+	return NDIS_STATUS_SUCCESS;
+}
+
+/* Free the receive NBLs (all returned: halt comes after pause) and the pool. */
+static VOID MpFreeRxPool(PMP_ADAPTER Adapter)
+{
+	PNET_BUFFER_LIST Nbl, Next;
+
+	if (Adapter->RxOutstanding)
+		TraceEvents(TRACE_LEVEL_ERROR, TRACE_INIT, "halt with %u receive NBL(s) not returned; they are leaked",
+			    (unsigned)Adapter->RxOutstanding);
+	for (Nbl = Adapter->RxFree; Nbl; Nbl = Next) {
+		Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+		NdisFreeNetBufferList(Nbl);
+	}
+	Adapter->RxFree = NULL;
+	Adapter->RxAllocated = 0;
+	NdisFreeNetBufferListPool(Adapter->RxPool);
 }
 
 /* ---- MSI-X ------------------------------------------------------------------------ */
@@ -231,7 +272,7 @@ fail_hw:
 		NdisMDeregisterInterruptEx(Adapter->Interrupt);
 	HWShutdown(Adapter, TRUE);
 fail_pool:
-	NdisFreeNetBufferListPool(Adapter->RxPool);
+	MpFreeRxPool(Adapter);
 fail:
 	NICReleaseVbdInterface(Adapter);
 	(void)MpSetState(Adapter, MpStateHalted);
@@ -257,7 +298,7 @@ static VOID MPHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 	HWShutdown(Adapter, !Removed);
 	if (Adapter->Interrupt)
 		NdisMDeregisterInterruptEx(Adapter->Interrupt);
-	NdisFreeNetBufferListPool(Adapter->RxPool);
+	MpFreeRxPool(Adapter);
 	NICReleaseVbdInterface(Adapter);
 	(void)MpSetState(Adapter, MpStateHalted);
 	NdisFreeMemory(Adapter, sizeof(*Adapter), 0);
@@ -273,8 +314,10 @@ static NDIS_STATUS MPPause(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_PA
 	if (!MpSetState(Adapter, MpStatePausing))
 		return NDIS_STATUS_FAILURE;
 	(void)NICServiceRings(Adapter);
-	if (!NICTxIdle(Adapter)) {
-		/* Sends still at the device: the pause completes when they do. */
+	if (!NICTxIdle(Adapter) || Adapter->RxOutstanding) {
+		/* Sends still at the device, or receives still with the protocols
+		 * (MiniportPause: not before every indicated NBL is returned):
+		 * the pause completes when they are done. */
 		Adapter->PausePending = TRUE;
 		return NDIS_STATUS_PENDING;
 	}
@@ -328,6 +371,7 @@ static VOID MPShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTIO
 /* ---- the interrupt stand-in ---------------------------------------------------- */
 static ULONG MpService(PMP_ADAPTER Adapter)
 {
+	LARGE_INTEGER Now;
 	ULONG Work;
 
 	if (Adapter->State != MpStateRunning && Adapter->State != MpStatePausing)
@@ -336,13 +380,20 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 	 * Health and link are four register reads, each a round trip to the
 	 * device model: not on every service. On Windows they come from the
 	 * misc MSI-X vector (link, error causes) and NDIS's hang check; here
-	 * every MP_HEALTH_EVERY-th service (an idle guest services once a ms).
+	 * after MP_HEALTH_EVERY services that found nothing to do, and not
+	 * within MP_HEALTH_MIN_MS of the last check (NDIS's own hang check
+	 * runs every 2 s). Under a flood the check -- four round trips the
+	 * guest waits for -- came every ~20 frames and was the largest cost
+	 * left on the VF path. A VF that was reset or lost its link completes
+	 * nothing, so its services are idle and it is checked within 10 ms.
 	 */
-	if (Adapter->HealthCountdown) {
-		Adapter->HealthCountdown--;
+	if (Adapter->HealthCountdown)
 		goto service;
-	}
-	Adapter->HealthCountdown = MP_HEALTH_EVERY - 1;
+	NdisGetSystemUpTimeEx(&Now);
+	if (Adapter->LastHealthMs && Now.QuadPart - Adapter->LastHealthMs < MP_HEALTH_MIN_MS)
+		goto service;
+	Adapter->LastHealthMs = Now.QuadPart ? Now.QuadPart : 1;
+	Adapter->HealthCountdown = MP_HEALTH_EVERY;
 	if (!HWIsHealthy(Adapter)) {
 		/* The VF was reset under us (FLR, OID_SRIOV_RESET_VF at the PF) or
 		 * a queue stopped on an error: fail what was in flight, program
@@ -363,7 +414,9 @@ static ULONG MpService(PMP_ADAPTER Adapter)
 	}
 service:
 	Work = NICServiceRings(Adapter);
-	if (Adapter->PausePending && NICTxIdle(Adapter))
+	if (!Work && Adapter->HealthCountdown)
+		Adapter->HealthCountdown--;
+	if (Adapter->PausePending && NICTxIdle(Adapter) && !Adapter->RxOutstanding)
 		MpCompletePendingPause(Adapter);
 	return Work;
 }

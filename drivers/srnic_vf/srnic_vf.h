@@ -35,7 +35,10 @@
 #define MP_MAX_FRAME 1514u		/* 1500 + Ethernet header */
 #define MP_QUEUE_PAIR 0u		/* the vPort's first queue pair */
 #define MP_DEFAULT_SPEED 10000000000ull	/* 10 Gb/s */
-#define MP_HEALTH_EVERY 16u		/* services between health/link checks (miniport.c) */
+#define MP_RX_NBLS MP_RING_SIZE	/* receive NBLs at most (MPReturnNetBufferLists recycles them) */
+#define MP_RX_NBLS_INITIAL 64u	/* allocated at initialization; more as traffic needs them */
+#define MP_HEALTH_EVERY 16u		/* idle services between health/link checks (miniport.c) */
+#define MP_HEALTH_MIN_MS 10		/* ... and at least this long (NdisGetSystemUpTimeEx) */
 
 /* The adapter's state machine (style.md rule 6); MpSetState checks it. */
 typedef enum _MP_STATE {
@@ -98,6 +101,9 @@ typedef struct _MP_ADAPTER {
 
 	/* NDIS */
 	NDIS_HANDLE RxPool;
+	PNET_BUFFER_LIST RxFree;	/* receive NBLs not indicated, each with an MP_BUFFER_SIZE buffer */
+	ULONG RxAllocated;		/* allocated so far (<= MP_RX_NBLS), freed at halt */
+	ULONG RxOutstanding;		/* indicated, not yet returned */
 	ULONG PacketFilter;
 	ULONG Lookahead;
 	BOOLEAN PausePending;
@@ -105,8 +111,10 @@ typedef struct _MP_ADAPTER {
 	/* statistics */
 	ULONG64 TxFrames, TxBytes, TxErrors, TxDiscards;
 	ULONG64 RxFrames, RxBytes, RxDiscards;
+	ULONG64 RxNoBuffer;		/* of RxDiscards: every receive NBL was with the protocols */
 	ULONG Resets;
-	ULONG HealthCountdown;		/* services left before the next health/link check */
+	ULONG HealthCountdown;		/* idle services left before the next health/link check */
+	LONGLONG LastHealthMs;		/* when the last check ran (0: never) */
 	NDIS_HANDLE Interrupt;		/* NdisMRegisterInterruptEx: the VF's MSI-X messages */
 } MP_ADAPTER, *PMP_ADAPTER;
 

@@ -191,6 +191,9 @@ NDIS_EXPORT NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_
  * WPP-shaped trace macro sits on it (docs/logging.md).
  */
 
+/* Milliseconds since the system started (NDIS 6.20; monotonic: for intervals, not the date). */
+NDIS_EXPORT VOID NdisGetSystemUpTimeEx(PLARGE_INTEGER pSystemUpTime);
+
 /* Memory helpers (ndis.h macros over the CRT). */
 #define NdisZeroMemory(Destination, Length) __builtin_memset((Destination), 0, (Length))
 #define NdisMoveMemory(Destination, Source, Length) __builtin_memcpy((Destination), (Source), (Length))

@@ -241,11 +241,15 @@ _Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout
  * is not paced: it hands bursts of up to 32 frames to NDIS whenever fewer
  * than VMCTL_FLOOD_WINDOW of its frames are still with NDIS. `iovlab bench`
  * uses it to saturate a path; the guest answers with SENT as for SEND.
+ * The window is the raw ring's depth (bench/raw: 256 slots): with 48, one
+ * burst was in flight at a time and every burst waited a doorbell, a
+ * device pass and an interrupt -- the path measured its latency, not its
+ * rate (docs/bench.md).
  */
 /* +16: numbers +9..+15 went to the guest TCP/IP messages (NET, NET_DONE) and their successors */
 #define VMCTL_MSG_SEND_FLOOD (VMCTL_MSG_BASE + 16)
 #define VMCTL_FLOOD_BURST 32u
-#define VMCTL_FLOOD_WINDOW 48u
+#define VMCTL_FLOOD_WINDOW 256u
 
 /*
  * MMIO op DOORBELL: the guest lends a page of its memory as the shared BAR

@@ -91,6 +91,7 @@ struct vf_db_stats {
 	uint64_t sleeps;	/* times a page went to sleep (need_kick = 1) */
 	uint64_t interrupts;	/* eventfd signals to guests */
 	uint64_t suppressed;	/* completions that needed no signal (guest not armed) */
+	uint64_t yields;	/* sweeps that found nothing and gave the CPU away (sched_yield) */
 };
 void vf_db_get_stats(struct vf_db_stats *st);
 

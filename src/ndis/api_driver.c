@@ -1,13 +1,14 @@
 /*
  * Ndis* exports for driver and adapter lifecycle: registration, attributes,
  * pause/restart completion, device properties, NdisGetHypervisorInfo, status
- * indications, OID completion, memory. Each turns its handle into the
+ * indications, OID completion, memory, the system up time. Each turns its handle into the
  * framework object, calls the lowercase internal and maps the result once.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "ndis/internal.h"
 
@@ -248,4 +249,15 @@ NDIS_EXPORT VOID NdisFreeMemory(PVOID VirtualAddress, UINT Length, UINT MemoryFl
 	if (b->drv)
 		b->drv->mem_blocks--;
 	free(b);
+}
+
+/* learn.microsoft.com .../ndis/nf-ndis-ndisgetsystemuptimeex: milliseconds since start; here CLOCK_MONOTONIC. */
+NDIS_EXPORT VOID NdisGetSystemUpTimeEx(PLARGE_INTEGER pSystemUpTime)
+{
+	struct timespec t;
+
+	if (!pSystemUpTime)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	pSystemUpTime->QuadPart = (LONGLONG)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

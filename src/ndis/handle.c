@@ -14,7 +14,7 @@
 #include "ndis/internal.h"
 
 struct slot {
-	const void *p;		/* NULL = empty, TOMBSTONE = deleted */
+	const void *p;		/* NULL = empty (removal shifts, no tombstones are left) */
 	enum ndis_handle_kind kind;
 };
 
@@ -47,9 +47,15 @@ static struct slot *find(const void *p)
 	return NULL;
 }
 
+/*
+ * Rehash into a larger table when half the slots are in use. Removal leaves
+ * no tombstones (ndis__handle_remove), so "in use" is the live entries and
+ * the table stays proportional to them however many NBLs come and go; the
+ * check below keeps that true should a tombstone ever be reintroduced.
+ */
 static int grow(void)
 {
-	size_t ncap = cap ? cap * 2 : 256;
+	size_t ncap = !cap ? 256 : live * 4 >= cap ? cap * 2 : cap;
 	struct slot *n = calloc(ncap, sizeof(*n));
 
 	if (!n)
@@ -106,8 +112,31 @@ void ndis__handle_remove(const void *p)
 	pthread_mutex_lock(&lock);
 	s = find(p);
 	if (s) {
-		s->p = TOMBSTONE;
-		s->kind = NDIS_H_NONE;
+		/*
+		 * Backward-shift deletion (Knuth 6.4, algorithm R): pull later
+		 * members of the probe run into the hole instead of leaving a
+		 * tombstone, so runs stay as short as the live entries make them.
+		 * Tombstones made every lookup on the per-frame NBL path walk
+		 * long runs of deleted slots (a fifth of a receiving guest's time).
+		 */
+		size_t i = (size_t)(s - slots), j = i;
+
+		for (;;) {
+			size_t k;
+
+			j = (j + 1) & (cap - 1);
+			if (!slots[j].p)
+				break;
+			k = hash(slots[j].p) & (cap - 1);
+			/* slots[j] may move to i only if its home k is not cyclically in (i, j]. */
+			if (i <= j ? (k > i && k <= j) : (k > i || k <= j))
+				continue;
+			slots[i] = slots[j];
+			i = j;
+		}
+		slots[i].p = NULL;
+		slots[i].kind = NDIS_H_NONE;
+		used--;
 		live--;
 		if (live == 0) {
 			free(slots);
@@ -131,6 +160,14 @@ enum ndis_handle_kind ndis__handle_kind(const void *p)
 		k = s->kind;
 	pthread_mutex_unlock(&lock);
 	return k;
+}
+
+void ndis__handle_table_size(size_t *capacity, size_t *live_out)
+{
+	pthread_mutex_lock(&lock);
+	*capacity = cap;
+	*live_out = live;
+	pthread_mutex_unlock(&lock);
 }
 
 const char *ndis__handle_kind_name(enum ndis_handle_kind kind)

@@ -52,6 +52,8 @@ enum ndis_handle_kind {
 int ndis__handle_add(const void *p, enum ndis_handle_kind kind);
 void ndis__handle_remove(const void *p);
 enum ndis_handle_kind ndis__handle_kind(const void *p);
+/* The table's slots and live entries now (tests: churn must not grow it). */
+void ndis__handle_table_size(size_t *capacity, size_t *live);
 const char *ndis__handle_kind_name(enum ndis_handle_kind kind);
 
 /* ---- the thread's current call into driver code (framework.c) ---------- */

@@ -275,21 +275,51 @@ const char *pcie_sriov_support_name(enum pcie_sriov_support s)
 	return "?";
 }
 
+/* addr inside fn's BAR b: keep it if its RID is the lowest seen (the old list order). */
+static void decode_try(struct pcie_function *fn, unsigned b, uint64_t addr, struct pcie_function **best,
+		       unsigned *bar, uint64_t *off)
+{
+	uint64_t base = pcie_fn_bar_addr(fn, b), size = pcie_fn_bar_size(fn, b);
+
+	if (base && addr >= base && addr - base < size && (!*best || fn->rid < (*best)->rid)) {
+		*best = fn;
+		*bar = b;
+		*off = addr - base;
+	}
+}
+
+/*
+ * Which function's BAR decodes addr. A PF's own BARs are checked directly;
+ * its VFs' BARs are one array per BAR index (VF n at VF BAR base + (n - 1)
+ * x aperture, PCIe base spec 9.3.3.14), so the VF is found by division, not
+ * by walking every enabled VF: O(PFs x BARs) per access instead of listing
+ * and sorting up to 257 functions per PF on every register access of the
+ * host's PF driver. Overlapping BARs (a misprogrammed host) resolve to the
+ * lowest RID, as the walk in RID order did.
+ */
 static struct pcie_function *decode(struct pcie_host *h, uint64_t addr, unsigned *bar, uint64_t *off)
 {
-	struct pcie_function *list[PCIE_MAX_PFS * 257];
-	size_t n = pcie_host_list(h, list, sizeof(list) / sizeof(list[0]));
+	struct pcie_function *best = NULL;
 
-	for (size_t i = 0; i < n && i < sizeof(list) / sizeof(list[0]); i++)
+	for (unsigned i = 0; i < h->num_pfs; i++) {
+		struct pcie_function *pf = h->pfs[i];
+
 		for (unsigned b = 0; b < PCI_NUM_BARS; b++) {
-			uint64_t base = pcie_fn_bar_addr(list[i], b), size = pcie_fn_bar_size(list[i], b);
-			if (base && addr >= base && addr - base < size) {
-				*bar = b;
-				*off = addr - base;
-				return list[i];
-			}
+			uint64_t first, ap, n;
+
+			decode_try(pf, b, addr, &best, bar, off);
+			if (!pf->num_vfs_enabled)
+				continue;
+			first = pcie_fn_bar_addr(pf->vfs[0], b);
+			ap = pcie__vf_bar_aperture(pf, b);
+			if (!first || !ap || addr < first)
+				continue;
+			n = (addr - first) / ap;
+			if (n < pf->num_vfs_enabled)
+				decode_try(pf->vfs[n], b, addr, &best, bar, off);
 		}
-	return NULL;
+	}
+	return best;
 }
 
 int pcie_host_mmio_read32(struct pcie_host *h, uint64_t addr, uint32_t *val)

@@ -155,8 +155,8 @@ def fail(lab, msg):
     failures.append("%s: %s" % (os.path.basename(lab), msg))
 
 
-def run(args, timeout=60):
-    return subprocess.run([iovlab, "diagnose"] + args, capture_output=True, text=True, timeout=timeout)
+def run(args, timeout=60, env=None):
+    return subprocess.run([iovlab, "diagnose"] + args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def annotation(lab):
@@ -315,7 +315,7 @@ def main():
     jobs = [(lab, [lab, "--json"]) for lab in faults] + [
         (lab + "+script", [lab, "--json", "--script"]) for lab in faults if script_driven(lab)] + [
         (vbd, [vbd, "--json"]), ("vbd-text", [vbd]), (default, [default, "--json"]),
-        ("vm2-only", [vbd, "vm2", "--json"]), ("no-lab", []), ("missing", [os.path.join(root, "labs", "nope.lab")]),
+        ("vm2-only", [vbd, "vm2", "--json"]), ("missing", [os.path.join(root, "labs", "nope.lab")]),
         ("bad-vm", [vbd, "vm9"]), ("bad-settle", [vbd, "--settle", "forever"])]
     tmp = tempfile.TemporaryDirectory()
     jobs += [(name, [own_vf_lab(tmp.name, name), "--json"]) for name in VF_DRIVERS]
@@ -337,7 +337,12 @@ def main():
     rep = json.loads(p.stdout) if p.stdout.startswith("{") else None
     if p.returncode != 0 or not rep or [a["vm"] for a in rep["adapters"]] != ["vm2"]:
         fail("vbd-no-forward vm2", "want only vm2, nothing broken, exit 0; got exit %d" % p.returncode)
-    for name, want in (("no-lab", 2), ("missing", 2), ("bad-vm", 2), ("bad-settle", 2)):
+    # No lab file: the running lab's diagnose (`iovlab up`); with none up, exit 1 and say so.
+    with tempfile.TemporaryDirectory() as xdg:
+        res["no-lab"] = run([], env=dict(os.environ, XDG_RUNTIME_DIR=xdg))
+    if res["no-lab"].returncode != 1 or "no lab is up" not in res["no-lab"].stderr:
+        fail("no-lab", "exit %d, want 1 with 'no lab is up': %s" % (res["no-lab"].returncode, res["no-lab"].stderr))
+    for name, want in (("missing", 2), ("bad-vm", 2), ("bad-settle", 2)):
         if res[name].returncode != want:
             fail(name, "exit %d, want %d" % (res[name].returncode, want))
     for f in failures:

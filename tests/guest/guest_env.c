@@ -255,6 +255,7 @@ static int mmio_read(void *ctx, uint64_t phys, unsigned size, uint64_t *value)
 	if (size != 4 || phys < GENV_BAR0)
 		return -EINVAL;
 	e->mmio_accesses++;
+	e->mmio_reads++;
 	rc = srnic_mmio_read32(e->nic, GENV_VF_FN, SRNIC_BAR_REGS, (uint32_t)(phys - GENV_BAR0), &v);
 	*value = v;
 	return rc;

@@ -83,6 +83,7 @@ struct guest_env {
 	uint8_t mmio_window[SRNIC_VF_REGS_SIZE];
 	unsigned mmio_maps;
 	unsigned long mmio_accesses;	/* register reads and writes of the VF's BAR */
+	unsigned long mmio_reads;	/* of them reads */
 	/* the trace (unless IOVLAB_LOG sends it to stderr) */
 	FILE *trace;
 	char *trace_buf;

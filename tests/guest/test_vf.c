@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guest_env.h"
 #include "pcie/pci_regs.h"
@@ -337,6 +338,98 @@ static void test_traffic_direct(void **state)
 	traffic();
 }
 
+/*
+ * srnic_vf receives into MP_RX_NBLS (512) NBLs allocated at initialization
+ * and recycled on return: with the protocol keeping everything, the 513th
+ * frame finds none -- dropped and counted (OID_GEN_RCV_NO_BUFFER), the
+ * RX slot still goes back to the device; returned NBLs are used again.
+ */
+static void test_receive_pool_exhaustion_and_recycling(void **state)
+{
+	const struct genv_opts o = { 0 };
+	uint64_t nobuf = 0, discards = 0, ok = 0;
+
+	(void)state;
+	setup_with(&o);
+	enable_receive();
+	E.pc->hold_receives = 1;
+	for (int i = 0; i < 300; i++)
+		peer_sends_to_vf((uint8_t)i);
+	assert_int_equal(genv_vf_poll(&E), 300);
+	assert_int_equal(E.pc->received, 300);
+	for (int i = 0; i < 300; i++)
+		peer_sends_to_vf((uint8_t)i);
+	assert_int_equal(genv_vf_poll(&E), 300);	/* 300 descriptors serviced ... */
+	assert_int_equal(E.pc->received, 512);		/* ... 212 indicated: the pool is empty */
+	assert_int_equal(genv_oid(&E, NdisRequestQueryStatistics, OID_GEN_RCV_NO_BUFFER, &nobuf, sizeof(nobuf)),
+			 ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(nobuf, 88);
+	assert_int_equal(genv_oid(&E, NdisRequestQueryStatistics, OID_GEN_RCV_DISCARDS, &discards, sizeof(discards)),
+			 ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(discards, 88);
+	/* Nothing free: one more frame is one more drop, not a crash or a leak. */
+	peer_sends_to_vf(0x77);
+	assert_int_equal(genv_vf_poll(&E), 1);
+	assert_int_equal(E.pc->received, 512);
+	/* Returned, the NBLs carry frames again (and the new data, not the old). */
+	E.pc->hold_receives = 0;
+	{
+		void (*return_held)(void) = NULL;
+
+		*(void **)&return_held = ndis_protocol_driver_symbol(E.proto, "FakeProtoReturnHeld");
+		assert_non_null(return_held);
+		return_held();
+	}
+	for (int i = 0; i < 10; i++)
+		peer_sends_to_vf(0x40);
+	assert_int_equal(genv_vf_poll(&E), 10);
+	assert_int_equal(E.pc->received, 522);
+	assert_int_equal(E.pc->last_first_byte, genv_vm_mac[0]);
+	assert_int_equal(genv_oid(&E, NdisRequestQueryStatistics, OID_GEN_RCV_OK, &ok, sizeof(ok)), ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(ok, 522);
+	assert_int_equal(genv_oid(&E, NdisRequestQueryStatistics, OID_GEN_RCV_NO_BUFFER, &nobuf, sizeof(nobuf)),
+			 ST(NDIS_STATUS_SUCCESS));
+	assert_int_equal(nobuf, 89);
+	assert_no_findings();
+}
+
+/*
+ * The health/link check (four register reads, each a round trip in a VM)
+ * runs after MP_HEALTH_EVERY services that found nothing to do and 10 ms
+ * after the last: a VF busy receiving reads no register, an idle one is
+ * still checked.
+ */
+static void test_health_check_only_when_idle(void **state)
+{
+	const struct genv_opts o = { 0 };
+	unsigned long reads;
+
+	(void)state;
+	setup_with(&o);
+	enable_receive();
+	(void)genv_vf_poll(&E);	/* the first service checks */
+	reads = E.mmio_reads;
+	for (int i = 0; i < 100; i++) {
+		peer_sends_to_vf((uint8_t)i);
+		assert_int_equal(genv_vf_poll(&E), 1);
+	}
+	assert_int_equal(E.mmio_reads, reads);	/* 100 busy services: no check */
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(genv_vf_poll(&E), 0);
+	/* 40 idle services: one check at most (not within 10 ms of the last) */
+	assert_true(E.mmio_reads <= reads + 4);
+	usleep(11000);
+	for (int i = 0; i < 17; i++)
+		(void)genv_vf_poll(&E);
+	reads = E.mmio_reads;
+	usleep(11000);
+	assert_int_equal(genv_vf_poll(&E), 0);	/* 17 idle services and 11 ms since: this one checks */
+	assert_int_equal(E.mmio_reads, reads + 4);
+	assert_int_equal(genv_vf_poll(&E), 0);	/* and the next does not */
+	assert_int_equal(E.mmio_reads, reads + 4);
+	assert_int_equal(E.pc->received, 100);
+}
+
 static void test_traffic_over_vbd(void **state)
 {
 	const struct genv_opts o = { .vbd = true, .forward = true };
@@ -512,6 +605,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_invalidate_lost_without_forwarding, teardown),
 		cmocka_unit_test_teardown(test_traffic_direct, teardown),
 		cmocka_unit_test_teardown(test_traffic_over_vbd, teardown),
+		cmocka_unit_test_teardown(test_receive_pool_exhaustion_and_recycling, teardown),
+		cmocka_unit_test_teardown(test_health_check_only_when_idle, teardown),
 		cmocka_unit_test_teardown(test_vf_reset_recovers, teardown),
 		cmocka_unit_test_teardown(test_graceful_eject, teardown),
 		cmocka_unit_test_teardown(test_surprise_removal, teardown),

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "fw_helpers.h"
+#include "ndis/internal.h"
 
 struct env {
 	struct ndis_framework *fw;
@@ -274,6 +276,128 @@ static void test_pools_and_buffers(void **state)
 	ndis_framework_destroy(e.fw);
 }
 
+/*
+ * A frame-per-NBL data path adds and removes a handle per frame: the table
+ * must reuse its deleted slots, not double on every half-full of them
+ * (src/ndis/handle.c grow()). 200000 alloc/free pairs with 64 NBLs live.
+ */
+static void test_nbl_churn_keeps_the_handle_table_small(void **state)
+{
+	struct env e;
+	NET_BUFFER_LIST_POOL_PARAMETERS pp;
+	PNET_BUFFER_LIST live[64];
+	NDIS_HANDLE pool;
+	size_t cap0, cap1, live0, live1;
+
+	(void)state;
+	env_up(&e, "fake_basic", "1000", NULL, NULL);
+	memset(&pp, 0, sizeof(pp));
+	pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+	pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.fAllocateNetBuffer = TRUE;
+	pp.DataSize = 64;
+	pool = NdisAllocateNetBufferListPool(e.mp->adapter, &pp);
+	assert_non_null(pool);
+	for (unsigned i = 0; i < 64; i++)
+		assert_non_null(live[i] = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 64));
+	ndis__handle_table_size(&cap0, &live0);
+	for (unsigned i = 0; i < 200000; i++) {
+		NdisFreeNetBufferList(live[i % 64]);
+		live[i % 64] = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 64);
+		assert_non_null(live[i % 64]);
+	}
+	ndis__handle_table_size(&cap1, &live1);
+	assert_int_equal(live1, live0);
+	assert_true(cap1 <= 2 * cap0);
+	for (unsigned i = 0; i < 64; i++) {
+		assert_int_equal(ndis__handle_kind(live[i]), NDIS_H_NBL);
+		NdisFreeNetBufferList(live[i]);
+	}
+	NdisFreeNetBufferListPool(pool);
+	ndis_framework_destroy(e.fw);
+}
+
+/*
+ * The data path's "live NBL?" question answered from the NBL's token
+ * (src/ndis/nbl.c): a live NBL is tracked; a byte copy of it elsewhere, a
+ * freed one and one whose token a driver scribbled over are judged by the
+ * handle table exactly as before; a freed block is reused by its pool.
+ */
+static void test_nbl_token_and_reuse(void **state)
+{
+	struct env e;
+	NET_BUFFER_LIST_POOL_PARAMETERS pp;
+	NET_BUFFER_LIST copy;
+	PNET_BUFFER_LIST nbl, again;
+	NDIS_HANDLE pool;
+
+	(void)state;
+	env_up(&e, "fake_basic", "1000", NULL, NULL);
+	memset(&pp, 0, sizeof(pp));
+	pp.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+	pp.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+	pp.fAllocateNetBuffer = TRUE;
+	pp.DataSize = 128;
+	pool = NdisAllocateNetBufferListPool(e.mp->adapter, &pp);
+	assert_non_null(pool);
+	nbl = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 100);
+	assert_non_null(nbl);
+	assert_non_null(ndis__nbl_track(nbl));
+	memcpy(&copy, nbl, sizeof(copy));
+	assert_null(ndis__nbl_track(&copy));
+	nbl->NdisReserved[0] = NULL;		/* a driver wrote NDIS's field: the table still knows it */
+	assert_non_null(ndis__nbl_track(nbl));
+	NdisFreeNetBufferList(nbl);
+	assert_null(ndis__nbl_track(nbl));	/* freed: kept by the pool, not live */
+	again = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 64);
+	assert_ptr_equal(again, nbl);		/* the same block, header cleared */
+	assert_non_null(ndis__nbl_track(again));
+	assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(again)), 64);
+	assert_null(NET_BUFFER_LIST_NEXT_NBL(again));
+	NdisFreeNetBufferList(again);
+	NdisFreeNetBufferList(again);		/* twice: refused by the table, not pushed twice */
+	assert_null(ndis__nbl_track(again));
+	NdisFreeNetBufferListPool(pool);
+	ndis_framework_destroy(e.fw);
+}
+
+/*
+ * The handle table against a reference: random adds and removes of 4096
+ * addresses (runs wrap around the table's end), after each step every
+ * address is found with its kind exactly when it was added and not removed.
+ */
+static void test_handle_table_removal_keeps_lookups_exact(void **state)
+{
+	static char objs[4096];
+	static bool in[4096];
+	uint32_t x = 12345;
+
+	(void)state;
+	for (unsigned step = 0; step < 40000; step++) {
+		unsigned i;
+
+		x = x * 1103515245u + 12345u;
+		i = (x >> 8) % 4096;
+		if (in[i]) {
+			ndis__handle_remove(&objs[i]);
+			in[i] = false;
+		} else {
+			assert_int_equal(ndis__handle_add(&objs[i], NDIS_H_MEMORY), 0);
+			in[i] = true;
+		}
+		if (step % 997 == 0 || step > 39000)
+			for (unsigned k = 0; k < 4096; k++)
+				assert_int_equal(ndis__handle_kind(&objs[k]), in[k] ? NDIS_H_MEMORY : NDIS_H_NONE);
+	}
+	for (unsigned k = 0; k < 4096; k++)
+		if (in[k])
+			ndis__handle_remove(&objs[k]);
+	for (unsigned k = 0; k < 4096; k++)
+		assert_int_equal(ndis__handle_kind(&objs[k]), NDIS_H_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +410,9 @@ int main(void)
 		cmocka_unit_test(test_protocol_returns_twice),
 		cmocka_unit_test(test_protocol_never_returns),
 		cmocka_unit_test(test_pools_and_buffers),
+		cmocka_unit_test(test_nbl_churn_keeps_the_handle_table_small),
+		cmocka_unit_test(test_handle_table_removal_keeps_lookups_exact),
+		cmocka_unit_test(test_nbl_token_and_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,6 +386,41 @@ static void test_bars_and_decode(void **state)
 	assert_int_equal(pcie_mmio_read32(e->pf, 9, 0, &v), -EINVAL);
 }
 
+/*
+ * decode() finds a VF's BAR by division (src/pcie/host.c): every register
+ * of every enabled VF reaches that VF, the last byte of a VF BAR is still
+ * it, and the address just past the last enabled VF -- or past a VF that
+ * was disabled again -- decodes to nothing.
+ */
+static void test_decode_every_vf(void **state)
+{
+	struct env *e = *state;
+	uint64_t first, ap;
+	uint32_t v;
+
+	assert_int_equal(pcie_host_assign_bars(e->host), 0);
+	enable_vfs(e->pf, 4);	/* of 6: the BAR0 array has room for VFs 5 and 6, not enabled */
+	first = pcie_fn_bar_addr(pcie_pf_vf(e->pf, 1), 0);
+	ap = pcie_fn_bar_addr(pcie_pf_vf(e->pf, 2), 0) - first;
+	for (unsigned n = 1; n <= 4; n++) {
+		uint64_t base = pcie_fn_bar_addr(pcie_pf_vf(e->pf, n), 0);
+
+		assert_int_equal(base, first + (n - 1) * ap);
+		assert_int_equal(pcie_host_mmio_write32(e->host, base + 4 * n, 0x100 + n), 0);
+		assert_int_equal(e->fake.reg[n][n], 0x100 + n);
+		assert_int_equal(pcie_host_mmio_read32(e->host, base + pcie_fn_bar_size(pcie_pf_vf(e->pf, n), 0) - 4, &v), 0);
+	}
+	assert_int_equal(pcie_host_mmio_read32(e->host, first + 4 * ap, &v), -ENXIO);
+	assert_int_equal(pcie_host_mmio_read32(e->host, first + 5 * ap + 4, &v), -ENXIO);
+	/* VFs off, then two back: the third VF's BAR decodes to nothing. */
+	assert_int_equal(pcie_cfg_write(e->pf, SR + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_ARI), 0);
+	assert_int_equal(pcie_host_mmio_read32(e->host, first, &v), -ENXIO);
+	enable_vfs(e->pf, 2);
+	assert_int_equal(pcie_host_mmio_read32(e->host, first + 2 * ap, &v), -ENXIO);
+	assert_int_equal(pcie_host_mmio_write32(e->host, first + ap + 8, 9), 0);
+	assert_int_equal(e->fake.reg[2][2], 9);
+}
+
 static void test_sriov_support(void **state)
 {
 	struct env *e = *state;
@@ -515,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vf_state_machine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pf_flr_removes_vfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bars_and_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decode_every_vf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sriov_support, setup, teardown),
 		cmocka_unit_test(test_bus_numbers_from_rids),
 		cmocka_unit_test_setup_teardown(test_msix, setup, teardown),

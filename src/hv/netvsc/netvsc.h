@@ -35,6 +35,7 @@
 #define NETVSC_TX_BATCH		64u		/* frames per SendFrames call */
 #define NETVSC_RX_NBLS		512u		/* receive NBLs per adapter */
 #define NETVSC_VF_TX_NBLS	512u		/* send NBLs per VF binding */
+#define NETVSC_VF_TX_NBLS_INITIAL 64u	/* of them allocated at bind; VFSend adds the rest as needed */
 #define NETVSC_VF_RX_BATCH	64u
 #define NETVSC_SWITCH_TIMEOUT_MS 5000u
 #define NETVSC_PACKET_FILTERS                                                          \

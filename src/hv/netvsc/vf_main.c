@@ -95,11 +95,22 @@ static NTSTATUS VFSend(PVOID Context, const NETVSC_FRAME *Frames, ULONG Count, P
 	/* A VF on its way out takes nothing: the engine holds the frames until it has switched back. */
 	if (Binding->State != VfBindingActive || !Binding->VfRunning || !Binding->VfLinkUp)
 		return STATUS_DEVICE_BUSY;
-	while (n < Count && Binding->TxFree) {
+	while (n < Count && (Binding->TxFree || Binding->TxAllocated < NETVSC_VF_TX_NBLS)) {
 		PNET_BUFFER_LIST Nbl = Binding->TxFree;
-		PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
-		PUCHAR Data = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(Nb), NormalPagePriority);
+		PNET_BUFFER Nb;
+		PUCHAR Data;
 
+		if (!Nbl) {
+			/* The pool grows to NETVSC_VF_TX_NBLS as a flood needs it (VFAllocateResources). */
+			Nbl = NdisAllocateNetBufferAndNetBufferList(Binding->TxPool, 0, 0, NULL, 0, NETVSC_BUFFER_SIZE);
+			if (!Nbl)
+				break;
+			NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+			Binding->TxFree = Nbl;
+			Binding->TxAllocated++;
+		}
+		Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
+		Data = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(Nb), NormalPagePriority);
 		Binding->TxFree = NET_BUFFER_LIST_NEXT_NBL(Nbl);
 		NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
 		NdisMoveMemory(Data, Frames[n].Data, Frames[n].Length);
@@ -318,7 +329,8 @@ static NDIS_STATUS VFAllocateResources(PVF_BINDING Binding)
 	Binding->TxPool = NdisAllocateNetBufferListPool(VFProtocolHandle, &pp);
 	if (!Binding->TxPool)
 		return NDIS_STATUS_RESOURCES;
-	while (Binding->TxAllocated < NETVSC_VF_TX_NBLS) {
+	/* A few now: all 512 cost ~0.8 ms of page faults in every VF's bring-up. */
+	while (Binding->TxAllocated < NETVSC_VF_TX_NBLS_INITIAL) {
 		PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferAndNetBufferList(Binding->TxPool, 0, 0, NULL, 0, NETVSC_BUFFER_SIZE);
 
 		if (!Nbl)

@@ -28,19 +28,6 @@
 #include "lab/lab.h"
 #include "lab/lab_schema.h"
 
-#ifndef IOVLAB_DRIVERS_DIR
-#define IOVLAB_DRIVERS_DIR NULL
-#endif
-#ifndef IOVLAB_NETVSC_DIR
-#define IOVLAB_NETVSC_DIR NULL
-#endif
-#ifndef IOVLAB_TRAFFIC_DIR
-#define IOVLAB_TRAFFIC_DIR NULL
-#endif
-#ifndef IOVLAB_VMSP_DIR
-#define IOVLAB_VMSP_DIR NULL
-#endif
-
 #define QUIET_MS 1000	/* nothing changed for this long: the bring-up has settled */
 
 static void usage(FILE *f)
@@ -201,11 +188,7 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=error", NULL, 0);
-	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
-	opt.guest_entry = host_only ? NULL : guest_vm_main;
-	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
-	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
-	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	tools_host_options(&opt, !host_only);
 	if (hv_host_create(lab, &opt, &host, err, sizeof(err))) {
 		fprintf(stderr, "iovlab: %s: the host did not come up: %s\n", path, err);
 		lab_free(lab);

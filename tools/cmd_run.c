@@ -52,19 +52,6 @@
 #include "views/views.h"
 #include "wire/srnic_regs.h"
 
-#ifndef IOVLAB_DRIVERS_DIR
-#define IOVLAB_DRIVERS_DIR NULL
-#endif
-#ifndef IOVLAB_NETVSC_DIR
-#define IOVLAB_NETVSC_DIR NULL
-#endif
-#ifndef IOVLAB_TRAFFIC_DIR
-#define IOVLAB_TRAFFIC_DIR NULL
-#endif
-#ifndef IOVLAB_VMSP_DIR
-#define IOVLAB_VMSP_DIR NULL
-#endif
-
 struct run {
 	const struct lab *lab;
 	struct hv_host *host;
@@ -1288,12 +1275,7 @@ int cmd_run(int argc, char **argv)
 	/* The trace is for IOVLAB_LOG; a run prints warnings and errors only. */
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=warn", NULL, 0);
-	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
-	/* Every running VM is a process with the guest stack (docs/hv/e2e.md). */
-	opt.guest_entry = r.host_only ? NULL : guest_vm_main;
-	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
-	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
-	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	tools_host_options(&opt, !r.host_only);
 	if (capture_path && capture_start(capture_path, capture_points, (size_t)ncapture_points, err, sizeof(err))) {
 		fprintf(stderr, "iovlab run: --capture: %s\n", err);
 		lab_free(lab);

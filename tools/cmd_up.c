@@ -34,18 +34,6 @@
 #include "lab/lab.h"
 #include "run_trace.h"
 
-#ifndef IOVLAB_DRIVERS_DIR
-#define IOVLAB_DRIVERS_DIR NULL
-#endif
-#ifndef IOVLAB_NETVSC_DIR
-#define IOVLAB_NETVSC_DIR NULL
-#endif
-#ifndef IOVLAB_TRAFFIC_DIR
-#define IOVLAB_TRAFFIC_DIR NULL
-#endif
-#ifndef IOVLAB_VMSP_DIR
-#define IOVLAB_VMSP_DIR NULL
-#endif
 #ifndef IOVLAB_VERSION
 #define IOVLAB_VERSION "0"
 #endif
@@ -218,11 +206,7 @@ int cmd_up(int argc, char **argv)
 		if (trace_session_start("root", err, sizeof(err)))
 			fprintf(stderr, "iovlab up: no trace session (`iovlab trace` will say so): %s\n", err);
 	}
-	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
-	opt.guest_entry = host_only ? NULL : guest_vm_main;
-	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
-	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
-	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	tools_host_options(&opt, !host_only);
 	/* Signals only set a flag: the loop below sees it between rounds (epoll_wait returns EINTR). */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

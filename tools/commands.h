@@ -37,4 +37,13 @@ int cmd_up(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/*
+ * The host options every command that brings a lab up uses: the built
+ * packages' directories (or IOVLAB_*_DIR), and the VMs as processes with the
+ * guest stack when guests is true (host_options.c).
+ */
+#include <stdbool.h>
+struct hv_host_options;
+void tools_host_options(struct hv_host_options *opt, bool guests);
+
 #endif

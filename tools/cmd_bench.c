@@ -743,6 +743,7 @@ static int measure_switch(struct bench *b, struct switch_result *sw)
 struct bringup_point {
 	unsigned vfs;
 	double total_ms, per_vf_ms, boot_ms;
+	double busy_fps;	/* vm1 -> vm2 through the VF, 64 B, with the other VFs idle; 0: not measured (N < 4) */
 };
 
 struct idle_result {
@@ -841,6 +842,7 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 		}
 		idle->idle = n - 2;
 		idle->fps = r.fps;
+		pt->busy_fps = r.fps;
 		idle->measured = true;
 	}
 out:
@@ -1335,11 +1337,18 @@ int cmd_bench(int argc, char **argv)
 	json_object_set_new(root, "sizes", arr);
 	bring = json_object();
 	arr = json_array();
-	for (unsigned i = 0; i < nmeasured; i++)
-		json_array_append_new(arr, json_pack("{s:i, s:f, s:f, s:f, s:i}", "vfs", pts[i].vfs, "total_ms",
-						     pts[i].total_ms, "per_vf_ms", pts[i].per_vf_ms, "vm_boot_ms",
-						     pts[i].boot_ms, "board_total_vfs",
-						     pts[i].vfs > SRNIC_DEFAULT_VFS ? pts[i].vfs : SRNIC_DEFAULT_VFS));
+	for (unsigned i = 0; i < nmeasured; i++) {
+		json_t *pt = json_pack("{s:i, s:f, s:f, s:f, s:i}", "vfs", pts[i].vfs, "total_ms", pts[i].total_ms,
+				       "per_vf_ms", pts[i].per_vf_ms, "vm_boot_ms", pts[i].boot_ms, "board_total_vfs",
+				       pts[i].vfs > SRNIC_DEFAULT_VFS ? pts[i].vfs : SRNIC_DEFAULT_VFS);
+
+		/* One busy pair among this point's idle VFs, against the lone pair (the idle_vfs figure, per N). */
+		if (pts[i].busy_fps > 0) {
+			json_object_set_new(pt, "busy_pair_fps", json_real(pts[i].busy_fps));
+			json_object_set_new(pt, "busy_over_lone", json_real(lone > 0 ? pts[i].busy_fps / lone : 0.0));
+		}
+		json_array_append_new(arr, pt);
+	}
 	json_object_set_new(bring, "points", arr);
 	json_object_set_new(bring, "per_vf_max_over_min", json_real(min_per > 0 ? max_per / min_per : 0));
 	json_object_set_new(bring, "total_vfs", json_integer(SRNIC_VFS));
@@ -1383,9 +1392,14 @@ int cmd_bench(int argc, char **argv)
 		for (int s = 0; s < 2; s++)
 			size_print(&b, &sr[s]);
 		printf("\nVF bring-up (IovWeight 0 -> 100 on every VM at once, until every VFDataPathActive):\n");
-		for (unsigned i = 0; i < nmeasured; i++)
-			printf("  %3u VF(s): %8.1f ms, %6.2f ms per VF (VMs booted in %.0f ms, %s each)\n", pts[i].vfs,
+		for (unsigned i = 0; i < nmeasured; i++) {
+			printf("  %3u VF(s): %8.1f ms, %6.2f ms per VF (VMs booted in %.0f ms, %s each)", pts[i].vfs,
 			       pts[i].total_ms, pts[i].per_vf_ms, pts[i].boot_ms, BRINGUP_MEMORY);
+			if (pts[i].busy_fps > 0)
+				printf("; a busy pair among the %u idle: %.3f Mfps, %.2f of the lone pair", pts[i].vfs - 2,
+				       pts[i].busy_fps / 1e6, lone > 0 ? pts[i].busy_fps / lone : 0);
+			printf("\n");
+		}
 		printf("  per VF max/min %.2f, measured to %u VFs (srnic has up to %u)\n",
 		       min_per > 0 ? max_per / min_per : 0, nmeasured ? pts[nmeasured - 1].vfs : 0, SRNIC_VFS);
 		if (stopped_at)

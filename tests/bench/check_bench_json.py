@@ -189,6 +189,14 @@ def main():
         for i, p in enumerate(pts):
             check(isinstance(p.get("board_total_vfs"), int) and p["board_total_vfs"] >= p.get("vfs", 1 << 30),
                   f"bringup.points[{i}].board_total_vfs covers its VFs")
+            if isinstance(p.get("vfs"), int) and p["vfs"] >= 4:
+                busy, r = num(p, "busy_pair_fps", f"bringup.points[{i}]"), num(p, "busy_over_lone", f"bringup.points[{i}]")
+                lone = j.get("idle_vfs", {}).get("lone_fps")
+                if busy and r and isinstance(lone, (int, float)) and lone > 0:
+                    check(close(r, busy / lone), f"bringup.points[{i}].busy_over_lone is busy_pair_fps / idle_vfs.lone_fps")
+        if pts and isinstance(pts[-1].get("busy_pair_fps"), (int, float)):
+            check(close(pts[-1]["busy_pair_fps"], j.get("idle_vfs", {}).get("active_fps", -1)),
+                  "idle_vfs is the largest count's busy pair")
     i = j.get("idle_vfs", {})
     num(i, "idle", "idle_vfs")
     a, lone, r = num(i, "active_fps", "idle_vfs"), num(i, "lone_fps", "idle_vfs"), num(i, "active_over_lone", "idle_vfs")

@@ -752,16 +752,31 @@ struct idle_result {
 	bool measured;
 };
 
-/* How many VMs run and how many adapters are on their VF: what a bring-up that timed out reached. */
-static void bringup_reached(struct bench *b, unsigned n, unsigned *running, unsigned *on_vf)
+/* Every VM is up, or one VM's process is gone (then the rest cannot all come up: stop waiting). */
+static bool all_up_or_one_gone(struct bench *b, void *ctx)
 {
 	struct vstack *vs = hv_host_vstack(b->host);
 
-	*running = *on_vf = 0;
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
+
+		if (w && vmwp_state(w) == VMWP_GONE)
+			return true;
+	}
+	return all_up(b, ctx);
+}
+
+/* How many VMs run (and how many processes are gone), how many adapters are on their VF. */
+static void bringup_reached(struct bench *b, unsigned n, unsigned *running, unsigned *on_vf, unsigned *gone)
+{
+	struct vstack *vs = hv_host_vstack(b->host);
+
+	*running = *on_vf = *gone = 0;
 	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
 		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
 
 		*running += w && vmwp_state(w) == VMWP_RUNNING;
+		*gone += w && vmwp_state(w) == VMWP_GONE;
 	}
 	for (unsigned i = 1; i <= n; i++) {
 		char name[16];
@@ -790,13 +805,14 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 			   uint32_t idle_count, char *why, size_t whylen)
 {
 	char *text, err[512];
-	unsigned running, on_vf;
+	unsigned running, on_vf, gone;
 	int64_t t0;
 	int rc = 0;
 
 	text = bringup_lab_text(n);	/* all synthetic first */
 	if (!text)
 		return -ENOMEM;
+	memset(pt, 0, sizeof(*pt));
 	pt->vfs = n;
 	t0 = now_ns();
 	if ((rc = host_up(b, text, "bench-bringup", err, sizeof(err)))) {
@@ -806,9 +822,15 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 		return rc;
 	}
 	free(text);
-	if (!run_until(b, all_up, NULL, 30000 + 1000 * (int64_t)n)) {
-		bringup_reached(b, n, &running, &on_vf);
-		snprintf(why, whylen, "%u of %u VM processes running after %u s", running, n, 30 + n);
+	if (!run_until(b, all_up_or_one_gone, NULL, 30000 + 1000 * (int64_t)n) || !all_up(b, NULL)) {
+		bringup_reached(b, n, &running, &on_vf, &gone);
+		if (gone)
+			snprintf(why, whylen,
+				 "%u of %u VMs running after %.1f s, %u VM process(es) gave up (guest not up in time: "
+				 "the machine could not run that many at once)",
+				 running, n, (double)(now_ns() - t0) / 1e9, gone);
+		else
+			snprintf(why, whylen, "%u of %u VM processes running after %u s", running, n, 30 + n);
 		rc = -ETIMEDOUT;
 		goto out;
 	}
@@ -824,7 +846,7 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 			goto out;
 	}
 	if (!run_until(b, all_on_vf, NULL, 30000 + 1000 * (int64_t)n)) {
-		bringup_reached(b, n, &running, &on_vf);
+		bringup_reached(b, n, &running, &on_vf, &gone);
 		snprintf(why, whylen, "%u of %u adapters on their VF after %u s (%u VMs running)", on_vf, n, 30 + n,
 			 running);
 		rc = -ETIMEDOUT;
@@ -1170,7 +1192,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench b = { .out = stdout };
 	struct size_result *sr = calloc(2, sizeof(*sr));
 	struct switch_result sw;
-	struct bringup_point pts[5];
+	struct bringup_point pts[5] = { 0 };
 	unsigned nmeasured = 0, stopped_at = 0;
 	char stopped_why[256] = "";
 	struct idle_result idle = { 0 };

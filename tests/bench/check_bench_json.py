@@ -194,6 +194,9 @@ def main():
                 lone = j.get("idle_vfs", {}).get("lone_fps")
                 if busy and r and isinstance(lone, (int, float)) and lone > 0:
                     check(close(r, busy / lone), f"bringup.points[{i}].busy_over_lone is busy_pair_fps / idle_vfs.lone_fps")
+            else:
+                check("busy_pair_fps" not in p and "busy_over_lone" not in p,
+                      f"bringup.points[{i}]: no busy pair with fewer than 4 VFs")
         if pts and isinstance(pts[-1].get("busy_pair_fps"), (int, float)):
             check(close(pts[-1]["busy_pair_fps"], j.get("idle_vfs", {}).get("active_fps", -1)),
                   "idle_vfs is the largest count's busy pair")

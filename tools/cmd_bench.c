@@ -752,18 +752,57 @@ struct idle_result {
 	bool measured;
 };
 
+/*
+ * The bring-up's waits, cheap per loop turn at 256 VMs: a cursor over the
+ * VMs (or adapters) already seen up, which never go back during a
+ * bring-up. all_up()/all_on_vf() look every VM and adapter up by name each
+ * turn, O(N^2) string compares (vstack_vmnic_find() is linear), which at 256
+ * VFs cost milliseconds per turn of the host's loop and would be timed as
+ * bring-up.
+ */
+struct bringup_wait {
+	struct vstack_vmnic **nics;	/* vm1..vmN's adapters */
+	unsigned n, next;
+	int64_t gone_scan_ns;		/* when the VMs were last scanned for a process that gave up */
+	bool gone;
+};
+
 /* Every VM is up, or one VM's process is gone (then the rest cannot all come up: stop waiting). */
-static bool all_up_or_one_gone(struct bench *b, void *ctx)
+static bool bw_all_up(struct bench *b, void *ctx)
 {
+	struct bringup_wait *bw = ctx;
 	struct vstack *vs = hv_host_vstack(b->host);
+	size_t count = vstack_vm_count(vs);
 
-	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
-		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
+	while (bw->next < count) {
+		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, bw->next));
 
-		if (w && vmwp_state(w) == VMWP_GONE)
-			return true;
+		if (!w || vmwp_state(w) != VMWP_RUNNING)
+			break;
+		bw->next++;
 	}
-	return all_up(b, ctx);
+	if (bw->next == count)
+		return true;
+	if (now_ns() - bw->gone_scan_ns > 100000000) {	/* every 100 ms */
+		bw->gone_scan_ns = now_ns();
+		for (size_t i = bw->next; i < count; i++) {
+			struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
+
+			if (w && vmwp_state(w) == VMWP_GONE)
+				return bw->gone = true;
+		}
+	}
+	return false;
+}
+
+static bool bw_all_on_vf(struct bench *b, void *ctx)
+{
+	struct bringup_wait *bw = ctx;
+
+	(void)b;
+	while (bw->next < bw->n && vstack_vmnic_datapath_active(bw->nics[bw->next]))
+		bw->next++;
+	return bw->next == bw->n;
 }
 
 /* How many VMs run (and how many processes are gone), how many adapters are on their VF. */
@@ -804,14 +843,19 @@ static uint64_t mem_available(void)
 static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt, struct idle_result *idle,
 			   uint32_t idle_count, char *why, size_t whylen)
 {
+	struct bringup_wait bw = { 0 };
 	char *text, err[512];
 	unsigned running, on_vf, gone;
 	int64_t t0;
 	int rc = 0;
 
 	text = bringup_lab_text(n);	/* all synthetic first */
-	if (!text)
+	bw.nics = calloc(n, sizeof(*bw.nics));
+	if (!text || !bw.nics) {
+		free(text);
+		free(bw.nics);
 		return -ENOMEM;
+	}
 	memset(pt, 0, sizeof(*pt));
 	pt->vfs = n;
 	t0 = now_ns();
@@ -819,10 +863,11 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 		fprintf(stderr, "iovlab bench: %s\n", err);
 		snprintf(why, whylen, "the lab did not come up: %.180s", err);
 		free(text);
+		free(bw.nics);
 		return rc;
 	}
 	free(text);
-	if (!run_until(b, all_up_or_one_gone, NULL, 30000 + 1000 * (int64_t)n) || !all_up(b, NULL)) {
+	if (!run_until(b, bw_all_up, &bw, 30000 + 1000 * (int64_t)n) || bw.gone || !all_up(b, NULL)) {
 		bringup_reached(b, n, &running, &on_vf, &gone);
 		if (gone)
 			snprintf(why, whylen,
@@ -835,17 +880,24 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 		goto out;
 	}
 	pt->boot_ms = (double)(now_ns() - t0) / 1e6;
-	run_for(b, 50);
-	t0 = now_ns();
-	/* Set-VMNetworkAdapter -IovWeight 100 on every adapter at once; time until every VF data path is up. */
 	for (unsigned i = 1; i <= n; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "vm%u", i);
-		if ((rc = vstack_vmnic_set_iov_weight(nic(b, name), 100)))
+		if (!(bw.nics[i - 1] = nic(b, name))) {
+			rc = -ENOENT;
 			goto out;
+		}
 	}
-	if (!run_until(b, all_on_vf, NULL, 30000 + 1000 * (int64_t)n)) {
+	bw.n = n;
+	bw.next = 0;
+	run_for(b, 50);
+	t0 = now_ns();
+	/* Set-VMNetworkAdapter -IovWeight 100 on every adapter at once; time until every VF data path is up. */
+	for (unsigned i = 0; i < n; i++)
+		if ((rc = vstack_vmnic_set_iov_weight(bw.nics[i], 100)))
+			goto out;
+	if (!run_until(b, bw_all_on_vf, &bw, 30000 + 1000 * (int64_t)n)) {
 		bringup_reached(b, n, &running, &on_vf, &gone);
 		snprintf(why, whylen, "%u of %u adapters on their VF after %u s (%u VMs running)", on_vf, n, 30 + n,
 			 running);
@@ -854,6 +906,11 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 	}
 	pt->total_ms = (double)(now_ns() - t0) / 1e6;
 	pt->per_vf_ms = pt->total_ms / n;
+	if (!all_on_vf(b, NULL)) {	/* the cursor's premise: none went back meanwhile */
+		snprintf(why, whylen, "an adapter left its VF during the bring-up");
+		rc = -EIO;
+		goto out;
+	}
 	if (idle && n >= 4) {
 		struct run_result r;
 
@@ -869,6 +926,7 @@ static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt
 	}
 out:
 	host_down(b);
+	free(bw.nics);
 	return rc;
 }
 

@@ -290,6 +290,16 @@ static void test_geometry(void **state)
 	assert_null(srnic_function(nic, SRNIC_TOTAL_VFS + 1));
 	assert_int_equal(srnic_vf_set_link(nic, SRNIC_TOTAL_VFS, false), 0);
 	assert_true(srnic_vf_link_forced_down(nic, SRNIC_TOTAL_VFS));
+	assert_int_equal(pcie_host_sriov_support(h, srnic_function(nic, 0)), PCIE_SRIOV_OK);
+	/* a second NIC on bus 6, which the first's VFs (buses 5..6) need: no bus numbers for them */
+	{
+		struct srnic *second = srnic_create_geometry(h, 6, 0, NULL);
+
+		assert_non_null(second);
+		assert_int_equal(pcie_host_sriov_support(h, srnic_function(nic, 0)), PCIE_SRIOV_NO_BUS_RESOURCE);
+		assert_int_equal(pcie_host_sriov_support(h, srnic_function(second, 0)), PCIE_SRIOV_OK);
+		srnic_destroy(second);
+	}
 	srnic_destroy(nic);
 	/* what srnic cannot be: more than 256 VFs, registers that do not fit the BAR, no power of two */
 	g.total_vfs = SRNIC_TOTAL_VFS + 1;

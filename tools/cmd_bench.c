@@ -19,8 +19,9 @@
  * as the VF count grows, one busy VF among idle ones, and a VF -> synthetic
  * data-path switch under a stream (its time in control round trips and what
  * the sink lost), and TCP through the guests' lwIP stacks on the VF and the
- * synthetic path (src/hv/guest_tcpip.c's echo service). It prints; it asserts nothing (tests check only that the
- * JSON is complete and consistent).
+ * synthetic path (src/hv/guest_tcpip.c's echo service). It prints; it
+ * asserts nothing (tests check only that the JSON is complete and
+ * consistent).
  *
  * The labs are built here from text (lab_load_string); the host runs the
  * guests as processes exactly as `iovlab run` does.

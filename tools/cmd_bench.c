@@ -18,8 +18,10 @@
  * and interrupts per frame (src/hv/vf_doorbell.c), times VF bring-up per VF
  * as the VF count grows, one busy VF among idle ones, and a VF -> synthetic
  * data-path switch under a stream (its time in control round trips and what
- * the sink lost). It prints; it asserts nothing (tests check only that the
- * JSON is complete and consistent).
+ * the sink lost), and TCP through the guests' lwIP stacks on the VF and the
+ * synthetic path (src/hv/guest_tcpip.c's echo service). It prints; it
+ * asserts nothing (tests check only that the JSON is complete and
+ * consistent).
  *
  * The labs are built here from text (lab_load_string); the host runs the
  * guests as processes exactly as `iovlab run` does.
@@ -46,23 +48,13 @@
 #include "hv/vmwp.h"
 #include "hw/srnic/srnic.h"
 #include "lab/lab.h"
+#include "wire/srnic_regs.h"
 
-#ifndef IOVLAB_DRIVERS_DIR
-#define IOVLAB_DRIVERS_DIR NULL
-#endif
-#ifndef IOVLAB_NETVSC_DIR
-#define IOVLAB_NETVSC_DIR NULL
-#endif
-#ifndef IOVLAB_TRAFFIC_DIR
-#define IOVLAB_TRAFFIC_DIR NULL
-#endif
-#ifndef IOVLAB_VMSP_DIR
-#define IOVLAB_VMSP_DIR NULL
-#endif
 
 #define MAX_PAIRS 15
 #define NPATHS 5	/* raw, vf vm->vm, synthetic vm->vm, vf vm->uplink, synthetic vm->uplink */
-#define SRNIC_VFS 64u	/* srnic's TotalVFs: the lab key total_vfs is not applied beyond it (host.c) */
+#define SRNIC_VFS SRNIC_TOTAL_VFS	/* the most VFs srnic has (256); the lab's total_vfs goes into its capability */
+#define BRINGUP_MEMORY "16M"	/* the smallest guest memory the lab allows (schema.c), enough for a VF's rings */
 
 enum path { P_RAW, P_VF, P_SYN, P_VF_UP, P_SYN_UP };
 static const char *const path_key[NPATHS] = { "raw", "vf", "synthetic", "vf_uplink", "synthetic_uplink" };
@@ -407,11 +399,7 @@ static int host_up(struct bench *b, const char *text, const char *name, char *er
 
 	if (lab_load_string(text, name, &b->lab, err, errlen))
 		return -EINVAL;
-	opt.builtin_driver_dir = getenv("IOVLAB_DRIVERS_DIR") ? getenv("IOVLAB_DRIVERS_DIR") : IOVLAB_DRIVERS_DIR;
-	opt.guest_entry = guest_vm_main;
-	opt.netvsc_dir = getenv("IOVLAB_NETVSC_DIR") ? getenv("IOVLAB_NETVSC_DIR") : IOVLAB_NETVSC_DIR;
-	opt.traffic_dir = getenv("IOVLAB_TRAFFIC_DIR") ? getenv("IOVLAB_TRAFFIC_DIR") : IOVLAB_TRAFFIC_DIR;
-	opt.vmsp_dir = getenv("IOVLAB_VMSP_DIR") ? getenv("IOVLAB_VMSP_DIR") : IOVLAB_VMSP_DIR;
+	tools_host_options(&opt, true);
 	if (hv_host_create(b->lab, &opt, &b->host, err, errlen)) {
 		lab_free(b->lab);
 		b->lab = NULL;
@@ -426,6 +414,32 @@ static void host_down(struct bench *b)
 	lab_free(b->lab);
 	b->host = NULL;
 	b->lab = NULL;
+}
+
+/*
+ * The bring-up lab: n VMs on the synthetic path, *NumVFs n, the smallest
+ * guest memory; past srnic's own 64 VFs the board's TotalVFs is n (lab
+ * key total_vfs): VF RIDs 0x308 + 2 (i - 1), three buses at 256 VFs.
+ */
+static char *bringup_lab_text(unsigned n)
+{
+	size_t cap = 1024 + (size_t)n * 256, len = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		return NULL;
+	len += (size_t)snprintf(t + len, cap - len,
+				"[lab]\nname = bench-bringup\ndescription = iovlab bench: bring-up per VF\n\n"
+				"[nic pf0]\nmodel = srnic\ndriver = srnic_pf\nuplink = peer\ntotal_vfs = %u\n\n"
+				"[keywords pf0]\n*SRIOV = 1\n*SriovPreferred = 1\n*NumVFs = %u\n\n"
+				"[vmswitch ext]\nadapter = pf0\niov = true\n\n",
+				n > SRNIC_DEFAULT_VFS ? n : SRNIC_DEFAULT_VFS, n);
+	for (unsigned i = 1; i <= n; i++)
+		len += (size_t)snprintf(t + len, cap - len,
+					"[vm vm%u]\nmemory = %s\n\n[vmnetworkadapter vm%u]\nswitch = ext\n"
+					"mac = 00155D0B%02X%02X\niov_weight = 0\n\n",
+					i, BRINGUP_MEMORY, i, i >> 8, i & 0xff);
+	return t;
 }
 
 /* ---- JSON helpers ------------------------------------------------------------------------------- */
@@ -730,6 +744,7 @@ static int measure_switch(struct bench *b, struct switch_result *sw)
 struct bringup_point {
 	unsigned vfs;
 	double total_ms, per_vf_ms, boot_ms;
+	double busy_fps;	/* vm1 -> vm2 through the VF, 64 B, with the other VFs idle; 0: not measured (N < 4) */
 };
 
 struct idle_result {
@@ -738,61 +753,181 @@ struct idle_result {
 	bool measured;
 };
 
-static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt, struct idle_result *idle,
-			   uint32_t idle_count)
-{
-	unsigned *weight = calloc(n, sizeof(unsigned));
-	char *text, err[512];
-	int64_t t0;
-	int rc = 0;
+/*
+ * The bring-up's waits, cheap per loop turn at 256 VMs: a cursor over the
+ * VMs (or adapters) already seen up, which never go back during a
+ * bring-up. all_up()/all_on_vf() look every VM and adapter up by name each
+ * turn, O(N^2) string compares (vstack_vmnic_find() is linear), which at 256
+ * VFs cost milliseconds per turn of the host's loop and would be timed as
+ * bring-up.
+ */
+struct bringup_wait {
+	struct vstack_vmnic **nics;	/* vm1..vmN's adapters */
+	unsigned n, next;
+	int64_t gone_scan_ns;		/* when the VMs were last scanned for a process that gave up */
+	bool gone;
+};
 
-	if (!weight)
-		return -ENOMEM;
-	text = lab_text(n, weight, n, "bench-bringup");	/* all synthetic first */
-	free(weight);
-	if (!text)
-		return -ENOMEM;
-	pt->vfs = n;
-	t0 = now_ns();
-	if ((rc = host_up(b, text, "bench-bringup", err, sizeof(err)))) {
-		fprintf(stderr, "iovlab bench: %s\n", err);
-		free(text);
-		return rc;
+/* Every VM is up, or one VM's process is gone (then the rest cannot all come up: stop waiting). */
+static bool bw_all_up(struct bench *b, void *ctx)
+{
+	struct bringup_wait *bw = ctx;
+	struct vstack *vs = hv_host_vstack(b->host);
+	size_t count = vstack_vm_count(vs);
+
+	while (bw->next < count) {
+		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, bw->next));
+
+		if (!w || vmwp_state(w) != VMWP_RUNNING)
+			break;
+		bw->next++;
 	}
-	free(text);
-	if (!run_until(b, all_up, NULL, 30000 + 1000 * (int64_t)n)) {
-		rc = -ETIMEDOUT;
-		goto out;
+	if (bw->next == count)
+		return true;
+	if (now_ns() - bw->gone_scan_ns > 100000000) {	/* every 100 ms */
+		bw->gone_scan_ns = now_ns();
+		for (size_t i = bw->next; i < count; i++) {
+			struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
+
+			if (w && vmwp_state(w) == VMWP_GONE)
+				return bw->gone = true;
+		}
 	}
-	pt->boot_ms = (double)(now_ns() - t0) / 1e6;
-	run_for(b, 50);
-	t0 = now_ns();
-	/* Set-VMNetworkAdapter -IovWeight 100 on every adapter at once; time until every VF data path is up. */
+	return false;
+}
+
+static bool bw_all_on_vf(struct bench *b, void *ctx)
+{
+	struct bringup_wait *bw = ctx;
+
+	(void)b;
+	while (bw->next < bw->n && vstack_vmnic_datapath_active(bw->nics[bw->next]))
+		bw->next++;
+	return bw->next == bw->n;
+}
+
+/* How many VMs run (and how many processes are gone), how many adapters are on their VF. */
+static void bringup_reached(struct bench *b, unsigned n, unsigned *running, unsigned *on_vf, unsigned *gone)
+{
+	struct vstack *vs = hv_host_vstack(b->host);
+
+	*running = *on_vf = *gone = 0;
+	for (size_t i = 0; i < vstack_vm_count(vs); i++) {
+		struct vmwp *w = hv_host_vm_guest(b->host, vstack_vm_at(vs, i));
+
+		*running += w && vmwp_state(w) == VMWP_RUNNING;
+		*gone += w && vmwp_state(w) == VMWP_GONE;
+	}
 	for (unsigned i = 1; i <= n; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "vm%u", i);
-		if ((rc = vstack_vmnic_set_iov_weight(nic(b, name), 100)))
-			goto out;
+		*on_vf += nic(b, name) && vstack_vmnic_datapath_active(nic(b, name));
 	}
-	if (!run_until(b, all_on_vf, NULL, 30000 + 1000 * (int64_t)n)) {
+}
+
+/* Guest memory the machine can still give, from /proc/meminfo's MemAvailable; 0 if unknown. */
+static uint64_t mem_available(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kb << 10;
+}
+
+static int measure_bringup(struct bench *b, unsigned n, struct bringup_point *pt, struct idle_result *idle,
+			   uint32_t idle_count, char *why, size_t whylen)
+{
+	struct bringup_wait bw = { 0 };
+	char *text, err[512];
+	unsigned running, on_vf, gone;
+	int64_t t0;
+	int rc = 0;
+
+	text = bringup_lab_text(n);	/* all synthetic first */
+	bw.nics = calloc(n, sizeof(*bw.nics));
+	if (!text || !bw.nics) {
+		free(text);
+		free(bw.nics);
+		return -ENOMEM;
+	}
+	memset(pt, 0, sizeof(*pt));
+	pt->vfs = n;
+	t0 = now_ns();
+	if ((rc = host_up(b, text, "bench-bringup", err, sizeof(err)))) {
+		fprintf(stderr, "iovlab bench: %s\n", err);
+		snprintf(why, whylen, "the lab did not come up: %.180s", err);
+		free(text);
+		free(bw.nics);
+		return rc;
+	}
+	free(text);
+	if (!run_until(b, bw_all_up, &bw, 30000 + 1000 * (int64_t)n) || bw.gone || !all_up(b, NULL)) {
+		bringup_reached(b, n, &running, &on_vf, &gone);
+		if (gone)
+			snprintf(why, whylen,
+				 "%u of %u VMs running after %.1f s, %u VM process(es) gave up (guest not up in time: "
+				 "the machine could not run that many at once)",
+				 running, n, (double)(now_ns() - t0) / 1e9, gone);
+		else
+			snprintf(why, whylen, "%u of %u VM processes running after %u s", running, n, 30 + n);
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	pt->boot_ms = (double)(now_ns() - t0) / 1e6;
+	for (unsigned i = 1; i <= n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "vm%u", i);
+		if (!(bw.nics[i - 1] = nic(b, name))) {
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	bw.n = n;
+	bw.next = 0;
+	run_for(b, 50);
+	t0 = now_ns();
+	/* Set-VMNetworkAdapter -IovWeight 100 on every adapter at once; time until every VF data path is up. */
+	for (unsigned i = 0; i < n; i++)
+		if ((rc = vstack_vmnic_set_iov_weight(bw.nics[i], 100)))
+			goto out;
+	if (!run_until(b, bw_all_on_vf, &bw, 30000 + 1000 * (int64_t)n)) {
+		bringup_reached(b, n, &running, &on_vf, &gone);
+		snprintf(why, whylen, "%u of %u adapters on their VF after %u s (%u VMs running)", on_vf, n, 30 + n,
+			 running);
 		rc = -ETIMEDOUT;
 		goto out;
 	}
 	pt->total_ms = (double)(now_ns() - t0) / 1e6;
 	pt->per_vf_ms = pt->total_ms / n;
+	if (!all_on_vf(b, NULL)) {	/* the cursor's premise: none went back meanwhile */
+		snprintf(why, whylen, "an adapter left its VF during the bring-up");
+		rc = -EIO;
+		goto out;
+	}
 	if (idle && n >= 4) {
 		struct run_result r;
 
 		run_for(b, 100);
-		if ((rc = flood(b, nic(b, "vm1"), nic(b, "vm2"), idle_count, 64, &r)))
+		if ((rc = flood(b, nic(b, "vm1"), nic(b, "vm2"), idle_count, 64, &r))) {
+			snprintf(why, whylen, "the busy pair's flood among the idle VFs: %s", strerror(-rc));
 			goto out;
+		}
 		idle->idle = n - 2;
 		idle->fps = r.fps;
+		pt->busy_fps = r.fps;
 		idle->measured = true;
 	}
 out:
 	host_down(b);
+	free(bw.nics);
 	return rc;
 }
 
@@ -801,10 +936,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: iovlab bench [--json] [--quick] [--pairs N]\n"
 		   "  Measure, in one run, the raw shared-memory ring, the VF path and the synthetic\n"
-		   "  path (VM->VM and VM->uplink, 64 B and 1514 B), VF bring-up per VF, one busy VF\n"
-		   "  among idle ones and a VF->synthetic switch under a stream (docs/bench.md).\n"
-		   "  --quick: 3 pairs of 40 ms runs, bring-up at 1 and 8 VFs. IOVLAB_VF_DOORBELL=0 keeps\n"
-		   "  every VF register access on the request path (the figures before issue 8).\n"
+		   "  path (VM->VM and VM->uplink, 64 B and 1514 B), TCP through the guests' lwIP on\n"
+		   "  the VF and the synthetic path, VF bring-up per VF at 1, 8, 32, 64 and 256 VFs, one\n"
+		   "  busy VF among idle ones and a VF->synthetic switch under a stream (docs/bench.md).\n"
+		   "  --quick: 3 pairs of 40 ms runs, 256 KiB TCP streams, bring-up at 1 and 8 VFs.\n"
+		   "  IOVLAB_VF_DOORBELL=0 keeps every VF register access on the request path (the\n"
+		   "  figures before issue 8).\n"
 		   "  IOVLAB_BENCH_ONLY=vf|synthetic|vf_uplink|synthetic_uplink floods only that path\n"
 		   "  (for perf record; the other paths count 1 frame/s, so the ratios mean nothing).\n");
 }
@@ -814,16 +951,313 @@ static const char *fail_text(int rc)
 	return rc == -EAGAIN ? "every pair was dropped (unstable placement)" : strerror(rc < 0 ? -rc : rc);
 }
 
+/* ---- 4: TCP through lwIP on each path (docs/hv/guest-tcpip.md) ---------------------------------- */
+/*
+ * The guests' lwIP stacks stream bytes to the other VM's TCP echo service
+ * (port 7) on the host's request (VMCTL_MSG_NET, as `iovlab run`'s `tcp`
+ * step): vm1 -> vm2 over their VFs, vm3 -> vm4 on the synthetic path
+ * (IovWeight 0), alternating in pairs with the ping-pong probe around each
+ * pair. The echo service is used, not discard (port 9), because the
+ * guest's client checks every byte it gets back and reports the stream
+ * intact only then; the figure is Mbit/s each way. The built-in uplink
+ * peer counts frames and speaks no TCP, so VM -> uplink is not measured.
+ */
+#define TCP_ECHO_PORT 7u
+enum { T_VF, T_SYN, T_NPATHS };
+static const char *const tcp_key[T_NPATHS] = { "vf", "synthetic" };
+
+struct tcp_result {
+	uint64_t bytes;			/* per stream */
+	int kept, dropped;
+	bool filter_off;
+	double mbps[T_NPATHS][MAX_PAIRS];
+	uint64_t retrans[T_NPATHS][MAX_PAIRS];
+	double probe_before[MAX_PAIRS], probe_after[MAX_PAIRS];
+	bool stable[MAX_PAIRS];
+	/* over every stream of a path: NetVsc's frames on each path, frames dropped in the NIC switch */
+	uint64_t tx_vf[T_NPATHS], tx_synthetic[T_NPATHS], drops[T_NPATHS];
+};
+
+struct net_ctx {
+	struct vmwp *w;
+	int seq;
+	struct vmctl_net_done d;
+};
+
+static bool net_answered(struct bench *b, void *ctx)
+{
+	struct net_ctx *c = ctx;
+
+	(void)b;
+	return vmwp_state(c->w) != VMWP_RUNNING || vmwp_net_done(c->w, c->seq, &c->d);
+}
+
+/* The NIC switch's drop counters (srnic's SW_DROP_* registers, like `ethtool -S`), summed. */
+static uint64_t switch_drops(struct bench *b)
+{
+	static const uint32_t reg[] = { SRNIC_REG_SW_DROP_NO_FILTER, SRNIC_REG_SW_DROP_RING_FULL,
+					SRNIC_REG_SW_DROP_BAD_DESC, SRNIC_REG_SW_DROP_LINK_DOWN };
+	struct srnic *dev = hv_nic_device(hv_host_nic_at(b->host, 0));
+	uint64_t sum = 0;
+
+	for (size_t k = 0; dev && k < sizeof(reg) / sizeof(reg[0]); k++) {
+		uint32_t v = 0;
+
+		if (srnic_mmio_read32(dev, 0, 0, reg[k], &v) == 0)
+			sum += v;
+	}
+	return sum;
+}
+
+/*
+ * One TCP stream of bytes from src's guest to dst's echo service; *d the
+ * guest's answer, *drops the NIC switch's drops meanwhile. 0, the guest's
+ * status (-errno), -EIO when the stream was not intact or a byte differed.
+ */
+static int tcp_stream(struct bench *b, struct vstack_vmnic *src, struct vstack_vmnic *dst, uint64_t bytes,
+		      struct vmctl_net_done *d, uint64_t *drops)
+{
+	struct vmctl_net req = { .op = VMCTL_NET_TCP, .port = TCP_ECHO_PORT, .bytes = bytes, .timeout_ms = 60000 };
+	struct net_ctx c = { 0 };
+	uint64_t d0;
+
+	c.w = guest(b, src);
+	req.addr = dst ? vstack_vmnic_ipv4(dst, NULL) : 0;
+	if (!c.w || !req.addr)
+		return -ENOTCONN;
+	d0 = switch_drops(b);
+	if ((c.seq = vmwp_net(c.w, &req)) < 0)
+		return c.seq;
+	if (!run_until(b, net_answered, &c, (int64_t)req.timeout_ms + 5000) || vmwp_state(c.w) != VMWP_RUNNING ||
+	    !vmwp_net_done(c.w, c.seq, &c.d))
+		return -ETIMEDOUT;
+	*d = c.d;
+	*drops = switch_drops(b) - d0;
+	if (c.d.status)
+		return c.d.status;
+	if (c.d.received != bytes || c.d.mismatched || !(c.d.flags & VMCTL_NET_INTACT))
+		return -EIO;
+	return 0;
+}
+
+static double tcp_mbps(const struct vmctl_net_done *d)
+{
+	return d->elapsed_us ? (double)d->received * 8 / (double)d->elapsed_us : 0;	/* bits per us = Mbit/s */
+}
+
+/* A first short stream on each path: ARP, the stacks' links; -ENETDOWN while a binding is still coming. */
+static int tcp_warm_up(struct bench *b, struct vstack_vmnic *src, struct vstack_vmnic *dst)
+{
+	int64_t deadline = now_ns() + 10000000000ll;
+	struct vmctl_net_done d;
+	uint64_t drops;
+	int rc;
+
+	while ((rc = tcp_stream(b, src, dst, 16384, &d, &drops)) == -ENETDOWN && now_ns() < deadline)
+		run_for(b, 50);
+	return rc;
+}
+
+static const char *tcp_fail_text(int rc)
+{
+	return rc == -EIO ? "the stream was not intact or bytes differed" : fail_text(rc);
+}
+
+static int measure_tcp(struct bench *b, struct tcp_result *tr)
+{
+	struct vstack_vmnic *src[T_NPATHS] = { nic(b, "vm1"), nic(b, "vm3") };
+	struct vstack_vmnic *dst[T_NPATHS] = { nic(b, "vm2"), nic(b, "vm4") };
+	int rc;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->bytes = b->o.quick ? 256u << 10 : 2u << 20;
+	for (int p = 0; p < T_NPATHS; p++)
+		if ((rc = tcp_warm_up(b, src[p], dst[p]))) {
+			fprintf(stderr, "iovlab bench: TCP warm-up on the %s path: %s\n", tcp_key[p], tcp_fail_text(rc));
+			return rc;
+		}
+	for (int i = 0; i < b->o.pairs; i++) {
+		double pb = probe_ns(), pa;
+
+		for (int p = 0; p < T_NPATHS; p++) {
+			struct vmctl_net_done d;
+			uint64_t drops = 0;
+
+			if ((rc = tcp_stream(b, src[p], dst[p], tr->bytes, &d, &drops))) {
+				fprintf(stderr, "iovlab bench: TCP on the %s path, pair %d: %s\n", tcp_key[p], i + 1,
+					tcp_fail_text(rc));
+				return rc;
+			}
+			tr->mbps[p][i] = tcp_mbps(&d);
+			tr->retrans[p][i] = d.retransmits;
+			tr->tx_vf[p] += d.tx_vf;
+			tr->tx_synthetic[p] += d.tx_synthetic;
+			tr->drops[p] += drops;
+		}
+		pa = probe_ns();
+		progress(b, "  TCP pair %d: VF %.1f Mbit/s (%llu retransmitted), syn %.1f Mbit/s (%llu) (probe %.0f/%.0f ns)\n",
+			 i + 1, tr->mbps[T_VF][i], (unsigned long long)tr->retrans[T_VF][i], tr->mbps[T_SYN][i],
+			 (unsigned long long)tr->retrans[T_SYN][i], pb, pa);
+		tr->probe_before[i] = pb;
+		tr->probe_after[i] = pa;
+		tr->stable[i] = !(pa > 1.5 * pb || pb > 1.5 * pa);
+	}
+	/* The same filter as the frame runs: keep the steady pairs unless fewer than half are. */
+	for (int i = 0; i < b->o.pairs; i++)
+		tr->kept += tr->stable[i];
+	if (2 * tr->kept < b->o.pairs) {
+		tr->filter_off = true;
+		tr->kept = b->o.pairs;
+		return 0;
+	}
+	tr->dropped = b->o.pairs - tr->kept;
+	for (int i = 0, k = 0; i < b->o.pairs; i++) {
+		if (!tr->stable[i])
+			continue;
+		for (int p = 0; p < T_NPATHS; p++) {
+			tr->mbps[p][k] = tr->mbps[p][i];
+			tr->retrans[p][k] = tr->retrans[p][i];
+		}
+		tr->probe_before[k] = tr->probe_before[i];
+		tr->probe_after[k] = tr->probe_after[i];
+		k++;
+	}
+	return 0;
+}
+
+static int tcp_ratios(const struct tcp_result *tr, double *out)
+{
+	for (int i = 0; i < tr->kept; i++)
+		out[i] = tr->mbps[T_SYN][i] > 0 ? tr->mbps[T_VF][i] / tr->mbps[T_SYN][i] : 0;
+	return tr->kept;
+}
+
+#define TCP_UPLINK_REASON                                                                                   \
+	"the bench lab's uplink is the built-in peer (uplink = peer), which counts frames and speaks no TCP; " \
+	"a TCP peer on the uplink needs uplink = tap:IF or veth:IF with a Linux stack (docs/uplinks.md)"
+
+static json_t *tcp_json(const struct tcp_result *tr)
+{
+	json_t *o = json_object(), *paths = json_object(), *pairs = json_array();
+	double v[MAX_PAIRS];
+
+	for (int p = 0; p < T_NPATHS; p++) {
+		double med, min, max;
+		uint64_t rt = 0;
+
+		for (int i = 0; i < tr->kept; i++)
+			rt += tr->retrans[p][i];
+		spread(tr->mbps[p], tr->kept, &med, &min, &max);
+		json_object_set_new(paths, tcp_key[p],
+				    json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I}", "mbps", med, "mbps_min", min, "mbps_max",
+					      max, "retransmits", (json_int_t)rt, "switch_drops", (json_int_t)tr->drops[p],
+					      "frames_vf", (json_int_t)tr->tx_vf[p], "frames_synthetic",
+					      (json_int_t)tr->tx_synthetic[p]));
+	}
+	for (int i = 0; i < tr->kept; i++)
+		json_array_append_new(pairs, json_pack("{s:f, s:f, s:I, s:I, s:f, s:f}", "vf", tr->mbps[T_VF][i],
+						       "synthetic", tr->mbps[T_SYN][i], "vf_retransmits",
+						       (json_int_t)tr->retrans[T_VF][i], "synthetic_retransmits",
+						       (json_int_t)tr->retrans[T_SYN][i], "probe_before_ns",
+						       tr->probe_before[i], "probe_after_ns", tr->probe_after[i]));
+	json_object_set_new(o, "service", json_string("TCP echo (port 7), every byte checked; Mbit/s each way"));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)tr->bytes));
+	json_object_set_new(o, "pairs_kept", json_integer(tr->kept));
+	json_object_set_new(o, "pairs_dropped", json_integer(tr->dropped));
+	json_object_set_new(o, "probe_filter",
+			    json_string(tr->filter_off ? "off: fewer than half the pairs had steady probes" : "on"));
+	json_object_set_new(o, "paths", paths);
+	json_object_set_new(o, "ratios", json_pack("{s:o}", "vf_over_synthetic", spread_obj(v, tcp_ratios(tr, v))));
+	json_object_set_new(o, "pairs", pairs);
+	json_object_set_new(o, "uplink", json_null());
+	json_object_set_new(o, "uplink_reason", json_string(TCP_UPLINK_REASON));
+	return o;
+}
+
+static void tcp_print(const struct tcp_result *tr)
+{
+	double v[MAX_PAIRS], med, min, max;
+
+	printf("\nTCP through lwIP (%llu-byte streams to the other VM's echo service, every byte checked), "
+	       "%d pair(s) kept of %d%s:\n",
+	       (unsigned long long)tr->bytes, tr->kept, tr->kept + tr->dropped,
+	       tr->filter_off ? " (probes unsteady in most pairs: none dropped)" : "");
+	for (int p = 0; p < T_NPATHS; p++) {
+		uint64_t rt = 0;
+
+		for (int i = 0; i < tr->kept; i++)
+			rt += tr->retrans[p][i];
+		spread(tr->mbps[p], tr->kept, &med, &min, &max);
+		printf("  %-16s %8.1f Mbit/s each way [%.1f .. %.1f]; %llu segment(s) retransmitted, "
+		       "%llu frame(s) dropped in the NIC switch\n",
+		       p == T_VF ? "VF  VM->VM" : "syn VM->VM", med, min, max, (unsigned long long)rt,
+		       (unsigned long long)tr->drops[p]);
+	}
+	spread(v, tcp_ratios(tr, v), &med, &min, &max);
+	printf("  TCP VF / synthetic  %.3f  [%.3f .. %.3f]\n", med, min, max);
+	printf("  VM->uplink: not measured: %s\n", TCP_UPLINK_REASON);
+}
+
+/* The TCP lab: vm1, vm2 on VFs, vm3, vm4 synthetic, each adapter with an ip (lwIP runs only then). */
+static char *tcp_lab_text(void)
+{
+	static const unsigned weight[4] = { 100, 100, 0, 0 };
+	size_t cap = 2048, len = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		return NULL;
+	len += (size_t)snprintf(t + len, cap - len,
+				"[lab]\nname = bench-tcp\ndescription = iovlab bench: TCP through lwIP\n\n"
+				"[nic pf0]\nmodel = srnic\ndriver = srnic_pf\nuplink = peer\n\n"
+				"[keywords pf0]\n*SRIOV = 1\n*SriovPreferred = 1\n*NumVFs = 8\n\n"
+				"[vmswitch ext]\nadapter = pf0\niov = true\n\n");
+	for (unsigned i = 1; i <= 4; i++)
+		len += (size_t)snprintf(t + len, cap - len,
+					"[vm vm%u]\nmemory = 64M\n\n[vmnetworkadapter vm%u]\nswitch = ext\n"
+					"mac = 00155D0C00%02X\niov_weight = %u\nip = 10.0.0.%u/24\n\n",
+					i, i, i, weight[i - 1], 20 + i);
+	return t;
+}
+
+static int tcp_run(struct bench *b, struct tcp_result *tr)
+{
+	static const char *const vf_nics[] = { "vm1", "vm2", NULL };
+	char *text = tcp_lab_text(), err[512];
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	rc = host_up(b, text, "bench-tcp", err, sizeof(err));
+	free(text);
+	if (rc) {
+		fprintf(stderr, "iovlab bench: the TCP lab did not come up: %s\n", err);
+		return rc;
+	}
+	if (!run_until(b, all_up, NULL, 30000) || !run_until(b, all_on_vf, (void *)vf_nics, 30000)) {
+		fprintf(stderr, "iovlab bench: the TCP lab's VMs did not come up on their paths\n");
+		host_down(b);
+		return -ETIMEDOUT;
+	}
+	run_for(b, 100);
+	rc = measure_tcp(b, tr);
+	host_down(b);
+	return rc;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const unsigned sizes[2] = { 64, 1514 };
-	static const unsigned full_counts[] = { 1, 8, 32, 64 }, quick_counts[] = { 1, 8 };
+	static const unsigned full_counts[] = { 1, 8, 32, 64, 256 }, quick_counts[] = { 1, 8 };
 	const char *dbenv = getenv("IOVLAB_VF_DOORBELL");
 	struct bench b = { .out = stdout };
 	struct size_result *sr = calloc(2, sizeof(*sr));
 	struct switch_result sw;
-	struct bringup_point pts[4];
+	struct bringup_point pts[5] = { 0 };
+	unsigned nmeasured = 0, stopped_at = 0;
+	char stopped_why[256] = "";
 	struct idle_result idle = { 0 };
+	struct tcp_result *tcp = calloc(1, sizeof(*tcp));
 	const unsigned *counts;
 	unsigned ncounts, weights[4] = { 100, 100, 0, 0 };
 	char *text = NULL, err[512];
@@ -831,13 +1265,17 @@ int cmd_bench(int argc, char **argv)
 	int rc, status = 1;
 	double lone = 0, min_per = 0, max_per = 0;
 
-	if (!sr)
+	if (!sr || !tcp) {
+		free(sr);
+		free(tcp);
 		return 1;
+	}
 	b.o.pairs = -1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			free(sr);
+			free(tcp);
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			b.o.json = true;
@@ -850,12 +1288,14 @@ int cmd_bench(int argc, char **argv)
 			if (*end || b.o.pairs < 1 || b.o.pairs > MAX_PAIRS) {
 				fprintf(stderr, "iovlab bench: --pairs must be 1..%d\n", MAX_PAIRS);
 				free(sr);
+				free(tcp);
 				return 2;
 			}
 		} else {
 			fprintf(stderr, "iovlab bench: unexpected '%s'\n", argv[i]);
 			usage(stderr);
 			free(sr);
+			free(tcp);
 			return 2;
 		}
 	}
@@ -876,7 +1316,7 @@ int cmd_bench(int argc, char **argv)
 		b.o.pairs = b.o.quick ? 3 : 7;
 	b.o.run_ms = b.o.quick ? 40 : 250;
 	counts = b.o.quick ? quick_counts : full_counts;
-	ncounts = b.o.quick ? 2 : 4;
+	ncounts = b.o.quick ? 2 : 5;
 	if (!getenv("IOVLAB_LOG"))
 		log_configure("*=error", NULL, 0);
 
@@ -924,6 +1364,11 @@ int cmd_bench(int argc, char **argv)
 	}
 	host_down(&b);
 
+	/* 4: TCP through lwIP, VF against synthetic, in a lab whose adapters have addresses. */
+	progress(&b, "TCP through lwIP ...\n");
+	if ((rc = tcp_run(&b, tcp)))
+		goto out;
+
 	/* 3: bring-up per VF; at the largest count, one busy pair among the idle VFs. */
 	{
 		double mn, mx;
@@ -931,17 +1376,33 @@ int cmd_bench(int argc, char **argv)
 		spread(sr[0].fps[P_VF], sr[0].kept, &lone, &mn, &mx);	/* the lone pair, 64 B */
 	}
 	for (unsigned i = 0; i < ncounts; i++) {
-		progress(&b, "bring-up with %u VF(s) ...\n", counts[i]);
-		rc = measure_bringup(&b, counts[i], &pts[i], i + 1 == ncounts ? &idle : NULL,
-				     (uint32_t)(lone * b.o.run_ms / 1000.0 > 500 ? lone * b.o.run_ms / 1000.0 : 500));
-		if (rc) {
-			fprintf(stderr, "iovlab bench: bring-up with %u VFs: %s\n", counts[i], fail_text(rc));
-			goto out;
+		/* A VM process needs its guest memory and about as much again (its stack, NDIS, NetVsc). */
+		uint64_t need = (uint64_t)counts[i] * (2 * (16ull << 20)), avail = mem_available();
+
+		if (i >= 2 && avail && avail < need) {
+			stopped_at = counts[i];
+			snprintf(stopped_why, sizeof(stopped_why),
+				 "%u VMs would need about %llu MiB, the machine has %llu MiB available", counts[i],
+				 (unsigned long long)(need >> 20), (unsigned long long)(avail >> 20));
+			break;
 		}
-		if (!i || pts[i].per_vf_ms < min_per)
-			min_per = pts[i].per_vf_ms;
-		if (!i || pts[i].per_vf_ms > max_per)
-			max_per = pts[i].per_vf_ms;
+		progress(&b, "bring-up with %u VF(s) ...\n", counts[i]);
+		rc = measure_bringup(&b, counts[i], &pts[nmeasured], &idle,
+				     (uint32_t)(lone * b.o.run_ms / 1000.0 > 500 ? lone * b.o.run_ms / 1000.0 : 500),
+				     stopped_why, sizeof(stopped_why));
+		if (rc) {
+			fprintf(stderr, "iovlab bench: bring-up with %u VFs: %s%s%s\n", counts[i], fail_text(rc),
+				*stopped_why ? ": " : "", stopped_why);
+			if (i < 2)	/* 1 and 8 VFs must come up: anything else is a broken lab, not a limit */
+				goto out;
+			stopped_at = counts[i];
+			break;
+		}
+		if (!nmeasured || pts[nmeasured].per_vf_ms < min_per)
+			min_per = pts[nmeasured].per_vf_ms;
+		if (!nmeasured || pts[nmeasured].per_vf_ms > max_per)
+			max_per = pts[nmeasured].per_vf_ms;
+		nmeasured++;
 	}
 
 	/* The report. */
@@ -972,15 +1433,28 @@ int cmd_bench(int argc, char **argv)
 	json_object_set_new(root, "sizes", arr);
 	bring = json_object();
 	arr = json_array();
-	for (unsigned i = 0; i < ncounts; i++)
-		json_array_append_new(arr, json_pack("{s:i, s:f, s:f, s:f}", "vfs", pts[i].vfs, "total_ms", pts[i].total_ms,
-						     "per_vf_ms", pts[i].per_vf_ms, "vm_boot_ms", pts[i].boot_ms));
+	for (unsigned i = 0; i < nmeasured; i++) {
+		json_t *pt = json_pack("{s:i, s:f, s:f, s:f, s:i}", "vfs", pts[i].vfs, "total_ms", pts[i].total_ms,
+				       "per_vf_ms", pts[i].per_vf_ms, "vm_boot_ms", pts[i].boot_ms, "board_total_vfs",
+				       pts[i].vfs > SRNIC_DEFAULT_VFS ? pts[i].vfs : SRNIC_DEFAULT_VFS);
+
+		/* One busy pair among this point's idle VFs, against the lone pair (the idle_vfs figure, per N). */
+		if (pts[i].busy_fps > 0) {
+			json_object_set_new(pt, "busy_pair_fps", json_real(pts[i].busy_fps));
+			json_object_set_new(pt, "busy_over_lone", json_real(lone > 0 ? pts[i].busy_fps / lone : 0.0));
+		}
+		json_array_append_new(arr, pt);
+	}
 	json_object_set_new(bring, "points", arr);
 	json_object_set_new(bring, "per_vf_max_over_min", json_real(min_per > 0 ? max_per / min_per : 0));
 	json_object_set_new(bring, "total_vfs", json_integer(SRNIC_VFS));
+	json_object_set_new(bring, "vm_memory", json_string(BRINGUP_MEMORY));
+	json_object_set_new(bring, "stopped",
+			    stopped_at ? json_pack("{s:i, s:s}", "vfs", stopped_at, "reason", stopped_why) : json_null());
 	json_object_set_new(bring, "note",
-			    json_string("srnic has TotalVFs 64; the lab key total_vfs is not applied beyond it, so "
-					"bring-up is measured to 64 VFs, not 256"));
+			    json_string(b.o.quick ? "--quick measures 1 and 8 VFs; the full run goes to 256 (srnic's most, "
+						    "the lab's total_vfs)"
+						  : "srnic has up to 256 VFs; past its own 64 the lab sets total_vfs to the count"));
 	json_object_set_new(root, "bringup", bring);
 	json_object_set_new(root, "idle_vfs",
 			    json_pack("{s:i, s:f, s:f, s:f}", "idle", idle.idle, "active_fps", idle.fps, "lone_fps", lone,
@@ -991,9 +1465,13 @@ int cmd_bench(int argc, char **argv)
 				      (json_int_t)sw.received, "lost", (json_int_t)sw.lost, "duplicated", (json_int_t)sw.dup,
 				      "reordered", (json_int_t)sw.reorder, "tx_vf", (json_int_t)sw.tx_vf, "tx_synthetic",
 				      (json_int_t)sw.tx_synthetic));
-	json_object_set_new(root, "tcp", json_null());
-	json_object_set_new(root, "tcp_reason",
-			    json_string("TCP throughput through lwIP is being built by the lwip helper; not measured here"));
+	json_object_set_new(root, "tcp", tcp_json(tcp));
+	{
+		double v[MAX_PAIRS], med, mn, mx;
+
+		spread(v, tcp_ratios(tcp, v), &med, &mn, &mx);
+		json_object_set_new(root, "tcp_vf_over_synthetic", json_real(med));
+	}
 
 	if (b.o.json) {
 		char *s = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -1010,10 +1488,18 @@ int cmd_bench(int argc, char **argv)
 		for (int s = 0; s < 2; s++)
 			size_print(&b, &sr[s]);
 		printf("\nVF bring-up (IovWeight 0 -> 100 on every VM at once, until every VFDataPathActive):\n");
-		for (unsigned i = 0; i < ncounts; i++)
-			printf("  %3u VF(s): %8.1f ms, %6.2f ms per VF\n", pts[i].vfs, pts[i].total_ms, pts[i].per_vf_ms);
-		printf("  per VF max/min %.2f (srnic TotalVFs is 64: measured to %u, not 256)\n",
-		       min_per > 0 ? max_per / min_per : 0, counts[ncounts - 1]);
+		for (unsigned i = 0; i < nmeasured; i++) {
+			printf("  %3u VF(s): %8.1f ms, %6.2f ms per VF (VMs booted in %.0f ms, %s each)", pts[i].vfs,
+			       pts[i].total_ms, pts[i].per_vf_ms, pts[i].boot_ms, BRINGUP_MEMORY);
+			if (pts[i].busy_fps > 0)
+				printf("; a busy pair among the %u idle: %.3f Mfps, %.2f of the lone pair", pts[i].vfs - 2,
+				       pts[i].busy_fps / 1e6, lone > 0 ? pts[i].busy_fps / lone : 0);
+			printf("\n");
+		}
+		printf("  per VF max/min %.2f, measured to %u VFs (srnic has up to %u)\n",
+		       min_per > 0 ? max_per / min_per : 0, nmeasured ? pts[nmeasured - 1].vfs : 0, SRNIC_VFS);
+		if (stopped_at)
+			printf("  %u VFs not measured: %s\n", stopped_at, stopped_why);
 		printf("one busy VF pair among %u idle VFs: %.3f Mfps (64 B) vs %.3f alone: %.2f\n", idle.idle,
 		       idle.fps / 1e6, lone / 1e6, lone > 0 ? idle.fps / lone : 0);
 		printf("VF -> synthetic switch under a stream: %.2f ms = %.1f control round trips (%.3f ms each); "
@@ -1021,7 +1507,7 @@ int cmd_bench(int argc, char **argv)
 		       sw.ms, sw.round_trips, sw.rtt_ms, (unsigned long long)sw.frames, (unsigned long long)sw.received,
 		       (unsigned long long)sw.lost, (unsigned long long)sw.dup, (unsigned long long)sw.reorder,
 		       (unsigned long long)sw.tx_vf, (unsigned long long)sw.tx_synthetic);
-		printf("TCP through lwIP: not measured here (the lwip helper builds it)\n");
+		tcp_print(tcp);
 	}
 	status = 0;
 out:
@@ -1031,5 +1517,6 @@ out:
 	raw_spsc_destroy(b.raw);
 	free(text);
 	free(sr);
+	free(tcp);
 	return status;
 }

@@ -37,9 +37,16 @@
 #define SRNIC_MAX_QP		4u
 #define SRNIC_PF_MSIX_VECTORS	(1u + SRNIC_PF_NUM_QP)	/* 0 = misc, 1+q = queue pair q */
 #define SRNIC_VF_MSIX_VECTORS	(1u + SRNIC_VF_NUM_QP)
-#define SRNIC_TOTAL_VFS		64u
+/*
+ * The most VFs srnic supports (an E810-class board: 256 per PF, perf-limits.md);
+ * every per-function array is this big. A board's SR-IOV capability says how
+ * many it has (TotalVFs, the lab's [nic] total_vfs); srnic's own is 64.
+ * 256 VFs need 9-bit function and vPort fields below.
+ */
+#define SRNIC_TOTAL_VFS		256u
+#define SRNIC_DEFAULT_VFS	64u	/* srnic's own TotalVFs (srnic_default_geometry) */
 #define SRNIC_NUM_VPORTS	(1u + SRNIC_TOTAL_VFS)	/* vPort 0 = default, on the PF */
-#define SRNIC_NUM_FILTERS	256u
+#define SRNIC_NUM_FILTERS	512u	/* a MAC per VF's vPort and the default vPort's, with room */
 
 /* ---- Per-function registers (BAR0, PF and VF) ---- */
 #define SRNIC_REG_VERSION	0x0000u	/* RO  SRNIC_VERSION_1 */
@@ -137,23 +144,23 @@
 
 #define SRNIC_SW_CTRL_ENABLE	0x00000001u
 
-/* VPORT_CFG: bit 31 valid, bits 7:0 function (0 = PF, n = VF n),
- * bits 11:8 first queue pair of that function, bits 15:12 number of queue pairs. */
+/* VPORT_CFG: bit 31 valid, bits 8:0 function (0 = PF, n = VF n; 9 bits for VF 256),
+ * bits 19:16 first queue pair of that function, bits 23:20 number of queue pairs. */
 #define SRNIC_VPORT_CFG_VALID		0x80000000u
-#define SRNIC_VPORT_CFG_FUNC(x)		((uint32_t)(x) & 0xffu)
-#define SRNIC_VPORT_CFG_QP_FIRST(x)	(((uint32_t)(x) & 0xfu) << 8)
-#define SRNIC_VPORT_CFG_QP_NUM(x)	(((uint32_t)(x) & 0xfu) << 12)
-#define SRNIC_VPORT_CFG_GET_FUNC(v)	((v) & 0xffu)
-#define SRNIC_VPORT_CFG_GET_QP_FIRST(v)	(((v) >> 8) & 0xfu)
-#define SRNIC_VPORT_CFG_GET_QP_NUM(v)	(((v) >> 12) & 0xfu)
+#define SRNIC_VPORT_CFG_FUNC(x)		((uint32_t)(x) & 0x1ffu)
+#define SRNIC_VPORT_CFG_QP_FIRST(x)	(((uint32_t)(x) & 0xfu) << 16)
+#define SRNIC_VPORT_CFG_QP_NUM(x)	(((uint32_t)(x) & 0xfu) << 20)
+#define SRNIC_VPORT_CFG_GET_FUNC(v)	((v) & 0x1ffu)
+#define SRNIC_VPORT_CFG_GET_QP_FIRST(v)	(((v) >> 16) & 0xfu)
+#define SRNIC_VPORT_CFG_GET_QP_NUM(v)	(((v) >> 20) & 0xfu)
 
-/* FILTER_CFG: bit 31 valid, bit 30 match VLAN, bits 27:16 VLAN ID, bits 7:0 vPort. */
+/* FILTER_CFG: bit 31 valid, bit 30 match VLAN, bits 27:16 VLAN ID, bits 8:0 vPort (9 bits: vPort 256). */
 #define SRNIC_FILTER_CFG_VALID		0x80000000u
 #define SRNIC_FILTER_CFG_VLAN_EN	0x40000000u
 #define SRNIC_FILTER_CFG_VLAN(x)	(((uint32_t)(x) & 0xfffu) << 16)
-#define SRNIC_FILTER_CFG_VPORT(x)	((uint32_t)(x) & 0xffu)
+#define SRNIC_FILTER_CFG_VPORT(x)	((uint32_t)(x) & 0x1ffu)
 #define SRNIC_FILTER_CFG_GET_VLAN(v)	(((v) >> 16) & 0xfffu)
-#define SRNIC_FILTER_CFG_GET_VPORT(v)	((v) & 0xffu)
+#define SRNIC_FILTER_CFG_GET_VPORT(v)	((v) & 0x1ffu)
 
 /*
  * Descriptor, TX and RX alike: 16 bytes, little-endian, in guest memory at

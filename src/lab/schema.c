@@ -139,7 +139,8 @@ static const struct lab_key nic_keys[] = {
 	{ .name = "total_vfs", .type = LAB_T_U32,
 	  .offset = KEY(lab_nic, total_vfs), .def = "64", .min = 0, .max = 256,
 	  .frows = "F12=0,F18",
-	  .doc = "TotalVFs in the SR-IOV capability; 0: the device has no SR-IOV capability." },
+	  .doc = "TotalVFs in the SR-IOV capability (srnic: its own 64, at most 256); 0: the device has no "
+		 "SR-IOV capability." },
 	{ .name = "first_vf_offset", .type = LAB_T_U32,
 	  .offset = KEY(lab_nic, first_vf_offset), .def = "8", .min = 1, .max = 65535,
 	  .frows = "F10",

@@ -258,6 +258,15 @@ enum pcie_sriov_support pcie_host_sriov_support(const struct pcie_host *h,
 	buses = last_bus - PCIE_RID_BUS(pf->rid) + 1;
 	if (buses > h->plat.bus_numbers)
 		return PCIE_SRIOV_NO_BUS_RESOURCE;
+	/*
+	 * The buses the VFs' routing IDs need must be free (PCIe 4.0 9.3.3.10):
+	 * a device on one of them (a second NIC on the next bus, below a first
+	 * with 256 VFs) would answer for a VF's RID, or a VF for it.
+	 */
+	for (unsigned i = 0; i < h->num_pfs; i++)
+		if (h->pfs[i] != pf && PCIE_RID_BUS(h->pfs[i]->rid) > PCIE_RID_BUS(pf->rid) &&
+		    PCIE_RID_BUS(h->pfs[i]->rid) <= last_bus)
+			return PCIE_SRIOV_NO_BUS_RESOURCE;
 	if (pf->vf_bar_space_short || vf_bar_need(pf) > h->plat.vf_bar_space)
 		return PCIE_SRIOV_DIDNT_GET_VF_BAR_SPACE;
 	return PCIE_SRIOV_OK;

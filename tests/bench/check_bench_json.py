@@ -86,6 +86,52 @@ def check_size(s, key):
             check(close(v, d[c] / frames), f"{where}.vf_doorbells.{k} is {c} / frames")
 
 
+def check_tcp(t, top):
+    """The TCP object: per-pair Mbit/s of both paths, the ratio the pairs give, each stream on its path."""
+    if not check(isinstance(t, dict), "tcp is an object"):
+        return
+    num(t, "bytes", "tcp")
+    check(isinstance(t.get("service"), str) and t["service"], "tcp.service is a string")
+    kept = t.get("pairs_kept")
+    pairs = t.get("pairs")
+    if not check(isinstance(kept, int) and kept >= 1 and isinstance(pairs, list) and len(pairs) == kept,
+                 "tcp.pairs has pairs_kept (>= 1) entries"):
+        return
+    for i, p in enumerate(pairs):
+        for k in ("vf", "synthetic", "probe_before_ns", "probe_after_ns"):
+            num(p, k, f"tcp.pairs[{i}]")
+        for k in ("vf_retransmits", "synthetic_retransmits"):
+            num(p, k, f"tcp.pairs[{i}]", positive=False)
+    for path in ("vf", "synthetic"):
+        o = t.get("paths", {}).get(path, {})
+        where = f"tcp.paths.{path}"
+        mbps, lo, hi = (num(o, k, where) for k in ("mbps", "mbps_min", "mbps_max"))
+        per = [p[path] for p in pairs if isinstance(p.get(path), (int, float))]
+        if mbps and lo and hi and per:
+            check(close(mbps, statistics.median(per)), f"{where}.mbps is the pairs' median")
+            check(close(lo, min(per)) and close(hi, max(per)), f"{where} min/max are the pairs' extremes")
+        for k in ("retransmits", "switch_drops", "frames_vf", "frames_synthetic"):
+            num(o, k, where, positive=False)
+        rt = o.get("retransmits")
+        if isinstance(rt, int):
+            check(rt == sum(p.get(f"{path}_retransmits", 0) for p in pairs), f"{where}.retransmits is the pairs' sum")
+    vf, syn = t.get("paths", {}).get("vf", {}), t.get("paths", {}).get("synthetic", {})
+    if all(isinstance(o.get(k), int) for o in (vf, syn) for k in ("frames_vf", "frames_synthetic")):
+        check(vf["frames_vf"] > 0 and vf["frames_vf"] >= vf["frames_synthetic"],
+              "tcp: the VF path's streams went through the VF")
+        check(syn["frames_vf"] == 0 and syn["frames_synthetic"] > 0,
+              "tcp: the synthetic path's streams never touched a VF")
+    r = t.get("ratios", {}).get("vf_over_synthetic", {})
+    med, lo, hi = (num(r, k, "tcp.ratios.vf_over_synthetic") for k in ("median", "min", "max"))
+    per = [p["vf"] / p["synthetic"] for p in pairs if isinstance(p.get("vf"), (int, float)) and p.get("synthetic")]
+    if med and lo and hi and per:
+        check(close(med, statistics.median(per)), "tcp.ratios.vf_over_synthetic.median is the median of the per-pair ratios")
+        check(close(lo, min(per)) and close(hi, max(per)), "tcp.ratios.vf_over_synthetic min/max are the per-pair extremes")
+        check(isinstance(top, (int, float)) and close(top, med), "top-level tcp_vf_over_synthetic is its median")
+    check("uplink" in t and (t["uplink"] is None) == isinstance(t.get("uplink_reason"), str),
+          "tcp.uplink is measured, or null with uplink_reason")
+
+
 def main():
     if "--from" in sys.argv:
         with open(sys.argv[sys.argv.index("--from") + 1]) as f:
@@ -133,7 +179,27 @@ def main():
                 per.append(pv)
         if per:
             check(close(b.get("per_vf_max_over_min", -1), max(per) / min(per)), "bringup.per_vf_max_over_min")
-    check(b.get("total_vfs") == 64 and isinstance(b.get("note"), str), "bringup says srnic's TotalVFs and why")
+    check(b.get("total_vfs") == 256 and isinstance(b.get("note"), str), "bringup says srnic's most VFs (256) and a note")
+    check(isinstance(b.get("vm_memory"), str) and b["vm_memory"], "bringup.vm_memory is a string")
+    stopped = b.get("stopped", "missing")
+    check(stopped is None or (isinstance(stopped, dict) and isinstance(stopped.get("reason"), str) and stopped["reason"]
+                              and isinstance(pts, list) and pts and stopped.get("vfs", 0) > pts[-1].get("vfs", 0)),
+          "bringup.stopped is null, or the count it stopped at (past the last point) with a reason")
+    if isinstance(pts, list):
+        for i, p in enumerate(pts):
+            check(isinstance(p.get("board_total_vfs"), int) and p["board_total_vfs"] >= p.get("vfs", 1 << 30),
+                  f"bringup.points[{i}].board_total_vfs covers its VFs")
+            if isinstance(p.get("vfs"), int) and p["vfs"] >= 4:
+                busy, r = num(p, "busy_pair_fps", f"bringup.points[{i}]"), num(p, "busy_over_lone", f"bringup.points[{i}]")
+                lone = j.get("idle_vfs", {}).get("lone_fps")
+                if busy and r and isinstance(lone, (int, float)) and lone > 0:
+                    check(close(r, busy / lone), f"bringup.points[{i}].busy_over_lone is busy_pair_fps / idle_vfs.lone_fps")
+            else:
+                check("busy_pair_fps" not in p and "busy_over_lone" not in p,
+                      f"bringup.points[{i}]: no busy pair with fewer than 4 VFs")
+        if pts and isinstance(pts[-1].get("busy_pair_fps"), (int, float)):
+            check(close(pts[-1]["busy_pair_fps"], j.get("idle_vfs", {}).get("active_fps", -1)),
+                  "idle_vfs is the largest count's busy pair")
     i = j.get("idle_vfs", {})
     num(i, "idle", "idle_vfs")
     a, lone, r = num(i, "active_fps", "idle_vfs"), num(i, "lone_fps", "idle_vfs"), num(i, "active_over_lone", "idle_vfs")
@@ -151,8 +217,7 @@ def main():
     if frames and all(isinstance(s.get(k), int) for k in ("tx_vf", "tx_synthetic")):
         check(s["tx_vf"] + s["tx_synthetic"] == frames, "switch: every frame went one way or the other")
         check(s["tx_vf"] > 0 and s["tx_synthetic"] > 0, "switch: the stream ran on both paths (it switched under it)")
-    check("tcp" in j and j["tcp"] is None and isinstance(j.get("tcp_reason"), str) and j["tcp_reason"],
-          "tcp is null with a reason")
+    check_tcp(j.get("tcp"), j.get("tcp_vf_over_synthetic"))
     for f in failures:
         print("FAIL:", f)
     print(f"bench report: {len(failures)} problem(s); VF/raw {j.get('vf_over_raw')}, "

@@ -234,7 +234,7 @@ static void test_geometry(void **state)
 	(void)state;
 	log_configure("none", NULL, 0);
 	srnic_default_geometry(&g);
-	assert_int_equal(g.total_vfs, SRNIC_TOTAL_VFS);
+	assert_int_equal(g.total_vfs, SRNIC_DEFAULT_VFS);
 	assert_int_equal(g.first_vf_offset, 8);
 	assert_int_equal(g.vf_stride, 2);
 	assert_int_equal(g.vf_bar_size, SRNIC_VF_REGS_SIZE);
@@ -277,7 +277,31 @@ static void test_geometry(void **state)
 	assert_int_equal(v, 4);
 	assert_null(srnic_function(nic, 6));	/* past TotalVFs */
 	srnic_destroy(nic);
-	/* what srnic cannot be: more than 64 VFs, registers that do not fit the BAR, no power of two */
+	/* the most srnic can be: 256 VFs, with ARI-style stride 1 they end at 0x308 + 255 = 0x407 */
+	g.total_vfs = SRNIC_TOTAL_VFS;
+	g.first_vf_offset = 8;
+	g.vf_stride = 1;
+	assert_int_equal(SRNIC_TOTAL_VFS, 256);
+	assert_int_equal(geometry_verdict(&g, 2, 256u << 20), PCIE_SRIOV_OK);
+	assert_int_equal(geometry_verdict(&g, 1, 256u << 20), PCIE_SRIOV_NO_BUS_RESOURCE);
+	nic = srnic_create_geometry(h, 5, 0, &g);	/* bus 3 holds the NIC above */
+	assert_non_null(nic);
+	assert_non_null(srnic_function(nic, SRNIC_TOTAL_VFS));
+	assert_null(srnic_function(nic, SRNIC_TOTAL_VFS + 1));
+	assert_int_equal(srnic_vf_set_link(nic, SRNIC_TOTAL_VFS, false), 0);
+	assert_true(srnic_vf_link_forced_down(nic, SRNIC_TOTAL_VFS));
+	assert_int_equal(pcie_host_sriov_support(h, srnic_function(nic, 0)), PCIE_SRIOV_OK);
+	/* a second NIC on bus 6, which the first's VFs (buses 5..6) need: no bus numbers for them */
+	{
+		struct srnic *second = srnic_create_geometry(h, 6, 0, NULL);
+
+		assert_non_null(second);
+		assert_int_equal(pcie_host_sriov_support(h, srnic_function(nic, 0)), PCIE_SRIOV_NO_BUS_RESOURCE);
+		assert_int_equal(pcie_host_sriov_support(h, srnic_function(second, 0)), PCIE_SRIOV_OK);
+		srnic_destroy(second);
+	}
+	srnic_destroy(nic);
+	/* what srnic cannot be: more than 256 VFs, registers that do not fit the BAR, no power of two */
 	g.total_vfs = SRNIC_TOTAL_VFS + 1;
 	errno = 0;
 	assert_null(srnic_create_geometry(h, 4, 0, &g));

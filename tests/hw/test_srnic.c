@@ -207,7 +207,7 @@ static void test_identity_and_bars(void **state)
 	assert_int_equal(cfgr(e, 0, PCI_DEVICE_ID, 2), SRNIC_PF_DEVICE_ID);
 	assert_int_equal(cfgr(e, 1, PCI_VENDOR_ID, 4), 0xffffffffu);
 	assert_int_equal(cfgr(e, 0, SR + PCI_SRIOV_VF_DID, 2), SRNIC_VF_DEVICE_ID);
-	assert_int_equal(cfgr(e, 0, SR + PCI_SRIOV_TOTAL_VF, 2), SRNIC_TOTAL_VFS);
+	assert_int_equal(cfgr(e, 0, SR + PCI_SRIOV_TOTAL_VF, 2), SRNIC_DEFAULT_VFS);
 	/* BAR sizing by all-ones, as pci.sys probes. */
 	uint32_t saved = cfgr(e, 0, PCI_BASE_ADDRESS_0, 4);
 	srnic_cfg_write(e->nic, 0, PCI_BASE_ADDRESS_0, 4, 0xffffffff);

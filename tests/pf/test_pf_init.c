@@ -90,7 +90,7 @@ static void test_default_bring_up_and_halt(void **state)
 	assert_int_equal(caps.MaxNumVPorts, 65);
 	assert_int_equal(caps.MaxNumQueuePairs, 4 + 64 * 2);
 	assert_int_equal(caps.MaxNumQueuePairsPerNonDefaultVPort, 2);
-	assert_int_equal(caps.MaxNumMacAddresses, 256);
+	assert_int_equal(caps.MaxNumMacAddresses, 512);
 	assert_int_equal(caps.NicSwitchCapabilities,
 			 NDIS_NIC_SWITCH_CAPS_VLAN_SUPPORTED | NDIS_NIC_SWITCH_CAPS_SINGLE_VPORT_POOL);
 	assert_int_equal(caps.NumTotalMacAddresses + caps.NumMacAddressesPerPort + caps.NumVlansPerPort, 0);
@@ -109,7 +109,7 @@ static void test_default_bring_up_and_halt(void **state)
 	assert_int_equal(rc.NumQueues, 0);	/* SR-IOV, not VMQ (spec 2.1) */
 	assert_int_equal(rc.SupportedMacHeaderFields,
 			 NDIS_RECEIVE_FILTER_MAC_HEADER_DEST_ADDR_SUPPORTED | NDIS_RECEIVE_FILTER_MAC_HEADER_VLAN_ID_SUPPORTED);
-	assert_int_equal(rc.MaxMacHeaderFilters, 256);
+	assert_int_equal(rc.MaxMacHeaderFilters, 512);
 
 	/* Keywords: the SR-IOV row of the table, never RSS or VMQ. */
 	assert_true(read_keyword(&e, "*SriovPreferred"));

@@ -424,7 +424,7 @@ static void test_filters(void **state)
 {
 	static const uint8_t other[6] = { 0x00, 0x15, 0x5d, 0x00, 0x00, 0x02 };
 	struct pf_env e;
-	uint32_t f1, f2, ids[256];
+	uint32_t f1, f2, ids[SRNIC_NUM_FILTERS];
 	unsigned vp;
 	int slot;
 
@@ -445,8 +445,8 @@ static void test_filters(void **state)
 	assert_int_equal(pf_clear_filter(&e, f2), ST(NDIS_STATUS_SUCCESS));
 	assert_int_equal(hw_filter_find(&e, vm_mac, 7, NULL), -1);
 	assert_int_equal(pf_clear_filter(&e, f1), ST(NDIS_STATUS_SUCCESS));
-	/* All 256 hardware filters, then NDIS_STATUS_RESOURCES. */
-	for (unsigned i = 0; i < 256; i++) {
+	/* All SRNIC_NUM_FILTERS (512) hardware filters, then NDIS_STATUS_RESOURCES. */
+	for (unsigned i = 0; i < SRNIC_NUM_FILTERS; i++) {
 		uint8_t m[6] = { 0x02, 0x00, 0x00, 0x00, (uint8_t)(i >> 8), (uint8_t)i };
 		ids[i] = pf_set_filter(&e, 0, m, 0);
 	}
@@ -472,7 +472,7 @@ static void test_filters(void **state)
 					sizeof(b), NULL), ST(NDIS_STATUS_RESOURCES));
 		assert_true(pf_reached_miniport(&e));
 	}
-	for (unsigned i = 0; i < 256; i++)
+	for (unsigned i = 0; i < SRNIC_NUM_FILTERS; i++)
 		assert_int_equal(pf_clear_filter(&e, ids[i]), ST(NDIS_STATUS_SUCCESS));
 	pf_env_down(&e);
 }

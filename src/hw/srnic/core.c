@@ -825,7 +825,7 @@ int srnic_set_dma_domain(struct srnic *nic, unsigned fn, void *base, uint64_t si
 
 int srnic_vf_reset(struct srnic *nic, unsigned vf)
 {
-	if (!nic || vf < 1 || vf > SRNIC_TOTAL_VFS) {
+	if (!nic || vf < 1 || vf > SRNIC_TOTAL_VFS || !nic->fns[vf].pci) {
 		log_warn(SRNIC_TOPIC, "VF reset of VF %u refused: no such VF", vf);
 		return -EINVAL;
 	}

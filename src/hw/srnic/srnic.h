@@ -4,7 +4,7 @@
  * srnic_mmio_read32/write32, the vPCI model forwards guest config accesses to
  * srnic_cfg_read/write, the Hyper-V model attaches each function to a guest's
  * memory with srnic_set_dma_domain, lab files pick an uplink backend). The
- * device is one PF with up to 64 VFs on the PCIe model (src/pcie), a NIC
+ * device is one PF with up to 256 VFs (64 by default) on the PCIe model (src/pcie), a NIC
  * switch with vPorts and MAC/VLAN filters, queue pairs with descriptor rings
  * in guest memory and an uplink. Everything a driver does goes through
  * config space and the register map in include/wire/srnic_regs.h, documented
@@ -54,7 +54,7 @@ struct srnic_geometry {
 	uint16_t first_vf_offset, vf_stride;
 	uint64_t vf_bar_size;
 };
-/* srnic's own geometry: 64 VFs, offset 8, stride 2, 16 KiB VF BARs. */
+/* srnic's own geometry: SRNIC_DEFAULT_VFS (64) VFs, offset 8, stride 2, 16 KiB VF BARs. */
 void srnic_default_geometry(struct srnic_geometry *g);
 /* srnic_create() with another geometry; NULL with errno EINVAL when g is out of range. */
 struct srnic *srnic_create_geometry(struct pcie_host *host, uint8_t bus, uint8_t devfn,

@@ -13,7 +13,9 @@
 
 #define SRNIC_TOPIC "lab.hw.srnic"
 #define SRNIC_NFUNCS (1 + SRNIC_TOTAL_VFS)
-#define SRNIC_FHASH 512u
+#define SRNIC_FHASH_BITS 10u	/* twice SRNIC_NUM_FILTERS: open addressing stays short */
+#define SRNIC_FHASH (1u << SRNIC_FHASH_BITS)
+_Static_assert(SRNIC_FHASH >= 2 * SRNIC_NUM_FILTERS, "the filter hash has room for every filter");
 
 enum srnic_qstate {
 	SRNIC_Q_DISABLED = SRNIC_QSTATE_DISABLED,
@@ -137,7 +139,7 @@ static inline uint64_t srnic__fkey(const uint8_t *mac, bool vlan_en, unsigned vl
 
 static inline unsigned srnic__fhash_slot(uint64_t k)
 {
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 55) & (SRNIC_FHASH - 1);
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> (64 - SRNIC_FHASH_BITS)) & (SRNIC_FHASH - 1);
 }
 
 /* vPort whose filter matches (mac, VLAN), or -1. Inline: it runs per frame.

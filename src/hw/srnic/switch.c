@@ -193,7 +193,8 @@ static int vport_write(struct srnic *nic, uint32_t val)
 	unsigned v = nic->vport_sel;
 	unsigned fn = SRNIC_VPORT_CFG_GET_FUNC(val);
 	unsigned first = SRNIC_VPORT_CFG_GET_QP_FIRST(val), num = SRNIC_VPORT_CFG_GET_QP_NUM(val);
-	uint32_t known = SRNIC_VPORT_CFG_VALID | 0xffffu;
+	uint32_t known = SRNIC_VPORT_CFG_VALID | SRNIC_VPORT_CFG_FUNC(~0u) | SRNIC_VPORT_CFG_QP_FIRST(~0u) |
+			 SRNIC_VPORT_CFG_QP_NUM(~0u);
 
 	if (val & ~known)
 		return cmd_fail(nic, SRNIC_REG_VPORT_CFG, EINVAL, "reserved vPort bits set");
@@ -203,7 +204,8 @@ static int vport_write(struct srnic *nic, uint32_t val)
 		nic->vport_cfg[v] = 0;
 		goto done;
 	}
-	if (fn > SRNIC_TOTAL_VFS)
+	/* A VF past the board's TotalVFs has no PCIe function (srnic_create_geometry). */
+	if (fn > SRNIC_TOTAL_VFS || (fn && !nic->fns[fn].pci))
 		return cmd_fail(nic, SRNIC_REG_VPORT_CFG, EINVAL, "vPort function beyond TotalVFs");
 	if (v == 0 && fn != 0)
 		return cmd_fail(nic, SRNIC_REG_VPORT_CFG, EPERM, "the default vPort stays on the PF");
@@ -225,7 +227,8 @@ static int filter_write(struct srnic *nic, uint32_t val)
 {
 	struct srnic_filter *fl = &nic->filters[nic->filter_sel];
 	uint8_t mac[6];
-	uint32_t known = SRNIC_FILTER_CFG_VALID | SRNIC_FILTER_CFG_VLAN_EN | (0xfffu << 16) | 0xffu;
+	uint32_t known = SRNIC_FILTER_CFG_VALID | SRNIC_FILTER_CFG_VLAN_EN | SRNIC_FILTER_CFG_VLAN(~0u) |
+			 SRNIC_FILTER_CFG_VPORT(~0u);
 
 	for (int i = 0; i < 4; i++)
 		mac[i] = (uint8_t)(fl->mac_lo >> (8 * i));

@@ -16,8 +16,8 @@
 void srnic__vf_config(struct pcie_sriov_config *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->initial_vfs = SRNIC_TOTAL_VFS;
-	s->total_vfs = SRNIC_TOTAL_VFS;
+	s->initial_vfs = SRNIC_DEFAULT_VFS;
+	s->total_vfs = SRNIC_DEFAULT_VFS;
 	s->first_vf_offset = 8;
 	s->vf_stride = 2;
 	s->vf_device_id = SRNIC_VF_DEVICE_ID;

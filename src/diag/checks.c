@@ -499,8 +499,6 @@ static void check_nic_switch(struct diag_ctx *c, struct diag_link *l)
 
 static void check_vswitch_iov(struct diag_ctx *c, struct diag_link *l)
 {
-	const struct lab_vswitch *ls;
-
 	if (!c->sw) {
 		diag__broken(l, NULL, "the adapter is not connected to a switch");
 		diag__fix(l, "Connect-VMNetworkAdapter to an external switch created with -EnableIov");
@@ -514,9 +512,8 @@ static void check_vswitch_iov(struct diag_ctx *c, struct diag_link *l)
 			  vswitch_name(c->sw), vswitch_adapter_name(c->sw) ? vswitch_adapter_name(c->sw) : "NIC");
 		return;
 	}
-	/* The switch's team is a property of the switch object (Get-VMSwitch), kept in its definition. */
-	ls = lab_vswitch_find(hv_host_lab(c->h), vswitch_name(c->sw));
-	if (ls && ls->teaming == LAB_TEAMING_LBFO) {
+	/* What sits under the switch, from the live switch object (Get-VMSwitch), not the lab file. */
+	if (!vswitch_iov_passed_up(c->sw)) {
 		diag__broken(l, "F16", "switch '%s' is bound to an LBFO team", vswitch_name(c->sw));
 		diag__evidence(l, "an LBFO team does not pass SR-IOV up to the switch");
 		diag__fix(l, "use Switch Embedded Teaming (New-VMSwitch -EnableEmbeddedTeaming), or team inside the guest");

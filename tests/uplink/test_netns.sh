@@ -95,7 +95,9 @@ EOF2
 grep -q "veth:$vr" "$work/netns.lab" || fail "the lab's uplink was not rewritten"
 
 "$IOVLAB" run "$work/netns.lab" > "$work/out" 2>&1 & lab_pid=$!
-for _ in $(seq 1 200); do
+# Up to 90 s: the script streams 4 MiB across an IovWeight cycle first, slow under ASan on 2 cores;
+# the lab's own waits bound each step, and a lab that exits ends the loop at once.
+for _ in $(seq 1 900); do
 	grep -q "READY for the namespace" "$work/out" && break
 	kill -0 "$lab_pid" 2>/dev/null || break
 	sleep 0.1

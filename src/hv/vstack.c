@@ -12,6 +12,10 @@
  *        -ok-> OFFERED (guest_ops.offer_vf) <-> ACTIVE (the guest's NetVsc)
  *   OFFERED|ACTIVE -revoke_vf-> REVOKING -> RESTORING_FILTER -> DELETING_VPORT
  *        -> RESETTING -> FREEING -> NONE
+ *   with [host] vf_filter_move = on-switch (the default) the filters go back
+ *   as soon as the guest's NetVsc switched back, before the eject:
+ *        REVOKING -switched back-> RELEASING_FILTER -> EJECTING -let go->
+ *        RESTORING_FILTER (nothing left to move) -> DELETING_VPORT ...
  *   a bring-up OID that fails enters the teardown at the matching point and
  *   leaves the adapter synthetic (PF_FAILED) until a setting changes;
  *   a teardown OID that fails leaves it STUCK (the VF stays held, and shown).
@@ -58,6 +62,7 @@ struct vstack_vmnic {
 	enum vstack_iov_reason waiting;	/* why reconcile did not give it a VF */
 	bool blocked;			/* a PF failure: not tried again until a setting changes */
 	bool withheld;			/* a live-migration-like revoke: no VF until it is returned */
+	bool let_go;			/* RELEASING_FILTER: the guest let go while the move was at the PF */
 	enum vstack_iov_reason block_reason;
 	uint32_t failed_oid, failed_status;
 	uint16_t vf_id;
@@ -98,6 +103,7 @@ struct vstack {
 	struct vswitch *halting;	/* a switch whose PF is about to halt */
 	bool platform_ok;
 	bool reconciling, again;
+	enum vstack_filter_move filter_move;
 };
 
 /* ---- names and transition tables -------------------------------------------- */
@@ -122,7 +128,7 @@ const char *vstack_vf_state_name(enum vstack_vf_state s)
 {
 	static const char *const n[VSTACK_VF_STATE_COUNT] = {
 		"None", "Allocating", "CreatingVPort", "MovingFilter", "Offered", "Active", "Revoking",
-		"RestoringFilter", "DeletingVPort", "Resetting", "Freeing", "Stuck",
+		"RestoringFilter", "DeletingVPort", "Resetting", "Freeing", "Stuck", "ReleasingFilter", "Ejecting",
 	};
 	return s < VSTACK_VF_STATE_COUNT ? n[s] : "?";
 }
@@ -138,7 +144,11 @@ static const bool vf_transitions[VSTACK_VF_STATE_COUNT][VSTACK_VF_STATE_COUNT] =
 	/* OFFERED -> RESTORING_FILTER: the guest side refused the offer. */
 	T(OFFERED, TO(ACTIVE), TO(REVOKING), TO(RESTORING_FILTER)),
 	T(ACTIVE, TO(OFFERED), TO(REVOKING)),
-	T(REVOKING, TO(RESTORING_FILTER)),
+	/* REVOKING -> RELEASING_FILTER: on-switch, the guest's NetVsc switched back (acknowledged). */
+	T(REVOKING, TO(RESTORING_FILTER), TO(RELEASING_FILTER)),
+	/* A failed early move is tried again after the removal (RESTORING_FILTER), as after-removal does. */
+	T(RELEASING_FILTER, TO(EJECTING)),
+	T(EJECTING, TO(RESTORING_FILTER)),
 	T(RESTORING_FILTER, TO(DELETING_VPORT), TO(STUCK)),
 	T(DELETING_VPORT, TO(RESETTING), TO(STUCK)),
 	T(RESETTING, TO(FREEING)),
@@ -263,6 +273,7 @@ static const char *step_name(enum vstack_vf_state s)
 	case VSTACK_VF_CREATING_VPORT: return "vPort create";
 	case VSTACK_VF_MOVING_FILTER: return "filter move";
 	case VSTACK_VF_RESTORING_FILTER: return "filter restore";
+	case VSTACK_VF_RELEASING_FILTER: return "filter release";
 	case VSTACK_VF_DELETING_VPORT: return "vPort delete";
 	case VSTACK_VF_RESETTING: return "VF reset";
 	case VSTACK_VF_FREEING: return "VF free";
@@ -473,12 +484,51 @@ static void teardown(struct vstack_vmnic *n)
 
 void vstack_vmnic_vf_revoked(struct vstack_vmnic *n)
 {
+	if (n->state == VSTACK_VF_RELEASING_FILTER) {
+		n->let_go = true;	/* the early move completes first; step_done goes on */
+		return;
+	}
+	if (n->state == VSTACK_VF_EJECTING) {
+		log_info(VS_LOG, "'%s' (VM %s): the guest let go of VF %u; its filters are on the default vPort already",
+			 n->name, n->vm->name, n->vf_id);
+		do_restore(n);	/* moves again only if the early move failed */
+		return;
+	}
 	if (n->state != VSTACK_VF_REVOKING) {
 		log_warn(VS_LOG, "'%s': guest reported VF removal in state %s; ignored", n->name,
 			 vstack_vf_state_name(n->state));
 		return;
 	}
 	do_restore(n);
+}
+
+/*
+ * The on-switch filter-move point (enum vstack_filter_move, docs/hv/vstack.md):
+ * the guest's NetVsc has switched back and the host acknowledged it; the VF
+ * miniport still runs until the eject pauses it. Moving the filters now means
+ * frames for the VM go PF -> vSwitch -> NetVSP from here on, and what reached
+ * the VF before is still indicated through NetVsc's VF edge (it receives
+ * until unbind), so no window drops them.
+ */
+int vstack_vmnic_switched_back(struct vstack_vmnic *n)
+{
+	if (n->state == VSTACK_VF_REVOKING)
+		trace_instant("failover", "guest off the VF", "vm=%s adapter=%s vf=%u filter_move=%s", n->vm->name,
+			      n->name, n->vf_id, vstack_filter_move_name(n->vs->filter_move));
+	if (n->state != VSTACK_VF_REVOKING || n->vs->filter_move != VSTACK_FILTER_MOVE_ON_SWITCH)
+		return 0;
+	if (!n->port || !vswitch_port_filter_id(n->port) || vswitch_port_filter_vport(n->port) != n->vport_id ||
+	    n->vport_id == NDIS_DEFAULT_VPORT_ID) {
+		set_state(n, VSTACK_VF_RELEASING_FILTER);
+		set_state(n, VSTACK_VF_EJECTING);	/* nothing on the VF's vPort to move */
+		return 0;
+	}
+	log_info(VS_LOG, "'%s' (VM %s): the guest switched back to synthetic; filters back to the default vPort "
+		 "before VF %u is ejected (vf_filter_move on-switch)", n->name, n->vm->name, n->vf_id);
+	n->let_go = false;
+	do_move(n, VSTACK_VF_RELEASING_FILTER, NDIS_DEFAULT_VPORT_ID);
+	/* do_move completed at once unless the PF pended it (still RELEASING_FILTER then) */
+	return n->state == VSTACK_VF_RELEASING_FILTER ? -EINPROGRESS : 0;
 }
 
 static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
@@ -548,6 +598,23 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
 		do_delete_vport(n);
 		break;
+	case VSTACK_VF_RELEASING_FILTER: {
+		bool let_go = n->let_go;
+
+		if (!ok)
+			/* Not STUCK yet: the move is tried again once the guest let go (after-removal's point). */
+			log_warn(VS_LOG, "'%s': early filter move failed; trying again after the removal", n->name);
+		else
+			vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
+		n->let_go = false;
+		set_state(n, VSTACK_VF_EJECTING);
+		if (let_go) {
+			do_restore(n);
+		} else if (n->vs->guest->filters_released) {
+			n->vs->guest->filters_released(n->vs->guest_ctx, n, n->vf_id);
+		}
+		break;
+	}
 	case VSTACK_VF_DELETING_VPORT:
 		if (!ok) {
 			fail(n, VSTACK_IOV_TEARDOWN_FAILED, oid, status);
@@ -808,9 +875,29 @@ int vstack_create(const struct vstack_config *cfg, struct vstack **out)
 	vs->guest_ctx = cfg ? cfg->guest_ctx : NULL;
 	vs->next_serial = cfg && cfg->first_serial ? cfg->first_serial : 1;
 	vs->platform_ok = true;
+	vs->filter_move = cfg && cfg->filter_move < VSTACK_FILTER_MOVE_COUNT ? cfg->filter_move
+									     : VSTACK_FILTER_MOVE_ON_SWITCH;
 	*out = vs;
 	return 0;
 }
+
+const char *vstack_filter_move_name(enum vstack_filter_move m)
+{
+	static const char *const n[VSTACK_FILTER_MOVE_COUNT] = { "on-switch", "after-removal" };
+	return (unsigned)m < VSTACK_FILTER_MOVE_COUNT ? n[m] : "?";
+}
+
+int vstack_set_filter_move(struct vstack *vs, enum vstack_filter_move m)
+{
+	if ((unsigned)m >= VSTACK_FILTER_MOVE_COUNT)
+		return -EINVAL;
+	if (vs->filter_move != m)
+		log_info(VS_LOG, "VF filter move point: %s", vstack_filter_move_name(m));
+	vs->filter_move = m;
+	return 0;
+}
+
+enum vstack_filter_move vstack_filter_move(const struct vstack *vs) { return vs->filter_move; }
 
 void vstack_set_platform_support(struct vstack *vs, bool supported)
 {

@@ -83,6 +83,13 @@ struct vstack_guest_ops {
 	 * guest's vPCI bus, which coalesces it per function. May be NULL.
 	 */
 	void (*vf_config_invalidated)(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask);
+	/*
+	 * VSTACK_FILTER_MOVE_ON_SWITCH only: the MOVE_FILTER back to the default
+	 * vPort that vstack_vmnic_switched_back() left pending at the PF has
+	 * completed (ok or not): the guest side may eject the VF now. May be
+	 * NULL (then the guest side ejects without waiting).
+	 */
+	void (*filters_released)(void *ctx, struct vstack_vmnic *n, uint16_t vf_id);
 };
 
 /*
@@ -92,10 +99,32 @@ struct vstack_guest_ops {
 extern const struct vstack_guest_ops vstack_no_guest_ops;
 
 /* ---- the stack ------------------------------------------------------------- */
+/*
+ * When a VF's MAC/VLAN filter goes back to the default vPort in a teardown
+ * (lab key [host] vf_filter_move; docs/hv/vstack.md "When the filter moves
+ * back"). The documents disagree (ndis-sriov-spec.md 1.3 note):
+ *   ON_SWITCH      as soon as the guest's NetVsc has switched the data path
+ *                  back to synthetic (NVSP SWITCH_DATA_PATH acknowledged), while
+ *                  the VF is still being ejected -- the failover page's "before
+ *                  the transition is complete"; nothing in flight is lost.
+ *   AFTER_REMOVAL  after the guest removed the VF -- the teardown page's order;
+ *                  frames for the VM that reach the VF's vPort between the
+ *                  VF miniport's pause and the move are dropped.
+ * With no acknowledgement (surprise removal, a guest that died or never
+ * switched back) both move the filters when the host sees the removal.
+ */
+enum vstack_filter_move {
+	VSTACK_FILTER_MOVE_ON_SWITCH,		/* the default */
+	VSTACK_FILTER_MOVE_AFTER_REMOVAL,
+	VSTACK_FILTER_MOVE_COUNT
+};
+const char *vstack_filter_move_name(enum vstack_filter_move m);	/* "on-switch", "after-removal" */
+
 struct vstack_config {
 	const struct vstack_guest_ops *guest;	/* NULL: vstack_no_guest_ops */
 	void *guest_ctx;
 	uint32_t first_serial;			/* first VF serial number; 0: 1 */
+	enum vstack_filter_move filter_move;	/* 0: ON_SWITCH */
 };
 
 int vstack_create(const struct vstack_config *cfg, struct vstack **out);
@@ -111,6 +140,10 @@ void vstack_destroy(struct vstack *vs);
  * it does not, no adapter gets a VF (HOST_UNSUPPORTED). Default: true.
  */
 void vstack_set_platform_support(struct vstack *vs, bool supported);
+
+/* The teardown's filter-move point from now on (see enum vstack_filter_move). -EINVAL out of range. */
+int vstack_set_filter_move(struct vstack *vs, enum vstack_filter_move m);
+enum vstack_filter_move vstack_filter_move(const struct vstack *vs);
 
 /*
  * NdisMInvalidateConfigBlock(pf, vf, mask) reached the virtualization stack
@@ -228,6 +261,15 @@ int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstac
 void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf);
 /* The guest has let go of the VF that revoke_vf asked for (or it was surprise-removed). */
 void vstack_vmnic_vf_revoked(struct vstack_vmnic *n);
+/*
+ * During a revoke (REVOKING), NetVsc acknowledged SWITCH_DATA_PATH(synthetic)
+ * and the guest side is about to eject the VF. In ON_SWITCH mode the filters
+ * move back to the default vPort now (RELEASING_FILTER, then EJECTING until
+ * vstack_vmnic_vf_revoked). 0: go on with the eject; -EINPROGRESS: the move
+ * pends at the PF, guest_ops.filters_released follows. Any other state or
+ * AFTER_REMOVAL mode: 0, nothing done.
+ */
+int vstack_vmnic_switched_back(struct vstack_vmnic *n);
 
 /* ---- the adapter's VF, and what the views read ------------------------------ */
 /*
@@ -247,6 +289,9 @@ enum vstack_vf_state {
 	VSTACK_VF_RESETTING,		/* OID_SRIOV_RESET_VF */
 	VSTACK_VF_FREEING,		/* OID_NIC_SWITCH_FREE_VF */
 	VSTACK_VF_STUCK,		/* a teardown OID failed; the VF stays held */
+	/* ON_SWITCH teardown: the guest switched back, the VF is still being ejected */
+	VSTACK_VF_RELEASING_FILTER,	/* OID_RECEIVE_FILTER_MOVE_FILTER VF -> default vPort */
+	VSTACK_VF_EJECTING,		/* filters on the default vPort; waiting for the guest to let go */
 	VSTACK_VF_STATE_COUNT
 };
 const char *vstack_vf_state_name(enum vstack_vf_state s);

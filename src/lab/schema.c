@@ -64,6 +64,14 @@ static const struct lab_enum_value moderations[] = {
 	{ NULL, 0, NULL },
 };
 
+static const struct lab_enum_value filter_moves[] = {
+	{ "on-switch", LAB_VF_FILTER_MOVE_ON_SWITCH,
+	  "as soon as the guest's NetVsc has switched back to synthetic (acknowledged), before the eject" },
+	{ "after-removal", LAB_VF_FILTER_MOVE_AFTER_REMOVAL,
+	  "after the guest removed the VF (the teardown page's order; frames in between are dropped)" },
+	{ NULL, 0, NULL },
+};
+
 static const struct lab_key lab_keys[] = {
 	{ .name = "name", .type = LAB_T_STRING, .flags = LAB_KF_DEF_FILE,
 	  .offset = KEY(lab_info, name), .def = "(the file name without .lab)", .max = 64,
@@ -117,6 +125,12 @@ static const struct lab_key host_keys[] = {
 	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11=0",
 	  .doc = "MMIO space the firmware assigns for VF BARs. Less than total_vfs x "
 		 "vf_bar_size: SriovSupport NoVfBarSpace." },
+	{ .name = "vf_filter_move", .type = LAB_T_ENUM, .offset = KEY(lab_host, vf_filter_move),
+	  .def = "on-switch", .values = filter_moves,
+	  .doc = "When the virtualization stack moves a revoked VF's MAC/VLAN filter back to the "
+		 "default vPort (IovWeight 0, revoke, Stop-VM): the documents disagree "
+		 "(docs/hv/vstack.md). A surprise removal moves it when the host sees the removal "
+		 "either way." },
 };
 
 static const struct lab_key nic_keys[] = {

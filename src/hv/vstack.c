@@ -129,6 +129,7 @@ const char *vstack_vf_state_name(enum vstack_vf_state s)
 	static const char *const n[VSTACK_VF_STATE_COUNT] = {
 		"None", "Allocating", "CreatingVPort", "MovingFilter", "Offered", "Active", "Revoking",
 		"RestoringFilter", "DeletingVPort", "Resetting", "Freeing", "Stuck", "ReleasingFilter", "Ejecting",
+		"Steering", "Unsteering",
 	};
 	return s < VSTACK_VF_STATE_COUNT ? n[s] : "?";
 }
@@ -139,11 +140,15 @@ static const bool vf_transitions[VSTACK_VF_STATE_COUNT][VSTACK_VF_STATE_COUNT] =
 	T(NONE, TO(ALLOCATING)),
 	/* failed: back to NONE; succeeded but no longer wanted: reset and free. */
 	T(ALLOCATING, TO(CREATING_VPORT), TO(NONE), TO(RESETTING)),
-	T(CREATING_VPORT, TO(MOVING_FILTER), TO(RESETTING), TO(DELETING_VPORT)),
+	/* CREATING_VPORT -> OFFERED: on-switch with a guest, the filter moves when the guest switches. */
+	T(CREATING_VPORT, TO(MOVING_FILTER), TO(RESETTING), TO(DELETING_VPORT), TO(OFFERED)),
 	T(MOVING_FILTER, TO(OFFERED), TO(DELETING_VPORT), TO(RESTORING_FILTER)),
 	/* OFFERED -> RESTORING_FILTER: the guest side refused the offer. */
-	T(OFFERED, TO(ACTIVE), TO(REVOKING), TO(RESTORING_FILTER)),
-	T(ACTIVE, TO(OFFERED), TO(REVOKING)),
+	T(OFFERED, TO(ACTIVE), TO(REVOKING), TO(RESTORING_FILTER), TO(STEERING)),
+	T(ACTIVE, TO(OFFERED), TO(REVOKING), TO(UNSTEERING)),
+	/* the move done (or failed: back to OFFERED, blocked, and the teardown follows) */
+	T(STEERING, TO(ACTIVE), TO(OFFERED)),
+	T(UNSTEERING, TO(OFFERED)),
 	/* REVOKING -> RELEASING_FILTER: on-switch, the guest's NetVsc switched back (acknowledged). */
 	T(REVOKING, TO(RESTORING_FILTER), TO(RELEASING_FILTER)),
 	/* A failed early move is tried again after the removal (RESTORING_FILTER), as after-removal does. */
@@ -262,6 +267,18 @@ static bool wants_vf(const struct vstack_vmnic *n)
 
 static void reconcile(struct vstack *vs);
 
+/* ON_SWITCH with a guest side that switches: the filters follow the guest's data path (vstack.h). */
+static bool follows_switch(const struct vstack_vmnic *n)
+{
+	return n->vs->filter_move == VSTACK_FILTER_MOVE_ON_SWITCH && n->vs->guest != &vstack_no_guest_ops;
+}
+
+static bool filter_on_vf(const struct vstack_vmnic *n)
+{
+	return n->port && vswitch_port_filter_id(n->port) && n->vport_id != NDIS_DEFAULT_VPORT_ID &&
+	       vswitch_port_filter_vport(n->port) == n->vport_id;
+}
+
 /* ---- the sequence ---------------------------------------------------------------- */
 static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status);
 
@@ -274,6 +291,8 @@ static const char *step_name(enum vstack_vf_state s)
 	case VSTACK_VF_MOVING_FILTER: return "filter move";
 	case VSTACK_VF_RESTORING_FILTER: return "filter restore";
 	case VSTACK_VF_RELEASING_FILTER: return "filter release";
+	case VSTACK_VF_STEERING: return "filter steer";
+	case VSTACK_VF_UNSTEERING: return "filter unsteer";
 	case VSTACK_VF_DELETING_VPORT: return "vPort delete";
 	case VSTACK_VF_RESETTING: return "VF reset";
 	case VSTACK_VF_FREEING: return "VF free";
@@ -573,6 +592,9 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		} else if (!vswitch_port_filter_id(n->port)) {
 			fail(n, VSTACK_IOV_NO_FILTER, OID_RECEIVE_FILTER_SET_FILTER, vswitch_port_filter_status(n->port));
 			do_delete_vport(n);
+		} else if (follows_switch(n)) {
+			/* on-switch: offered with the filter on the default vPort; it moves when the guest switches */
+			do_offer(n);
 		} else {
 			do_move(n, VSTACK_VF_MOVING_FILTER, n->vport_id);
 		}
@@ -597,6 +619,23 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		}
 		vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
 		do_delete_vport(n);
+		break;
+	case VSTACK_VF_STEERING:
+		if (!ok) {
+			/* The guest is on the VF but nothing steers to it: take the VF back (F20, F28). */
+			fail(n, VSTACK_IOV_PF_FAILED, oid, status);
+			set_state(n, VSTACK_VF_OFFERED);
+			break;
+		}
+		vswitch_port_filter_moved(n->port, n->vport_id);
+		set_state(n, VSTACK_VF_ACTIVE);
+		log_info(VS_LOG, "'%s' (VM %s): filter %u steered to VF %u's vPort %u after the guest's switch", n->name,
+			 n->vm->name, vswitch_port_filter_id(n->port), n->vf_id, n->vport_id);
+		break;
+	case VSTACK_VF_UNSTEERING:
+		if (ok)
+			vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
+		set_state(n, VSTACK_VF_OFFERED);
 		break;
 	case VSTACK_VF_RELEASING_FILTER: {
 		bool let_go = n->let_go;
@@ -1297,11 +1336,19 @@ void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf)
 	trace_instant(vf ? "vm-start" : "failover", "data-path switched", "vm=%s adapter=%s to=%s", n->vm->name, n->name,
 		      vf ? "vf" : "synthetic");
 	if (vf && n->state == VSTACK_VF_OFFERED) {
-		set_state(n, VSTACK_VF_ACTIVE);
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path to VF %u", n->name, n->vm->name, n->vf_id);
+		if (follows_switch(n) && !filter_on_vf(n) && n->port && vswitch_port_filter_id(n->port) && n->vport_id) {
+			do_move(n, VSTACK_VF_STEERING, n->vport_id);	/* completes into ACTIVE */
+			return;
+		}
+		set_state(n, VSTACK_VF_ACTIVE);
 	} else if (!vf && n->state == VSTACK_VF_ACTIVE) {
-		set_state(n, VSTACK_VF_OFFERED);
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path back to synthetic", n->name, n->vm->name);
+		if (follows_switch(n) && filter_on_vf(n)) {
+			do_move(n, VSTACK_VF_UNSTEERING, NDIS_DEFAULT_VPORT_ID);	/* completes into OFFERED */
+			return;
+		}
+		set_state(n, VSTACK_VF_OFFERED);
 	} else {
 		log_warn(VS_LOG, "'%s': data path switch to %s in state %s ignored", n->name, vf ? "VF" : "synthetic",
 			 vstack_vf_state_name(n->state));
@@ -1348,7 +1395,10 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 	case VSTACK_VF_ACTIVE:
 		return VSTACK_IOV_IN_USE;
 	case VSTACK_VF_OFFERED:
+	case VSTACK_VF_UNSTEERING:
 		return VSTACK_IOV_GUEST_NOT_USING;
+	case VSTACK_VF_STEERING:
+		return VSTACK_IOV_IN_PROGRESS;
 	case VSTACK_VF_ALLOCATING:
 	case VSTACK_VF_CREATING_VPORT:
 	case VSTACK_VF_MOVING_FILTER:

@@ -110,6 +110,14 @@ extern const struct vstack_guest_ops vstack_no_guest_ops;
  *   AFTER_REMOVAL  after the guest removed the VF -- the teardown page's order;
  *                  frames for the VM that reach the VF's vPort between the
  *                  VF miniport's pause and the move are dropped.
+ * ON_SWITCH applies to the bring-up too when a guest side is plugged in
+ * (not vstack_no_guest_ops): the filters stay on the default vPort until
+ * the guest's NetVsc has switched to the VF (STEERING), instead of moving
+ * before the offer (spec 2.11 step 4), where frames arriving before the
+ * guest's VF miniport has posted its receive ring are dropped. Linux
+ * netvsc's reading: "The traffic is steered to VF or synthetic after we
+ * receive this completion" (of SWITCH_DATA_PATH). Without a guest side, and
+ * in AFTER_REMOVAL, the documented order of spec 2.11 holds.
  * With no acknowledgement (surprise removal, a guest that died or never
  * switched back) both move the filters when the host sees the removal.
  */
@@ -257,7 +265,12 @@ bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n);
 int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstack_moderation m);
 
 /* ---- upcalls from the guest side ------------------------------------------- */
-/* NetVsc switched the data path (NVSP SWITCH_DATA_PATH): vf true = through the VF. */
+/*
+ * NetVsc switched the data path (NVSP SWITCH_DATA_PATH): vf true = through
+ * the VF. ON_SWITCH with a guest side: the filters follow (STEERING or
+ * UNSTEERING, then ACTIVE or OFFERED); a PF that fails the move to the VF
+ * blocks the adapter (PF_FAILED) and the VF is taken back.
+ */
 void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf);
 /* The guest has let go of the VF that revoke_vf asked for (or it was surprise-removed). */
 void vstack_vmnic_vf_revoked(struct vstack_vmnic *n);
@@ -292,6 +305,9 @@ enum vstack_vf_state {
 	/* ON_SWITCH teardown: the guest switched back, the VF is still being ejected */
 	VSTACK_VF_RELEASING_FILTER,	/* OID_RECEIVE_FILTER_MOVE_FILTER VF -> default vPort */
 	VSTACK_VF_EJECTING,		/* filters on the default vPort; waiting for the guest to let go */
+	/* ON_SWITCH with a guest: the filters follow the guest's acknowledged data-path switch */
+	VSTACK_VF_STEERING,		/* MOVE_FILTER default -> VF vPort: the guest switched to the VF */
+	VSTACK_VF_UNSTEERING,		/* MOVE_FILTER VF -> default vPort: the guest switched back by itself */
 	VSTACK_VF_STATE_COUNT
 };
 const char *vstack_vf_state_name(enum vstack_vf_state s);

@@ -891,7 +891,9 @@ static void test_guest_refuses_offer(void **state)
 	struct vstack_vmnic *n;
 
 	(void)state;
+	/* after-removal: the documented bring-up order, the filter there and back */
 	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	assert_int_equal(vstack_set_filter_move(e.vs, VSTACK_FILTER_MOVE_AFTER_REMOVAL), 0);
 	vm = add_vm(&e, "vm1");
 	n = add_nic(&e, vm, "vm1", 1, 100);
 	assert_int_equal(vstack_vm_start(vm), 0);
@@ -904,6 +906,80 @@ static void test_guest_refuses_offer(void **state)
 	}
 	assert_int_equal(g.revokes, 0);		/* never offered, so nothing to revoke */
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
+	env_down(&e);
+	/* on-switch: the filter never left the default vPort */
+	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	{
+		const uint32_t want[] = { OID_RECEIVE_FILTER_SET_FILTER, OID_NIC_SWITCH_ALLOCATE_VF,
+					  OID_NIC_SWITCH_CREATE_VPORT, OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF,
+					  OID_NIC_SWITCH_FREE_VF };
+		expect_sent(&e, want, 6);
+	}
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
+	env_down(&e);
+}
+
+/*
+ * on-switch with a guest: offered with the filter on the default vPort; the
+ * guest's switch to the VF steers it, its switch back (on its own) unsteers
+ * it; a PF failing the steer takes the VF back.
+ */
+static void test_filter_follows_the_guest(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+	const uint32_t upto_offer[] = { OID_RECEIVE_FILTER_SET_FILTER, OID_NIC_SWITCH_ALLOCATE_VF,
+					OID_NIC_SWITCH_CREATE_VPORT };
+	const uint32_t move[] = { OID_RECEIVE_FILTER_MOVE_FILTER };
+	const uint32_t rest[] = { OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF };
+	uint32_t filter, got[8];
+
+	(void)state;
+	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	expect_sent(&e, upto_offer, 3);
+	assert_int_equal(g.offers, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	filter = vswitch_port_filter_id(vstack_vmnic_port(n));
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_ACTIVE);
+	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	vstack_vmnic_datapath(n, false);	/* e.g. the VF's link went down */
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
+	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	/* the PF pends and fails the next steer: blocked, and the VF is taken back */
+	vstack_vmnic_datapath(n, false);
+	expect_sent(&e, move, 1);
+	e.c->pend_oids = 1;
+	vstack_vmnic_datapath(n, true);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_IN_PROGRESS);
+	assert_true(vstack_busy(e.vs));
+	complete(&e, NDIS_STATUS_FAILURE);
+	e.c->pend_oids = 0;
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_REVOKING);
+	assert_int_equal(g.revokes, 1);
+	assert_int_equal(vstack_vmnic_switched_back(n), 0);	/* nothing on the VF's vPort to move */
+	assert_int_equal(sent(&e, got, 8), 0);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_EJECTING);
+	vstack_vmnic_vf_revoked(n);
+	expect_sent(&e, rest, 3);
 	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
 	env_down(&e);
 }
@@ -982,12 +1058,15 @@ static void test_vf_state_table(void **state)
 		{ VSTACK_VF_ALLOCATING, VSTACK_VF_CREATING_VPORT }, { VSTACK_VF_ALLOCATING, VSTACK_VF_NONE },
 		{ VSTACK_VF_ALLOCATING, VSTACK_VF_RESETTING },
 		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_MOVING_FILTER }, { VSTACK_VF_CREATING_VPORT, VSTACK_VF_RESETTING },
-		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_DELETING_VPORT },
+		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_DELETING_VPORT }, { VSTACK_VF_CREATING_VPORT, VSTACK_VF_OFFERED },
 		{ VSTACK_VF_MOVING_FILTER, VSTACK_VF_OFFERED }, { VSTACK_VF_MOVING_FILTER, VSTACK_VF_DELETING_VPORT },
 		{ VSTACK_VF_MOVING_FILTER, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_OFFERED, VSTACK_VF_ACTIVE }, { VSTACK_VF_OFFERED, VSTACK_VF_REVOKING },
 		{ VSTACK_VF_OFFERED, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_ACTIVE, VSTACK_VF_OFFERED }, { VSTACK_VF_ACTIVE, VSTACK_VF_REVOKING },
+		{ VSTACK_VF_OFFERED, VSTACK_VF_STEERING }, { VSTACK_VF_ACTIVE, VSTACK_VF_UNSTEERING },
+		{ VSTACK_VF_STEERING, VSTACK_VF_ACTIVE }, { VSTACK_VF_STEERING, VSTACK_VF_OFFERED },
+		{ VSTACK_VF_UNSTEERING, VSTACK_VF_OFFERED },
 		{ VSTACK_VF_REVOKING, VSTACK_VF_RESTORING_FILTER }, { VSTACK_VF_REVOKING, VSTACK_VF_RELEASING_FILTER },
 		{ VSTACK_VF_RELEASING_FILTER, VSTACK_VF_EJECTING }, { VSTACK_VF_EJECTING, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_RESTORING_FILTER, VSTACK_VF_DELETING_VPORT }, { VSTACK_VF_RESTORING_FILTER, VSTACK_VF_STUCK },
@@ -1114,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_filter_move_after_removal),
 		cmocka_unit_test(test_filter_move_on_switch_pended),
 		cmocka_unit_test(test_filter_move_on_switch_fails),
+		cmocka_unit_test(test_filter_follows_the_guest),
 		cmocka_unit_test(test_allocate_parameters),
 		cmocka_unit_test(test_live_weight_change),
 		cmocka_unit_test(test_withhold_vf),

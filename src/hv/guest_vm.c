@@ -1012,21 +1012,13 @@ static int loop_once(struct gvm *g, int ms)
 	if ((rc = vmbus_guest_poll(g->bus, 0)) == -ECONNRESET)
 		return rc;
 	/*
-	 * The ring of the path NetVsc is leaving or has left first: across a
-	 * data-path switch the frames that came through the old path are older
-	 * than what the new one brings after it (the host moves the filters
-	 * when it acknowledges the switch, docs/hv/vstack.md), so taking the
-	 * old path's first keeps a stream in order -- the VF's after a switch
-	 * back to synthetic, NetVsc's channel after a switch to the VF.
+	 * The VF's ring before NetVsc's: across a data-path switch the frames
+	 * that came through the VF are older than what the synthetic path
+	 * brings after it, so taking the VF's first keeps a stream in order.
 	 */
-	if (g->dev && netvsc_dev_proto(g->dev) && netvsc_proto_state(netvsc_dev_proto(g->dev)) == NETVSC_DP_VF) {
+	(void)vf_poll(g);
+	if (g->dev)
 		(void)netvsc_dev_poll(g->dev, 0);
-		(void)vf_poll(g);
-	} else {
-		(void)vf_poll(g);
-		if (g->dev)
-			(void)netvsc_dev_poll(g->dev, 0);
-	}
 	if (g->vsc)
 		(void)vpci_vsc_poll(g->vsc, 0);
 	(void)pnp_manager_poll(g->pm);

@@ -307,8 +307,10 @@ static void issue(struct vstack_vmnic *n)
 	int rc;
 
 	/* The span covers the request; an OID that pends completes later (an "OID complete" instant). */
-	trace_span_begin(n->state <= VSTACK_VF_MOVING_FILTER ? "vm-start" : "teardown", step_name(n->state),
-			 "vm=%s adapter=%s", n->vm->name, n->name);
+	trace_span_begin(n->state <= VSTACK_VF_MOVING_FILTER || n->state == VSTACK_VF_STEERING ? "vm-start"
+			 : n->state == VSTACK_VF_UNSTEERING			      ? "failover"
+										      : "teardown",
+			 step_name(n->state), "vm=%s adapter=%s", n->vm->name, n->name);
 	rc = vswitch_oid(n->sw, &n->req, step_done, n, &status);
 	trace_span_end();
 

@@ -208,7 +208,8 @@ static int parse_value(const struct lab_key *k, const char *text, union lab_valu
 /*
  * Frames lost around a data-path switch are counted where they are lost, in
  * the NIC switch (issue 8): `set vmnetworkadapter VM IovWeight N` marks the
- * counters, the next `wait vfdatapath` says how many were dropped since, and
+ * counters, each `wait vfdatapath` says how many were dropped since (and
+ * marks again, so what a teardown drops after the wait is in the next), and
  * `revoke` says how many were dropped while it ran. Goal: 0
  * (docs/hv/vstack.md, [host] vf_filter_move).
  */
@@ -249,7 +250,7 @@ static void step_set(struct run *r, const struct lab_step *s)
 		return;
 	}
 	if (sec->id == LAB_SEC_VMNIC) {
-		if (!strcasecmp(k->name, "iov_weight") || !strcasecmp(prop, "IovWeight")) {
+		if (!switch_marked && (!strcasecmp(k->name, "iov_weight") || !strcasecmp(prop, "IovWeight"))) {
 			switch_drops(r, switch_mark);
 			switch_marked = true;
 		}
@@ -454,8 +455,9 @@ static void step_wait(struct run *r, const struct lab_step *s)
 			dropped[0] = ';';
 			dropped[1] = ' ';
 			drops_text(r, switch_mark, dropped + 2, sizeof(dropped) - 2);
-			strncat(dropped, " since the IovWeight change", sizeof(dropped) - strlen(dropped) - 1);
-			switch_marked = false;
+			strncat(dropped, " since the IovWeight change or the last such wait",
+				sizeof(dropped) - strlen(dropped) - 1);
+			switch_drops(r, switch_mark);	/* the next report covers from here: nothing falls between */
 		}
 		if (!r->json)
 			say(r, s, "ok", "%s of '%s' is %s%s", c.property, vstack_vmnic_name(c.n), c.want, dropped);

@@ -12,6 +12,10 @@
  *   teardown   the guest lets go first (revoke_vf) -> MOVE_FILTER back to
  *              the default vPort -> OID_NIC_SWITCH_DELETE_VPORT ->
  *              OID_SRIOV_RESET_VF -> OID_NIC_SWITCH_FREE_VF
+ *   ([host] vf_filter_move = on-switch, the default, with a guest: the
+ *   MOVE_FILTERs follow the guest's acknowledged data-path switch instead --
+ *   to the VF's vPort once it switched to the VF, back before the eject;
+ *   enum vstack_filter_move)
  *
  * Every OID goes through the adapter's virtual switch (vswitch.h, issuer
  * VMSP). Which adapters get a VF: those with IovWeight > 0 on a running VM,

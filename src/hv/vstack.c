@@ -538,8 +538,7 @@ int vstack_vmnic_switched_back(struct vstack_vmnic *n)
 			      n->name, n->vf_id, vstack_filter_move_name(n->vs->filter_move));
 	if (n->state != VSTACK_VF_REVOKING || n->vs->filter_move != VSTACK_FILTER_MOVE_ON_SWITCH)
 		return 0;
-	if (!n->port || !vswitch_port_filter_id(n->port) || vswitch_port_filter_vport(n->port) != n->vport_id ||
-	    n->vport_id == NDIS_DEFAULT_VPORT_ID) {
+	if (!filter_on_vf(n)) {
 		set_state(n, VSTACK_VF_RELEASING_FILTER);
 		set_state(n, VSTACK_VF_EJECTING);	/* nothing on the VF's vPort to move */
 		return 0;

@@ -390,7 +390,8 @@ static const struct lab_verb verbs[] = {
 	  { LAB_ARG_WORD, LAB_ARG_SUBJECT, LAB_ARG_WORD, LAB_ARG_DURATION }, 3, 4, NULL,
 	  "Wait until a live property of OBJECT has VALUE (default timeout 10s), e.g. "
 	  "wait vfdatapath vm1 true 5s. Fails the script on timeout. OBJECT is a lab "
-	  "object, host, peer or peer:NIC." },
+	  "object, host, peer or peer:NIC. After an IovWeight change, wait vfdatapath "
+	  "also prints the frames the NIC switch dropped since (goal 0)." },
 	{ "expect", "expect WHAT OBJECT ARGS...",
 	  { LAB_ARG_WORD, LAB_ARG_SUBJECT }, 3, LAB_VERB_MAX_ARGS, NULL,
 	  "Check state now, e.g. expect vmnetworkadapter vm1 VFDataPathActive False, "
@@ -448,7 +449,8 @@ static const struct lab_verb verbs[] = {
 	  "Live-migration-like: take the VM adapter's VF away in the documented failover "
 	  "order (the IovWeight 0 path, IovWeight unchanged) and give it back DURATION "
 	  "later (default 500ms). Waits until the data path is synthetic, then until it "
-	  "is the VF again; fails if either does not happen in 10 s." },
+	  "is the VF again; fails if either does not happen in 10 s. Prints the frames "
+	  "the NIC switch dropped meanwhile ([host] vf_filter_move)." },
 };
 
 const struct lab_section_schema *lab_schema_section(enum lab_section id)

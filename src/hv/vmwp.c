@@ -445,7 +445,8 @@ static void port_event(void *ctx, enum netvsp_event ev)
 			vstack_vmnic_datapath(x->n, true);
 		break;
 	case NETVSP_EV_DATA_PATH_SYNTHETIC:
-		if (x->vf == VMWP_VF_OFFERED && vstack_vmnic_vf_state(x->n) == VSTACK_VF_ACTIVE)
+		if (x->vf == VMWP_VF_OFFERED && (vstack_vmnic_vf_state(x->n) == VSTACK_VF_ACTIVE ||
+						 vstack_vmnic_vf_state(x->n) == VSTACK_VF_STEERING))
 			vstack_vmnic_datapath(x->n, false);
 		else if (x->vf == VMWP_VF_LEAVING && !x->wait_filters) {
 			/*

@@ -63,6 +63,7 @@ struct vstack_vmnic {
 	bool blocked;			/* a PF failure: not tried again until a setting changes */
 	bool withheld;			/* a live-migration-like revoke: no VF until it is returned */
 	bool let_go;			/* RELEASING_FILTER: the guest let go while the move was at the PF */
+	bool back_meanwhile;		/* STEERING: the guest switched back while the move was at the PF */
 	enum vstack_iov_reason block_reason;
 	uint32_t failed_oid, failed_status;
 	uint16_t vf_id;
@@ -624,6 +625,7 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 	case VSTACK_VF_STEERING:
 		if (!ok) {
 			/* The guest is on the VF but nothing steers to it: take the VF back (F20, F28). */
+			n->back_meanwhile = false;
 			fail(n, VSTACK_IOV_PF_FAILED, oid, status);
 			set_state(n, VSTACK_VF_OFFERED);
 			break;
@@ -632,6 +634,11 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		set_state(n, VSTACK_VF_ACTIVE);
 		log_info(VS_LOG, "'%s' (VM %s): filter %u steered to VF %u's vPort %u after the guest's switch", n->name,
 			 n->vm->name, vswitch_port_filter_id(n->port), n->vf_id, n->vport_id);
+		if (n->back_meanwhile) {
+			n->back_meanwhile = false;
+			vstack_vmnic_datapath(n, false);	/* the switch back that came meanwhile */
+			return;	/* it reconciles when it completes */
+		}
 		break;
 	case VSTACK_VF_UNSTEERING:
 		if (ok)
@@ -1336,7 +1343,12 @@ void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf)
 {
 	trace_instant(vf ? "vm-start" : "failover", "data-path switched", "vm=%s adapter=%s to=%s", n->vm->name, n->name,
 		      vf ? "vf" : "synthetic");
+	if (n->state == VSTACK_VF_STEERING) {
+		n->back_meanwhile = !vf;	/* acted on when the move to the VF's vPort completes */
+		return;
+	}
 	if (vf && n->state == VSTACK_VF_OFFERED) {
+		n->back_meanwhile = false;
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path to VF %u", n->name, n->vm->name, n->vf_id);
 		if (follows_switch(n) && !filter_on_vf(n) && n->port && vswitch_port_filter_id(n->port) && n->vport_id) {
 			do_move(n, VSTACK_VF_STEERING, n->vport_id);	/* completes into ACTIVE */

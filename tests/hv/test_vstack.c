@@ -962,6 +962,24 @@ static void test_filter_follows_the_guest(void **state)
 	vstack_vmnic_datapath(n, true);
 	expect_sent(&e, move, 1);
 	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	/* the guest switches back while the steer is at the PF: unsteered once it completes */
+	vstack_vmnic_datapath(n, false);
+	expect_sent(&e, move, 1);
+	e.c->pend_oids = 1;
+	vstack_vmnic_datapath(n, true);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	vstack_vmnic_datapath(n, false);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	e.c->pend_oids = 0;
+	complete(&e, NDIS_STATUS_SUCCESS);
+	{
+		const uint32_t two[] = { OID_RECEIVE_FILTER_MOVE_FILTER, OID_RECEIVE_FILTER_MOVE_FILTER };
+		expect_sent(&e, two, 2);
+	}
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
 	/* the PF pends and fails the next steer: blocked, and the VF is taken back */
 	vstack_vmnic_datapath(n, false);
 	expect_sent(&e, move, 1);

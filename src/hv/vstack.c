@@ -1396,6 +1396,15 @@ uint32_t vstack_vmnic_serial(const struct vstack_vmnic *n) { return n->serial; }
 int32_t vstack_vmnic_iov_usage(const struct vstack_vmnic *n) { return holds_vf(n->state) ? 1 : 0; }
 bool vstack_vmnic_datapath_active(const struct vstack_vmnic *n) { return n->state == VSTACK_VF_ACTIVE; }
 
+bool vstack_vmnic_filter_on_vf_expected(const struct vstack_vmnic *n)
+{
+	if (!n->vport_id)
+		return false;
+	if (follows_switch(n))
+		return n->state == VSTACK_VF_ACTIVE;
+	return n->state == VSTACK_VF_OFFERED || n->state == VSTACK_VF_ACTIVE;
+}
+
 void vstack_vmnic_failure(const struct vstack_vmnic *n, uint32_t *oid, uint32_t *status)
 {
 	*oid = n->failed_oid;

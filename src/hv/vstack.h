@@ -375,6 +375,15 @@ uint32_t vstack_vmnic_serial(const struct vstack_vmnic *n);
 int32_t vstack_vmnic_iov_usage(const struct vstack_vmnic *n);
 /* VFDataPathActive: only the guest's NetVsc makes it true. */
 bool vstack_vmnic_datapath_active(const struct vstack_vmnic *n);
+/*
+ * Should the adapter's MAC/VLAN filter be on its VF's vPort now? (For the
+ * diagnose contract's vport-filters link.) With the documented bring-up
+ * order (after-removal, or no guest side) once the VF is steered and
+ * offered (OFFERED, ACTIVE); with on-switch and a guest only once the guest
+ * is on the VF (ACTIVE) -- an offered VF the guest has not switched to has
+ * its filter on the default vPort by design. False without a vPort.
+ */
+bool vstack_vmnic_filter_on_vf_expected(const struct vstack_vmnic *n);
 enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n);
 /* The OID and status of the PF failure behind PF_FAILED / TEARDOWN_FAILED / NO_FILTER. */
 void vstack_vmnic_failure(const struct vstack_vmnic *n, uint32_t *oid, uint32_t *status);

@@ -176,6 +176,7 @@ static void test_bringup_order(void **state)
 	assert_int_equal(e.c->oids[first + 3], OID_RECEIVE_FILTER_MOVE_FILTER);
 
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_true(vstack_vmnic_filter_on_vf_expected(n));	/* no guest side: the documented order */
 	assert_int_equal(vstack_vmnic_serial(n), 1);
 	assert_int_equal(vstack_vmnic_iov_usage(n), 1);
 	assert_false(vstack_vmnic_datapath_active(n));
@@ -907,6 +908,7 @@ static void test_guest_refuses_offer(void **state)
 	assert_int_equal(g.revokes, 0);		/* never offered, so nothing to revoke */
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
 	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
+	assert_false(vstack_vmnic_filter_on_vf_expected(n));
 	env_down(&e);
 	/* on-switch: the filter never left the default vPort */
 	env_up(&e, NULL, NULL, true, &gd_ops, &g);
@@ -951,9 +953,11 @@ static void test_filter_follows_the_guest(void **state)
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
 	filter = vswitch_port_filter_id(vstack_vmnic_port(n));
 	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	assert_false(vstack_vmnic_filter_on_vf_expected(n));	/* by design, until the guest switches */
 	vstack_vmnic_datapath(n, true);
 	expect_sent(&e, move, 1);
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_ACTIVE);
+	assert_true(vstack_vmnic_filter_on_vf_expected(n));
 	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
 	vstack_vmnic_datapath(n, false);	/* e.g. the VF's link went down */
 	expect_sent(&e, move, 1);

@@ -670,26 +670,14 @@ static uint64_t switch_drops(void)
 	return total;
 }
 
+/*
+ * Where the guest's removal of the VF is in the PF's OID records: the vPCI
+ * VSP's OID_SRIOV_SET_VF_POWER_STATE (D3) as the guest ejects the function
+ * (spec 2.11 step 5 power; the only OID of the removal itself).
+ */
 struct order {
-	size_t mark;
-	long at_eject;		/* OID records when the host started the eject (vmwp EJECTING); -1: not seen */
+	size_t mark;		/* OID records before IovWeight 0 */
 };
-
-/* Run the loop until n's VF is gone, noting how many OIDs the PF had seen when the eject was under way. */
-static void watch_teardown(struct vstack_vmnic *n, struct order *o)
-{
-	struct ndis_adapter *pf = hv_nic_adapter(E.nic);
-	int64_t deadline = now_ms() + WAIT_MS;
-
-	o->at_eject = -1;
-	while (!not_vf(n)) {
-		if (o->at_eject < 0 && vmwp_vf_state(guest(n), n) == VMWP_VF_EJECTING)
-			o->at_eject = (long)ndis_adapter_oid_record_count(pf);
-		if (now_ms() > deadline)
-			fail_msg("timed out waiting for %s's VF to be taken back", vstack_vmnic_name(n));
-		assert_int_equal(hv_host_run(E.h, 1), 0);
-	}
-}
 
 /*
  * vm2 streams numbered frames to vm1 while vm1's VF goes IovWeight 100 -> 0 ->
@@ -735,7 +723,7 @@ static void cycle_under_a_stream(struct order *o, uint64_t *drops, struct vmctl_
 	syn = synthetic_rx(E.n1);
 	o->mark = ndis_adapter_oid_record_count(pf);
 	assert_int_equal(vstack_vmnic_set_iov_weight(E.n1, 0), 0);
-	watch_teardown(E.n1, o);
+	run_until(not_vf, E.n1, "vm1's VF to be taken back");
 	run_until(synthetic_moved, &syn, "frames for vm1 on the synthetic path");
 	/* ... -> 100: on a new VF again */
 	assert_int_equal(vstack_vmnic_set_iov_weight(E.n1, 100), 0);
@@ -765,7 +753,7 @@ static void test_filter_move_on_switch_loses_nothing(void **state)
 	struct order o;
 	struct vmctl_status rx;
 	uint64_t drops;
-	long move, del;
+	long move, removal, del;
 
 	(void)state;
 	up_filter_move(NULL);	/* the default */
@@ -773,12 +761,11 @@ static void test_filter_move_on_switch_loses_nothing(void **state)
 	cycle_under_a_stream(&o, &drops, &rx);
 	assert_clean(&rx, 16000);
 	assert_int_equal(drops, 0);
-	/* MOVE_FILTER before the eject; DELETE_VPORT after it. */
+	/* MOVE_FILTER before the guest's removal; DELETE_VPORT after it. */
 	move = oid_after(pf, o.mark, OID_RECEIVE_FILTER_MOVE_FILTER);
+	removal = oid_after(pf, o.mark, OID_SRIOV_SET_VF_POWER_STATE);
 	del = oid_after(pf, o.mark, OID_NIC_SWITCH_DELETE_VPORT);
-	assert_true(o.at_eject >= 0);
-	assert_true(move >= 0 && move < o.at_eject);
-	assert_true(del >= o.at_eject);
+	assert_true(move >= 0 && removal > move && del > removal);
 	down();
 }
 
@@ -788,19 +775,19 @@ static void test_filter_move_after_removal_keeps_the_teardown_order(void **state
 	struct order o;
 	struct vmctl_status rx;
 	uint64_t drops;
-	long move, del, reset, freed;
+	long removal, move, del, reset, freed;
 
 	(void)state;
 	up_filter_move("after-removal");
 	pf = hv_nic_adapter(E.nic);
 	cycle_under_a_stream(&o, &drops, &rx);
 	/* Guest removal first, then MOVE_FILTER, DELETE_VPORT, RESET_VF, FREE_VF (spec 1.3). */
-	assert_true(o.at_eject >= 0);
+	removal = oid_after(pf, o.mark, OID_SRIOV_SET_VF_POWER_STATE);
 	move = oid_after(pf, o.mark, OID_RECEIVE_FILTER_MOVE_FILTER);
 	del = oid_after(pf, o.mark, OID_NIC_SWITCH_DELETE_VPORT);
 	reset = oid_after(pf, o.mark, OID_SRIOV_RESET_VF);
 	freed = oid_after(pf, o.mark, OID_NIC_SWITCH_FREE_VF);
-	assert_true(move >= o.at_eject && del > move && reset > del && freed > reset);
+	assert_true(removal >= 0 && move > removal && del > move && reset > del && freed > reset);
 	/*
 	 * What it costs is counted, not asserted (printed above): frames the NIC
 	 * switch drops at the VF's vPort ("link down", "ring full") and frames

@@ -906,11 +906,20 @@ static void g_invalidated(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uin
 		vmwp_vf_config_invalidated(w, n, vf_id, mask);
 }
 
+static void g_filters_released(void *ctx, struct vstack_vmnic *n, uint16_t vf_id)
+{
+	struct vmwp *w = live_guest(ctx, n);
+
+	if (w)
+		vmwp_filters_released(w, n, vf_id);
+}
+
 static const struct vstack_guest_ops host_guest_ops = {
 	.offer_vf = g_offer,
 	.revoke_vf = g_revoke,
 	.describe = g_describe,
 	.vf_config_invalidated = g_invalidated,
+	.filters_released = g_filters_released,
 };
 
 /* The vSwitch delivers to a port: the adapter on it, its VM's NetVSP. */
@@ -1295,6 +1304,9 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 		vc.guest = &host_guest_ops;
 		vc.guest_ctx = h;
 	}
+	/* [host] vf_filter_move: when a revoked VF's filters go back (docs/hv/vstack.md) */
+	vc.filter_move = lab->host.vf_filter_move == LAB_VF_FILTER_MOVE_AFTER_REMOVAL ? VSTACK_FILTER_MOVE_AFTER_REMOVAL
+										   : VSTACK_FILTER_MOVE_ON_SWITCH;
 	if ((rc = vstack_create(&vc, &h->vs)))
 		return rc;
 	vstack_set_platform_support(h->vs, hv_host_iov_support(h));

@@ -7,6 +7,8 @@
  *     NONE --offer: association + hot-add--> OFFERED
  *     OFFERED --revoke: association withdrawn--> LEAVING
  *     LEAVING --NetVsc switched back (or deadline)--> EJECTING --removed--> NONE
+ *       (vf_filter_move on-switch: the stack moves the filters back to the
+ *        default vPort between the acknowledged switch and the eject)
  *     OFFERED --the guest refused the function / the VM died--> NONE
  *     LEAVING, EJECTING --the VM died--> NONE
  */
@@ -60,6 +62,7 @@ struct vmwp_nic {
 	bool upcall;		/* vstack waits for vstack_vmnic_vf_revoked() */
 	bool in_revoke;		/* inside vmwp_revoke_vf(): finish by returning 0 */
 	bool finished;		/* ... and it finished */
+	bool wait_filters;	/* LEAVING: switched back; the eject waits for the stack's filter move */
 	int64_t deadline;
 };
 
@@ -401,6 +404,7 @@ static void vsp_removed(struct vpci_vsp_dev *dev, enum vpci_removal how, void *c
 
 static void eject(struct vmwp_nic *x)
 {
+	x->wait_filters = false;
 	vf_set_state(x, VMWP_VF_EJECTING);
 	if (!x->vdev || x->w->state == VMWP_GONE) {
 		vf_finished(x, "nothing to eject");
@@ -445,10 +449,24 @@ static void port_event(void *ctx, enum netvsp_event ev)
 			vstack_vmnic_datapath(x->n, true);
 		break;
 	case NETVSP_EV_DATA_PATH_SYNTHETIC:
-		if (x->vf == VMWP_VF_OFFERED && vstack_vmnic_vf_state(x->n) == VSTACK_VF_ACTIVE)
+		if (x->vf == VMWP_VF_OFFERED && (vstack_vmnic_vf_state(x->n) == VSTACK_VF_ACTIVE ||
+						 vstack_vmnic_vf_state(x->n) == VSTACK_VF_STEERING))
 			vstack_vmnic_datapath(x->n, false);
-		else if (x->vf == VMWP_VF_LEAVING)
+		else if (x->vf == VMWP_VF_LEAVING && !x->wait_filters) {
+			/*
+			 * The guest's NetVsc is off the VF (acknowledged). vf_filter_move
+			 * on-switch: the stack moves the filters back first, so frames
+			 * for the VM take the synthetic path before the VF miniport is
+			 * paused by the eject (ndis-sriov-spec.md 1.3 note, 2.17).
+			 */
+			if (vstack_vmnic_switched_back(x->n) == -EINPROGRESS) {
+				x->wait_filters = true;
+				log_info(WP_LOG, "%s: VF %u: eject waits for the filter move at the PF", x->w->name,
+					 x->vf_id);
+				break;
+			}
 			eject(x);
+		}
 		break;
 	default:
 		break;
@@ -544,8 +562,13 @@ int vmwp_revoke_vf(struct vmwp *w, struct vstack_vmnic *n, uint16_t vf_id)
 	log_info(WP_LOG, "%s: VF %u: withdrawing the association from '%s' (NetVsc switches back first)", w->name,
 		 x->vf_id, vstack_vmnic_name(n));
 	(void)netvsp_vf_revoke(x->nsp);
-	if (!netvsp_vf_data_path_active(x->nsp))
-		eject(x);
+	if (!netvsp_vf_data_path_active(x->nsp)) {
+		/* NetVsc is not on the VF: nothing to switch back; the filters may go first (on-switch). */
+		if (vstack_vmnic_switched_back(n) == -EINPROGRESS)
+			x->wait_filters = true;
+		else
+			eject(x);
+	}
 	x->in_revoke = false;
 	if (x->finished)
 		return 0;
@@ -585,6 +608,15 @@ void vmwp_vf_config_invalidated(struct vmwp *w, struct vstack_vmnic *n, uint16_t
 	if (!x || !x->vdev || x->vf_id != vf_id)
 		return;
 	(void)vpci_vsp_invalidate(x->vdev, mask);
+}
+
+void vmwp_filters_released(struct vmwp *w, struct vstack_vmnic *n, uint16_t vf_id)
+{
+	struct vmwp_nic *x = nic_of(w, n);
+
+	(void)vf_id;
+	if (x && x->vf == VMWP_VF_LEAVING && x->wait_filters)
+		eject(x);
 }
 
 enum vmwp_vf_state vmwp_vf_state(const struct vmwp *w, const struct vstack_vmnic *n)

@@ -106,6 +106,8 @@ int vmwp_revoke_vf(struct vmwp *w, struct vstack_vmnic *n, uint16_t vf_id);
 const char *vmwp_describe(struct vmwp *w, const struct vstack_vmnic *n);
 void vmwp_vf_config_invalidated(struct vmwp *w, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask);
 enum vmwp_vf_state vmwp_vf_state(const struct vmwp *w, const struct vstack_vmnic *n);
+/* The early filter move (vf_filter_move on-switch) finished at the PF: eject the VF now. */
+void vmwp_filters_released(struct vmwp *w, struct vstack_vmnic *n, uint16_t vf_id);
 
 /* ---- data: frames the vSwitch delivers to adapter n (synthetic path) --------- */
 int vmwp_deliver(struct vmwp *w, struct vstack_vmnic *n, const void *frame, uint32_t len);

@@ -12,6 +12,10 @@
  *        -ok-> OFFERED (guest_ops.offer_vf) <-> ACTIVE (the guest's NetVsc)
  *   OFFERED|ACTIVE -revoke_vf-> REVOKING -> RESTORING_FILTER -> DELETING_VPORT
  *        -> RESETTING -> FREEING -> NONE
+ *   with [host] vf_filter_move = on-switch (the default) the filters go back
+ *   as soon as the guest's NetVsc switched back, before the eject:
+ *        REVOKING -switched back-> RELEASING_FILTER -> EJECTING -let go->
+ *        RESTORING_FILTER (nothing left to move) -> DELETING_VPORT ...
  *   a bring-up OID that fails enters the teardown at the matching point and
  *   leaves the adapter synthetic (PF_FAILED) until a setting changes;
  *   a teardown OID that fails leaves it STUCK (the VF stays held, and shown).
@@ -58,6 +62,8 @@ struct vstack_vmnic {
 	enum vstack_iov_reason waiting;	/* why reconcile did not give it a VF */
 	bool blocked;			/* a PF failure: not tried again until a setting changes */
 	bool withheld;			/* a live-migration-like revoke: no VF until it is returned */
+	bool let_go;			/* RELEASING_FILTER: the guest let go while the move was at the PF */
+	bool back_meanwhile;		/* STEERING: the guest switched back while the move was at the PF */
 	enum vstack_iov_reason block_reason;
 	uint32_t failed_oid, failed_status;
 	uint16_t vf_id;
@@ -99,6 +105,7 @@ struct vstack {
 	struct vswitch *halting;	/* a switch whose PF is about to halt */
 	bool platform_ok;
 	bool reconciling, again;
+	enum vstack_filter_move filter_move;
 };
 
 /* ---- names and transition tables -------------------------------------------- */
@@ -123,7 +130,8 @@ const char *vstack_vf_state_name(enum vstack_vf_state s)
 {
 	static const char *const n[VSTACK_VF_STATE_COUNT] = {
 		"None", "Allocating", "CreatingVPort", "MovingFilter", "Offered", "Active", "Revoking",
-		"RestoringFilter", "DeletingVPort", "Resetting", "Freeing", "Stuck",
+		"RestoringFilter", "DeletingVPort", "Resetting", "Freeing", "Stuck", "ReleasingFilter", "Ejecting",
+		"Steering", "Unsteering",
 	};
 	return s < VSTACK_VF_STATE_COUNT ? n[s] : "?";
 }
@@ -134,12 +142,20 @@ static const bool vf_transitions[VSTACK_VF_STATE_COUNT][VSTACK_VF_STATE_COUNT] =
 	T(NONE, TO(ALLOCATING)),
 	/* failed: back to NONE; succeeded but no longer wanted: reset and free. */
 	T(ALLOCATING, TO(CREATING_VPORT), TO(NONE), TO(RESETTING)),
-	T(CREATING_VPORT, TO(MOVING_FILTER), TO(RESETTING), TO(DELETING_VPORT)),
+	/* CREATING_VPORT -> OFFERED: on-switch with a guest, the filter moves when the guest switches. */
+	T(CREATING_VPORT, TO(MOVING_FILTER), TO(RESETTING), TO(DELETING_VPORT), TO(OFFERED)),
 	T(MOVING_FILTER, TO(OFFERED), TO(DELETING_VPORT), TO(RESTORING_FILTER)),
 	/* OFFERED -> RESTORING_FILTER: the guest side refused the offer. */
-	T(OFFERED, TO(ACTIVE), TO(REVOKING), TO(RESTORING_FILTER)),
-	T(ACTIVE, TO(OFFERED), TO(REVOKING)),
-	T(REVOKING, TO(RESTORING_FILTER)),
+	T(OFFERED, TO(ACTIVE), TO(REVOKING), TO(RESTORING_FILTER), TO(STEERING)),
+	T(ACTIVE, TO(OFFERED), TO(REVOKING), TO(UNSTEERING)),
+	/* the move done (or failed: back to OFFERED, blocked, and the teardown follows) */
+	T(STEERING, TO(ACTIVE), TO(OFFERED)),
+	T(UNSTEERING, TO(OFFERED)),
+	/* REVOKING -> RELEASING_FILTER: on-switch, the guest's NetVsc switched back (acknowledged). */
+	T(REVOKING, TO(RESTORING_FILTER), TO(RELEASING_FILTER)),
+	/* A failed early move is tried again after the removal (RESTORING_FILTER), as after-removal does. */
+	T(RELEASING_FILTER, TO(EJECTING)),
+	T(EJECTING, TO(RESTORING_FILTER)),
 	T(RESTORING_FILTER, TO(DELETING_VPORT), TO(STUCK)),
 	T(DELETING_VPORT, TO(RESETTING), TO(STUCK)),
 	T(RESETTING, TO(FREEING)),
@@ -253,6 +269,18 @@ static bool wants_vf(const struct vstack_vmnic *n)
 
 static void reconcile(struct vstack *vs);
 
+/* ON_SWITCH with a guest side that switches: the filters follow the guest's data path (vstack.h). */
+static bool follows_switch(const struct vstack_vmnic *n)
+{
+	return n->vs->filter_move == VSTACK_FILTER_MOVE_ON_SWITCH && n->vs->guest != &vstack_no_guest_ops;
+}
+
+static bool filter_on_vf(const struct vstack_vmnic *n)
+{
+	return n->port && vswitch_port_filter_id(n->port) && n->vport_id != NDIS_DEFAULT_VPORT_ID &&
+	       vswitch_port_filter_vport(n->port) == n->vport_id;
+}
+
 /* ---- the sequence ---------------------------------------------------------------- */
 static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status);
 
@@ -264,6 +292,9 @@ static const char *step_name(enum vstack_vf_state s)
 	case VSTACK_VF_CREATING_VPORT: return "vPort create";
 	case VSTACK_VF_MOVING_FILTER: return "filter move";
 	case VSTACK_VF_RESTORING_FILTER: return "filter restore";
+	case VSTACK_VF_RELEASING_FILTER: return "filter release";
+	case VSTACK_VF_STEERING: return "filter steer";
+	case VSTACK_VF_UNSTEERING: return "filter unsteer";
 	case VSTACK_VF_DELETING_VPORT: return "vPort delete";
 	case VSTACK_VF_RESETTING: return "VF reset";
 	case VSTACK_VF_FREEING: return "VF free";
@@ -278,8 +309,10 @@ static void issue(struct vstack_vmnic *n)
 	int rc;
 
 	/* The span covers the request; an OID that pends completes later (an "OID complete" instant). */
-	trace_span_begin(n->state <= VSTACK_VF_MOVING_FILTER ? "vm-start" : "teardown", step_name(n->state),
-			 "vm=%s adapter=%s", n->vm->name, n->name);
+	trace_span_begin(n->state <= VSTACK_VF_MOVING_FILTER || n->state == VSTACK_VF_STEERING ? "vm-start"
+			 : n->state == VSTACK_VF_UNSTEERING			      ? "failover"
+										      : "teardown",
+			 step_name(n->state), "vm=%s adapter=%s", n->vm->name, n->name);
 	rc = vswitch_oid(n->sw, &n->req, step_done, n, &status);
 	trace_span_end();
 
@@ -475,12 +508,50 @@ static void teardown(struct vstack_vmnic *n)
 
 void vstack_vmnic_vf_revoked(struct vstack_vmnic *n)
 {
+	if (n->state == VSTACK_VF_RELEASING_FILTER) {
+		n->let_go = true;	/* the early move completes first; step_done goes on */
+		return;
+	}
+	if (n->state == VSTACK_VF_EJECTING) {
+		log_info(VS_LOG, "'%s' (VM %s): the guest let go of VF %u; its filters are on the default vPort already",
+			 n->name, n->vm->name, n->vf_id);
+		do_restore(n);	/* moves again only if the early move failed */
+		return;
+	}
 	if (n->state != VSTACK_VF_REVOKING) {
 		log_warn(VS_LOG, "'%s': guest reported VF removal in state %s; ignored", n->name,
 			 vstack_vf_state_name(n->state));
 		return;
 	}
 	do_restore(n);
+}
+
+/*
+ * The on-switch filter-move point (enum vstack_filter_move, docs/hv/vstack.md):
+ * the guest's NetVsc has switched back and the host acknowledged it; the VF
+ * miniport still runs until the eject pauses it. Moving the filters now means
+ * frames for the VM go PF -> vSwitch -> NetVSP from here on, and what reached
+ * the VF before is still indicated through NetVsc's VF edge (it receives
+ * until unbind), so no window drops them.
+ */
+int vstack_vmnic_switched_back(struct vstack_vmnic *n)
+{
+	if (n->state == VSTACK_VF_REVOKING)
+		trace_instant("failover", "guest off the VF", "vm=%s adapter=%s vf=%u filter_move=%s", n->vm->name,
+			      n->name, n->vf_id, vstack_filter_move_name(n->vs->filter_move));
+	if (n->state != VSTACK_VF_REVOKING || n->vs->filter_move != VSTACK_FILTER_MOVE_ON_SWITCH)
+		return 0;
+	if (!filter_on_vf(n)) {
+		set_state(n, VSTACK_VF_RELEASING_FILTER);
+		set_state(n, VSTACK_VF_EJECTING);	/* nothing on the VF's vPort to move */
+		return 0;
+	}
+	log_info(VS_LOG, "'%s' (VM %s): the guest switched back to synthetic; filters back to the default vPort "
+		 "before VF %u is ejected (vf_filter_move on-switch)", n->name, n->vm->name, n->vf_id);
+	n->let_go = false;
+	do_move(n, VSTACK_VF_RELEASING_FILTER, NDIS_DEFAULT_VPORT_ID);
+	/* do_move completed at once unless the PF pended it (still RELEASING_FILTER then) */
+	return n->state == VSTACK_VF_RELEASING_FILTER ? -EINPROGRESS : 0;
 }
 
 static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
@@ -525,6 +596,9 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		} else if (!vswitch_port_filter_id(n->port)) {
 			fail(n, VSTACK_IOV_NO_FILTER, OID_RECEIVE_FILTER_SET_FILTER, vswitch_port_filter_status(n->port));
 			do_delete_vport(n);
+		} else if (follows_switch(n)) {
+			/* on-switch: offered with the filter on the default vPort; it moves when the guest switches */
+			do_offer(n);
 		} else {
 			do_move(n, VSTACK_VF_MOVING_FILTER, n->vport_id);
 		}
@@ -550,6 +624,46 @@ static void step_done(void *ctx, NDIS_OID_REQUEST *req, uint32_t status)
 		vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
 		do_delete_vport(n);
 		break;
+	case VSTACK_VF_STEERING:
+		if (!ok) {
+			/* The guest is on the VF but nothing steers to it: take the VF back (F20, F28). */
+			n->back_meanwhile = false;
+			fail(n, VSTACK_IOV_PF_FAILED, oid, status);
+			set_state(n, VSTACK_VF_OFFERED);
+			break;
+		}
+		vswitch_port_filter_moved(n->port, n->vport_id);
+		set_state(n, VSTACK_VF_ACTIVE);
+		log_info(VS_LOG, "'%s' (VM %s): filter %u steered to VF %u's vPort %u after the guest's switch", n->name,
+			 n->vm->name, vswitch_port_filter_id(n->port), n->vf_id, n->vport_id);
+		if (n->back_meanwhile) {
+			n->back_meanwhile = false;
+			vstack_vmnic_datapath(n, false);	/* the switch back that came meanwhile */
+			return;	/* it reconciles when it completes */
+		}
+		break;
+	case VSTACK_VF_UNSTEERING:
+		if (ok)
+			vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
+		set_state(n, VSTACK_VF_OFFERED);
+		break;
+	case VSTACK_VF_RELEASING_FILTER: {
+		bool let_go = n->let_go;
+
+		if (!ok)
+			/* Not STUCK yet: the move is tried again once the guest let go (after-removal's point). */
+			log_warn(VS_LOG, "'%s': early filter move failed; trying again after the removal", n->name);
+		else
+			vswitch_port_filter_moved(n->port, NDIS_DEFAULT_VPORT_ID);
+		n->let_go = false;
+		set_state(n, VSTACK_VF_EJECTING);
+		if (let_go) {
+			do_restore(n);
+		} else if (n->vs->guest->filters_released) {
+			n->vs->guest->filters_released(n->vs->guest_ctx, n, n->vf_id);
+		}
+		break;
+	}
 	case VSTACK_VF_DELETING_VPORT:
 		if (!ok) {
 			fail(n, VSTACK_IOV_TEARDOWN_FAILED, oid, status);
@@ -810,9 +924,29 @@ int vstack_create(const struct vstack_config *cfg, struct vstack **out)
 	vs->guest_ctx = cfg ? cfg->guest_ctx : NULL;
 	vs->next_serial = cfg && cfg->first_serial ? cfg->first_serial : 1;
 	vs->platform_ok = true;
+	vs->filter_move = cfg && cfg->filter_move < VSTACK_FILTER_MOVE_COUNT ? cfg->filter_move
+									     : VSTACK_FILTER_MOVE_ON_SWITCH;
 	*out = vs;
 	return 0;
 }
+
+const char *vstack_filter_move_name(enum vstack_filter_move m)
+{
+	static const char *const n[VSTACK_FILTER_MOVE_COUNT] = { "on-switch", "after-removal" };
+	return (unsigned)m < VSTACK_FILTER_MOVE_COUNT ? n[m] : "?";
+}
+
+int vstack_set_filter_move(struct vstack *vs, enum vstack_filter_move m)
+{
+	if ((unsigned)m >= VSTACK_FILTER_MOVE_COUNT)
+		return -EINVAL;
+	if (vs->filter_move != m)
+		log_info(VS_LOG, "VF filter move point: %s", vstack_filter_move_name(m));
+	vs->filter_move = m;
+	return 0;
+}
+
+enum vstack_filter_move vstack_filter_move(const struct vstack *vs) { return vs->filter_move; }
 
 void vstack_set_platform_support(struct vstack *vs, bool supported)
 {
@@ -1211,12 +1345,25 @@ void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf)
 {
 	trace_instant(vf ? "vm-start" : "failover", "data-path switched", "vm=%s adapter=%s to=%s", n->vm->name, n->name,
 		      vf ? "vf" : "synthetic");
+	if (n->state == VSTACK_VF_STEERING) {
+		n->back_meanwhile = !vf;	/* acted on when the move to the VF's vPort completes */
+		return;
+	}
 	if (vf && n->state == VSTACK_VF_OFFERED) {
-		set_state(n, VSTACK_VF_ACTIVE);
+		n->back_meanwhile = false;
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path to VF %u", n->name, n->vm->name, n->vf_id);
+		if (follows_switch(n) && !filter_on_vf(n) && n->port && vswitch_port_filter_id(n->port) && n->vport_id) {
+			do_move(n, VSTACK_VF_STEERING, n->vport_id);	/* completes into ACTIVE */
+			return;
+		}
+		set_state(n, VSTACK_VF_ACTIVE);
 	} else if (!vf && n->state == VSTACK_VF_ACTIVE) {
-		set_state(n, VSTACK_VF_OFFERED);
 		log_info(VS_LOG, "'%s' (VM %s): the guest switched the data path back to synthetic", n->name, n->vm->name);
+		if (follows_switch(n) && filter_on_vf(n)) {
+			do_move(n, VSTACK_VF_UNSTEERING, NDIS_DEFAULT_VPORT_ID);	/* completes into OFFERED */
+			return;
+		}
+		set_state(n, VSTACK_VF_OFFERED);
 	} else {
 		log_warn(VS_LOG, "'%s': data path switch to %s in state %s ignored", n->name, vf ? "VF" : "synthetic",
 			 vstack_vf_state_name(n->state));
@@ -1251,6 +1398,15 @@ uint32_t vstack_vmnic_serial(const struct vstack_vmnic *n) { return n->serial; }
 int32_t vstack_vmnic_iov_usage(const struct vstack_vmnic *n) { return holds_vf(n->state) ? 1 : 0; }
 bool vstack_vmnic_datapath_active(const struct vstack_vmnic *n) { return n->state == VSTACK_VF_ACTIVE; }
 
+bool vstack_vmnic_filter_on_vf_expected(const struct vstack_vmnic *n)
+{
+	if (!n->vport_id)
+		return false;
+	if (follows_switch(n))
+		return n->state == VSTACK_VF_ACTIVE;
+	return n->state == VSTACK_VF_OFFERED || n->state == VSTACK_VF_ACTIVE;
+}
+
 void vstack_vmnic_failure(const struct vstack_vmnic *n, uint32_t *oid, uint32_t *status)
 {
 	*oid = n->failed_oid;
@@ -1263,7 +1419,10 @@ enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n)
 	case VSTACK_VF_ACTIVE:
 		return VSTACK_IOV_IN_USE;
 	case VSTACK_VF_OFFERED:
+	case VSTACK_VF_UNSTEERING:
 		return VSTACK_IOV_GUEST_NOT_USING;
+	case VSTACK_VF_STEERING:
+		return VSTACK_IOV_IN_PROGRESS;
 	case VSTACK_VF_ALLOCATING:
 	case VSTACK_VF_CREATING_VPORT:
 	case VSTACK_VF_MOVING_FILTER:

@@ -12,6 +12,10 @@
  *   teardown   the guest lets go first (revoke_vf) -> MOVE_FILTER back to
  *              the default vPort -> OID_NIC_SWITCH_DELETE_VPORT ->
  *              OID_SRIOV_RESET_VF -> OID_NIC_SWITCH_FREE_VF
+ *   ([host] vf_filter_move = on-switch, the default, with a guest: the
+ *   MOVE_FILTERs follow the guest's acknowledged data-path switch instead --
+ *   to the VF's vPort once it switched to the VF, back before the eject;
+ *   enum vstack_filter_move)
  *
  * Every OID goes through the adapter's virtual switch (vswitch.h, issuer
  * VMSP). Which adapters get a VF: those with IovWeight > 0 on a running VM,
@@ -83,6 +87,13 @@ struct vstack_guest_ops {
 	 * guest's vPCI bus, which coalesces it per function. May be NULL.
 	 */
 	void (*vf_config_invalidated)(void *ctx, struct vstack_vmnic *n, uint16_t vf_id, uint64_t mask);
+	/*
+	 * VSTACK_FILTER_MOVE_ON_SWITCH only: the MOVE_FILTER back to the default
+	 * vPort that vstack_vmnic_switched_back() left pending at the PF has
+	 * completed (ok or not): the guest side may eject the VF now. May be
+	 * NULL (then the guest side ejects without waiting).
+	 */
+	void (*filters_released)(void *ctx, struct vstack_vmnic *n, uint16_t vf_id);
 };
 
 /*
@@ -92,10 +103,40 @@ struct vstack_guest_ops {
 extern const struct vstack_guest_ops vstack_no_guest_ops;
 
 /* ---- the stack ------------------------------------------------------------- */
+/*
+ * When a VF's MAC/VLAN filter goes back to the default vPort in a teardown
+ * (lab key [host] vf_filter_move; docs/hv/vstack.md "When the filter moves
+ * back"). The documents disagree (ndis-sriov-spec.md 1.3 note):
+ *   ON_SWITCH      as soon as the guest's NetVsc has switched the data path
+ *                  back to synthetic (NVSP SWITCH_DATA_PATH acknowledged), while
+ *                  the VF is still being ejected -- the failover page's "before
+ *                  the transition is complete"; nothing in flight is lost.
+ *   AFTER_REMOVAL  after the guest removed the VF -- the teardown page's order;
+ *                  frames for the VM that reach the VF's vPort between the
+ *                  VF miniport's pause and the move are dropped.
+ * ON_SWITCH applies to the bring-up too when a guest side is plugged in
+ * (not vstack_no_guest_ops): the filters stay on the default vPort until
+ * the guest's NetVsc has switched to the VF (STEERING), instead of moving
+ * before the offer (spec 2.11 step 4), where frames arriving before the
+ * guest's VF miniport has posted its receive ring are dropped. Linux
+ * netvsc's reading: "The traffic is steered to VF or synthetic after we
+ * receive this completion" (of SWITCH_DATA_PATH). Without a guest side, and
+ * in AFTER_REMOVAL, the documented order of spec 2.11 holds.
+ * With no acknowledgement (surprise removal, a guest that died or never
+ * switched back) both move the filters when the host sees the removal.
+ */
+enum vstack_filter_move {
+	VSTACK_FILTER_MOVE_ON_SWITCH,		/* the default */
+	VSTACK_FILTER_MOVE_AFTER_REMOVAL,
+	VSTACK_FILTER_MOVE_COUNT
+};
+const char *vstack_filter_move_name(enum vstack_filter_move m);	/* "on-switch", "after-removal" */
+
 struct vstack_config {
 	const struct vstack_guest_ops *guest;	/* NULL: vstack_no_guest_ops */
 	void *guest_ctx;
 	uint32_t first_serial;			/* first VF serial number; 0: 1 */
+	enum vstack_filter_move filter_move;	/* 0: ON_SWITCH */
 };
 
 int vstack_create(const struct vstack_config *cfg, struct vstack **out);
@@ -111,6 +152,10 @@ void vstack_destroy(struct vstack *vs);
  * it does not, no adapter gets a VF (HOST_UNSUPPORTED). Default: true.
  */
 void vstack_set_platform_support(struct vstack *vs, bool supported);
+
+/* The teardown's filter-move point from now on (see enum vstack_filter_move). -EINVAL out of range. */
+int vstack_set_filter_move(struct vstack *vs, enum vstack_filter_move m);
+enum vstack_filter_move vstack_filter_move(const struct vstack *vs);
 
 /*
  * NdisMInvalidateConfigBlock(pf, vf, mask) reached the virtualization stack
@@ -224,10 +269,24 @@ bool vstack_vmnic_vf_withheld(const struct vstack_vmnic *n);
 int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstack_moderation m);
 
 /* ---- upcalls from the guest side ------------------------------------------- */
-/* NetVsc switched the data path (NVSP SWITCH_DATA_PATH): vf true = through the VF. */
+/*
+ * NetVsc switched the data path (NVSP SWITCH_DATA_PATH): vf true = through
+ * the VF. ON_SWITCH with a guest side: the filters follow (STEERING or
+ * UNSTEERING, then ACTIVE or OFFERED); a PF that fails the move to the VF
+ * blocks the adapter (PF_FAILED) and the VF is taken back.
+ */
 void vstack_vmnic_datapath(struct vstack_vmnic *n, bool vf);
 /* The guest has let go of the VF that revoke_vf asked for (or it was surprise-removed). */
 void vstack_vmnic_vf_revoked(struct vstack_vmnic *n);
+/*
+ * During a revoke (REVOKING), NetVsc acknowledged SWITCH_DATA_PATH(synthetic)
+ * and the guest side is about to eject the VF. In ON_SWITCH mode the filters
+ * move back to the default vPort now (RELEASING_FILTER, then EJECTING until
+ * vstack_vmnic_vf_revoked). 0: go on with the eject; -EINPROGRESS: the move
+ * pends at the PF, guest_ops.filters_released follows. Any other state or
+ * AFTER_REMOVAL mode: 0, nothing done.
+ */
+int vstack_vmnic_switched_back(struct vstack_vmnic *n);
 
 /* ---- the adapter's VF, and what the views read ------------------------------ */
 /*
@@ -247,6 +306,12 @@ enum vstack_vf_state {
 	VSTACK_VF_RESETTING,		/* OID_SRIOV_RESET_VF */
 	VSTACK_VF_FREEING,		/* OID_NIC_SWITCH_FREE_VF */
 	VSTACK_VF_STUCK,		/* a teardown OID failed; the VF stays held */
+	/* ON_SWITCH teardown: the guest switched back, the VF is still being ejected */
+	VSTACK_VF_RELEASING_FILTER,	/* OID_RECEIVE_FILTER_MOVE_FILTER VF -> default vPort */
+	VSTACK_VF_EJECTING,		/* filters on the default vPort; waiting for the guest to let go */
+	/* ON_SWITCH with a guest: the filters follow the guest's acknowledged data-path switch */
+	VSTACK_VF_STEERING,		/* MOVE_FILTER default -> VF vPort: the guest switched to the VF */
+	VSTACK_VF_UNSTEERING,		/* MOVE_FILTER VF -> default vPort: the guest switched back by itself */
 	VSTACK_VF_STATE_COUNT
 };
 const char *vstack_vf_state_name(enum vstack_vf_state s);
@@ -310,6 +375,15 @@ uint32_t vstack_vmnic_serial(const struct vstack_vmnic *n);
 int32_t vstack_vmnic_iov_usage(const struct vstack_vmnic *n);
 /* VFDataPathActive: only the guest's NetVsc makes it true. */
 bool vstack_vmnic_datapath_active(const struct vstack_vmnic *n);
+/*
+ * Should the adapter's MAC/VLAN filter be on its VF's vPort now? (For the
+ * diagnose contract's vport-filters link.) With the documented bring-up
+ * order (after-removal, or no guest side) once the VF is steered and
+ * offered (OFFERED, ACTIVE); with on-switch and a guest only once the guest
+ * is on the VF (ACTIVE) -- an offered VF the guest has not switched to has
+ * its filter on the default vPort by design. False without a vPort.
+ */
+bool vstack_vmnic_filter_on_vf_expected(const struct vstack_vmnic *n);
 enum vstack_iov_reason vstack_vmnic_iov_reason(const struct vstack_vmnic *n);
 /* The OID and status of the PF failure behind PF_FAILED / TEARDOWN_FAILED / NO_FILTER. */
 void vstack_vmnic_failure(const struct vstack_vmnic *n, uint32_t *oid, uint32_t *status);

@@ -74,6 +74,12 @@ enum lab_teaming {
 	LAB_TEAMING_LBFO,	/* New-NetLbfoTeam under the switch: does not (F16) */
 };
 
+/* [host] vf_filter_move: when a revoked VF's filters go back to the default vPort. */
+enum lab_vf_filter_move {
+	LAB_VF_FILTER_MOVE_ON_SWITCH,		/* once the guest's NetVsc switched back (the default) */
+	LAB_VF_FILTER_MOVE_AFTER_REMOVAL,	/* after the guest removed the VF (the teardown page) */
+};
+
 /* Set-VMNetworkAdapter -IovInterruptModeration; values are the CIM values. */
 enum lab_iov_moderation {
 	LAB_IOV_MODERATION_DEFAULT = 0,
@@ -118,6 +124,7 @@ struct lab_host {
 	bool acs;			/* F09 */
 	uint32_t bus_numbers;		/* F10: buses below the NIC's root port */
 	uint64_t vf_bar_space;		/* F11: MMIO window for VF BARs, bytes */
+	enum lab_vf_filter_move vf_filter_move;
 };
 
 struct lab_keywords;

@@ -64,6 +64,14 @@ static const struct lab_enum_value moderations[] = {
 	{ NULL, 0, NULL },
 };
 
+static const struct lab_enum_value filter_moves[] = {
+	{ "on-switch", LAB_VF_FILTER_MOVE_ON_SWITCH,
+	  "as soon as the guest's NetVsc has switched back to synthetic (acknowledged), before the eject" },
+	{ "after-removal", LAB_VF_FILTER_MOVE_AFTER_REMOVAL,
+	  "after the guest removed the VF (the teardown page's order; frames in between are dropped)" },
+	{ NULL, 0, NULL },
+};
+
 static const struct lab_key lab_keys[] = {
 	{ .name = "name", .type = LAB_T_STRING, .flags = LAB_KF_DEF_FILE,
 	  .offset = KEY(lab_info, name), .def = "(the file name without .lab)", .max = 64,
@@ -117,6 +125,12 @@ static const struct lab_key host_keys[] = {
 	  .def = "256M", .min = 0, .max = 64ULL << 30, .frows = "F11=0",
 	  .doc = "MMIO space the firmware assigns for VF BARs. Less than total_vfs x "
 		 "vf_bar_size: SriovSupport NoVfBarSpace." },
+	{ .name = "vf_filter_move", .type = LAB_T_ENUM, .offset = KEY(lab_host, vf_filter_move),
+	  .def = "on-switch", .values = filter_moves,
+	  .doc = "When the virtualization stack moves a revoked VF's MAC/VLAN filter back to the "
+		 "default vPort (IovWeight 0, revoke, Stop-VM): the documents disagree "
+		 "(docs/hv/vstack.md). A surprise removal moves it when the host sees the removal "
+		 "either way." },
 };
 
 static const struct lab_key nic_keys[] = {
@@ -377,7 +391,8 @@ static const struct lab_verb verbs[] = {
 	  { LAB_ARG_WORD, LAB_ARG_SUBJECT, LAB_ARG_WORD, LAB_ARG_DURATION }, 3, 4, NULL,
 	  "Wait until a live property of OBJECT has VALUE (default timeout 10s), e.g. "
 	  "wait vfdatapath vm1 true 5s. Fails the script on timeout. OBJECT is a lab "
-	  "object, host, peer or peer:NIC." },
+	  "object, host, peer or peer:NIC. After an IovWeight change, wait vfdatapath "
+	  "also prints the frames the NIC switch dropped since (goal 0)." },
 	{ "expect", "expect WHAT OBJECT ARGS...",
 	  { LAB_ARG_WORD, LAB_ARG_SUBJECT }, 3, LAB_VERB_MAX_ARGS, NULL,
 	  "Check state now, e.g. expect vmnetworkadapter vm1 VFDataPathActive False, "
@@ -435,7 +450,8 @@ static const struct lab_verb verbs[] = {
 	  "Live-migration-like: take the VM adapter's VF away in the documented failover "
 	  "order (the IovWeight 0 path, IovWeight unchanged) and give it back DURATION "
 	  "later (default 500ms). Waits until the data path is synthetic, then until it "
-	  "is the VF again; fails if either does not happen in 10 s." },
+	  "is the VF again; fails if either does not happen in 10 s. Prints the frames "
+	  "the NIC switch dropped meanwhile ([host] vf_filter_move)." },
 };
 
 const struct lab_section_schema *lab_schema_section(enum lab_section id)

@@ -176,6 +176,7 @@ static void test_bringup_order(void **state)
 	assert_int_equal(e.c->oids[first + 3], OID_RECEIVE_FILTER_MOVE_FILTER);
 
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_true(vstack_vmnic_filter_on_vf_expected(n));	/* no guest side: the documented order */
 	assert_int_equal(vstack_vmnic_serial(n), 1);
 	assert_int_equal(vstack_vmnic_iov_usage(n), 1);
 	assert_false(vstack_vmnic_datapath_active(n));
@@ -612,7 +613,7 @@ static void test_pf_fails_delete_vport(void **state)
 
 /* ---- the guest-offer interface -------------------------------------------------- */
 struct guest_double {
-	unsigned offers, revokes, invalidations;
+	unsigned offers, revokes, invalidations, released;
 	uint64_t mask;
 	uint16_t vf;
 	uint32_t serial;
@@ -658,7 +659,18 @@ static void gd_invalidated(void *ctx, struct vstack_vmnic *n, uint16_t vf, uint6
 	g->mask = mask;
 }
 
-static const struct vstack_guest_ops gd_ops = { gd_offer, gd_revoke, gd_describe, gd_invalidated };
+static void gd_released(void *ctx, struct vstack_vmnic *n, uint16_t vf)
+{
+	struct guest_double *g = ctx;
+
+	(void)n;
+	assert_int_equal(vf, g->vf);
+	g->released++;
+}
+
+static const struct vstack_guest_ops gd_ops = { .offer_vf = gd_offer, .revoke_vf = gd_revoke,
+						.describe = gd_describe, .vf_config_invalidated = gd_invalidated,
+						.filters_released = gd_released };
 
 static void test_guest_removal_first(void **state)
 {
@@ -695,6 +707,159 @@ static void test_guest_removal_first(void **state)
 	env_down(&e);
 }
 
+/* A VM on its VF, IovWeight set to 0 with the guest's revoke left pending. */
+static struct vstack_vmnic *revoking(struct env *e, struct guest_double *g, enum vstack_filter_move m)
+{
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+	uint32_t got[8];
+
+	env_up(e, NULL, NULL, true, &gd_ops, g);
+	assert_int_equal(vstack_set_filter_move(e->vs, m), 0);
+	assert_int_equal(vstack_filter_move(e->vs), m);
+	vm = add_vm(e, "vm1");
+	n = add_nic(e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	vstack_vmnic_datapath(n, true);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_ACTIVE);
+	e->mark = ndis_adapter_oid_record_count(e->pf);
+	assert_int_equal(vstack_vmnic_set_iov_weight(n, 0), 0);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_REVOKING);
+	assert_int_equal(sent(e, got, 8), 0);
+	return n;
+}
+
+/*
+ * vf_filter_move on-switch (the default): once NetVsc has switched back, the
+ * filter goes to the default vPort before the eject; the rest of the teardown
+ * waits for the guest to let go.
+ */
+static void test_filter_move_on_switch(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vmnic *n;
+	const uint32_t move[] = { OID_RECEIVE_FILTER_MOVE_FILTER };
+	const uint32_t rest[] = { OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF };
+	uint32_t got[8];
+	uint32_t filter;
+
+	(void)state;
+	n = revoking(&e, &g, VSTACK_FILTER_MOVE_ON_SWITCH);
+	filter = vswitch_port_filter_id(vstack_vmnic_port(n));
+	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	assert_int_equal(vstack_vmnic_switched_back(n), 0);	/* the PF completed at once */
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_EJECTING);
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	assert_int_equal(vswitch_port_filter_vport(vstack_vmnic_port(n)), NDIS_DEFAULT_VPORT_ID);
+	assert_int_equal(g.released, 1);
+	assert_true(vstack_busy(e.vs));			/* the guest still ejects */
+	assert_int_equal(vstack_vmnic_iov_usage(n), 1);
+	assert_int_equal(vstack_vmnic_switched_back(n), 0);	/* a second acknowledgement changes nothing */
+	assert_int_equal(sent(&e, got, 8), 0);
+	vstack_vmnic_vf_revoked(n);
+	expect_sent(&e, rest, 3);			/* no second MOVE_FILTER */
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	env_down(&e);
+}
+
+/* after-removal: the switch back moves nothing; the teardown page's order after the removal. */
+static void test_filter_move_after_removal(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vmnic *n;
+	uint32_t got[8];
+
+	(void)state;
+	n = revoking(&e, &g, VSTACK_FILTER_MOVE_AFTER_REMOVAL);
+	assert_int_equal(vstack_vmnic_switched_back(n), 0);
+	assert_int_equal(sent(&e, got, 8), 0);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_REVOKING);
+	assert_int_equal(g.released, 0);
+	vstack_vmnic_vf_revoked(n);
+	expect_sent(&e, teardown_oids, 4);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_set_filter_move(e.vs, VSTACK_FILTER_MOVE_COUNT), -EINVAL);
+	assert_string_equal(vstack_filter_move_name(VSTACK_FILTER_MOVE_ON_SWITCH), "on-switch");
+	assert_string_equal(vstack_filter_move_name(VSTACK_FILTER_MOVE_AFTER_REMOVAL), "after-removal");
+	env_down(&e);
+}
+
+/* on-switch, the PF pends the early move: the eject waits (released later); a removal meanwhile is kept. */
+static void test_filter_move_on_switch_pended(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vmnic *n;
+	const uint32_t move[] = { OID_RECEIVE_FILTER_MOVE_FILTER };
+	const uint32_t rest[] = { OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF };
+
+	(void)state;
+	/* 1: pended, completed, then the guest lets go */
+	n = revoking(&e, &g, VSTACK_FILTER_MOVE_ON_SWITCH);
+	e.c->pend_oids = 1;
+	assert_int_equal(vstack_vmnic_switched_back(n), -EINPROGRESS);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_RELEASING_FILTER);
+	assert_int_equal(g.released, 0);
+	e.c->pend_oids = 0;
+	complete(&e, NDIS_STATUS_SUCCESS);
+	expect_sent(&e, move, 1);
+	assert_int_equal(g.released, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_EJECTING);
+	vstack_vmnic_vf_revoked(n);
+	expect_sent(&e, rest, 3);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	env_down(&e);
+
+	/* 2: the guest lets go (deadline, a crash) while the move is at the PF: the teardown goes on after it */
+	memset(&g, 0, sizeof(g));
+	g.pend_revoke = true;
+	n = revoking(&e, &g, VSTACK_FILTER_MOVE_ON_SWITCH);
+	e.c->pend_oids = 1;
+	assert_int_equal(vstack_vmnic_switched_back(n), -EINPROGRESS);
+	vstack_vmnic_vf_revoked(n);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_RELEASING_FILTER);
+	e.c->pend_oids = 0;
+	complete(&e, NDIS_STATUS_SUCCESS);
+	assert_int_equal(g.released, 0);		/* nothing left to eject */
+	{
+		const uint32_t all[] = { OID_RECEIVE_FILTER_MOVE_FILTER, OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF,
+					 OID_NIC_SWITCH_FREE_VF };
+		expect_sent(&e, all, 4);
+	}
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	env_down(&e);
+}
+
+/* on-switch, the PF fails the early move: tried again after the removal (after-removal's point), then STUCK. */
+static void test_filter_move_on_switch_fails(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vmnic *n;
+	const uint32_t move[] = { OID_RECEIVE_FILTER_MOVE_FILTER };
+
+	(void)state;
+	n = revoking(&e, &g, VSTACK_FILTER_MOVE_ON_SWITCH);
+	e.c->pend_oids = 1;
+	assert_int_equal(vstack_vmnic_switched_back(n), -EINPROGRESS);
+	complete(&e, NDIS_STATUS_FAILURE);
+	expect_sent(&e, move, 1);
+	assert_int_equal(g.released, 1);		/* the eject goes ahead */
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_EJECTING);
+	assert_int_equal(vswitch_port_filter_vport(vstack_vmnic_port(n)), vstack_vmnic_vport_id(n));
+	vstack_vmnic_vf_revoked(n);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_RESTORING_FILTER);	/* the second try */
+	complete(&e, NDIS_STATUS_FAILURE);
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STUCK);
+	e.c->pend_oids = 0;
+	assert_int_equal(vstack_switch_pf_halting(e.vs, e.sw), 0);
+	env_down(&e);
+}
+
 /* NdisMInvalidateConfigBlock reaches the guest of the adapter the VF is offered to, and only that one. */
 static void test_config_invalidation(void **state)
 {
@@ -727,7 +892,9 @@ static void test_guest_refuses_offer(void **state)
 	struct vstack_vmnic *n;
 
 	(void)state;
+	/* after-removal: the documented bring-up order, the filter there and back */
 	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	assert_int_equal(vstack_set_filter_move(e.vs, VSTACK_FILTER_MOVE_AFTER_REMOVAL), 0);
 	vm = add_vm(&e, "vm1");
 	n = add_nic(&e, vm, "vm1", 1, 100);
 	assert_int_equal(vstack_vm_start(vm), 0);
@@ -740,6 +907,101 @@ static void test_guest_refuses_offer(void **state)
 	}
 	assert_int_equal(g.revokes, 0);		/* never offered, so nothing to revoke */
 	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
+	assert_false(vstack_vmnic_filter_on_vf_expected(n));
+	env_down(&e);
+	/* on-switch: the filter never left the default vPort */
+	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	{
+		const uint32_t want[] = { OID_RECEIVE_FILTER_SET_FILTER, OID_NIC_SWITCH_ALLOCATE_VF,
+					  OID_NIC_SWITCH_CREATE_VPORT, OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF,
+					  OID_NIC_SWITCH_FREE_VF };
+		expect_sent(&e, want, 6);
+	}
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_NONE);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
+	env_down(&e);
+}
+
+/*
+ * on-switch with a guest: offered with the filter on the default vPort; the
+ * guest's switch to the VF steers it, its switch back (on its own) unsteers
+ * it; a PF failing the steer takes the VF back.
+ */
+static void test_filter_follows_the_guest(void **state)
+{
+	struct env e;
+	struct guest_double g = { .pend_revoke = true };
+	struct vstack_vm *vm;
+	struct vstack_vmnic *n;
+	const uint32_t upto_offer[] = { OID_RECEIVE_FILTER_SET_FILTER, OID_NIC_SWITCH_ALLOCATE_VF,
+					OID_NIC_SWITCH_CREATE_VPORT };
+	const uint32_t move[] = { OID_RECEIVE_FILTER_MOVE_FILTER };
+	const uint32_t rest[] = { OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF };
+	uint32_t filter, got[8];
+
+	(void)state;
+	env_up(&e, NULL, NULL, true, &gd_ops, &g);
+	vm = add_vm(&e, "vm1");
+	n = add_nic(&e, vm, "vm1", 1, 100);
+	assert_int_equal(vstack_vm_start(vm), 0);
+	expect_sent(&e, upto_offer, 3);
+	assert_int_equal(g.offers, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	filter = vswitch_port_filter_id(vstack_vmnic_port(n));
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	assert_false(vstack_vmnic_filter_on_vf_expected(n));	/* by design, until the guest switches */
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_ACTIVE);
+	assert_true(vstack_vmnic_filter_on_vf_expected(n));
+	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	vstack_vmnic_datapath(n, false);	/* e.g. the VF's link went down */
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
+	assert_int_equal(filter_vport(&e, filter), vstack_vmnic_vport_id(n));
+	/* the guest switches back while the steer is at the PF: unsteered once it completes */
+	vstack_vmnic_datapath(n, false);
+	expect_sent(&e, move, 1);
+	e.c->pend_oids = 1;
+	vstack_vmnic_datapath(n, true);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	vstack_vmnic_datapath(n, false);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	e.c->pend_oids = 0;
+	complete(&e, NDIS_STATUS_SUCCESS);
+	{
+		const uint32_t two[] = { OID_RECEIVE_FILTER_MOVE_FILTER, OID_RECEIVE_FILTER_MOVE_FILTER };
+		expect_sent(&e, two, 2);
+	}
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_OFFERED);
+	assert_int_equal(filter_vport(&e, filter), NDIS_DEFAULT_VPORT_ID);
+	vstack_vmnic_datapath(n, true);
+	expect_sent(&e, move, 1);
+	/* the PF pends and fails the next steer: blocked, and the VF is taken back */
+	vstack_vmnic_datapath(n, false);
+	expect_sent(&e, move, 1);
+	e.c->pend_oids = 1;
+	vstack_vmnic_datapath(n, true);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_STEERING);
+	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_IN_PROGRESS);
+	assert_true(vstack_busy(e.vs));
+	complete(&e, NDIS_STATUS_FAILURE);
+	e.c->pend_oids = 0;
+	expect_sent(&e, move, 1);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_REVOKING);
+	assert_int_equal(g.revokes, 1);
+	assert_int_equal(vstack_vmnic_switched_back(n), 0);	/* nothing on the VF's vPort to move */
+	assert_int_equal(sent(&e, got, 8), 0);
+	assert_int_equal(vstack_vmnic_vf_state(n), VSTACK_VF_EJECTING);
+	vstack_vmnic_vf_revoked(n);
+	expect_sent(&e, rest, 3);
 	assert_int_equal(vstack_vmnic_iov_reason(n), VSTACK_IOV_PF_FAILED);
 	env_down(&e);
 }
@@ -818,13 +1080,17 @@ static void test_vf_state_table(void **state)
 		{ VSTACK_VF_ALLOCATING, VSTACK_VF_CREATING_VPORT }, { VSTACK_VF_ALLOCATING, VSTACK_VF_NONE },
 		{ VSTACK_VF_ALLOCATING, VSTACK_VF_RESETTING },
 		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_MOVING_FILTER }, { VSTACK_VF_CREATING_VPORT, VSTACK_VF_RESETTING },
-		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_DELETING_VPORT },
+		{ VSTACK_VF_CREATING_VPORT, VSTACK_VF_DELETING_VPORT }, { VSTACK_VF_CREATING_VPORT, VSTACK_VF_OFFERED },
 		{ VSTACK_VF_MOVING_FILTER, VSTACK_VF_OFFERED }, { VSTACK_VF_MOVING_FILTER, VSTACK_VF_DELETING_VPORT },
 		{ VSTACK_VF_MOVING_FILTER, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_OFFERED, VSTACK_VF_ACTIVE }, { VSTACK_VF_OFFERED, VSTACK_VF_REVOKING },
 		{ VSTACK_VF_OFFERED, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_ACTIVE, VSTACK_VF_OFFERED }, { VSTACK_VF_ACTIVE, VSTACK_VF_REVOKING },
-		{ VSTACK_VF_REVOKING, VSTACK_VF_RESTORING_FILTER },
+		{ VSTACK_VF_OFFERED, VSTACK_VF_STEERING }, { VSTACK_VF_ACTIVE, VSTACK_VF_UNSTEERING },
+		{ VSTACK_VF_STEERING, VSTACK_VF_ACTIVE }, { VSTACK_VF_STEERING, VSTACK_VF_OFFERED },
+		{ VSTACK_VF_UNSTEERING, VSTACK_VF_OFFERED },
+		{ VSTACK_VF_REVOKING, VSTACK_VF_RESTORING_FILTER }, { VSTACK_VF_REVOKING, VSTACK_VF_RELEASING_FILTER },
+		{ VSTACK_VF_RELEASING_FILTER, VSTACK_VF_EJECTING }, { VSTACK_VF_EJECTING, VSTACK_VF_RESTORING_FILTER },
 		{ VSTACK_VF_RESTORING_FILTER, VSTACK_VF_DELETING_VPORT }, { VSTACK_VF_RESTORING_FILTER, VSTACK_VF_STUCK },
 		{ VSTACK_VF_DELETING_VPORT, VSTACK_VF_RESETTING }, { VSTACK_VF_DELETING_VPORT, VSTACK_VF_STUCK },
 		{ VSTACK_VF_RESETTING, VSTACK_VF_FREEING },
@@ -846,6 +1112,9 @@ static void test_vf_state_table(void **state)
 	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_ACTIVE, VSTACK_VF_RESTORING_FILTER));
 	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_DELETING_VPORT, VSTACK_VF_FREEING));
 	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_NONE, VSTACK_VF_OFFERED));
+	/* on-switch never skips the guest's removal: no vPort deleted while it ejects */
+	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_EJECTING, VSTACK_VF_DELETING_VPORT));
+	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_ACTIVE, VSTACK_VF_RELEASING_FILTER));
 	assert_false(vstack_vf_state_transition_allowed(VSTACK_VF_STATE_COUNT, VSTACK_VF_NONE));
 	for (int s = 0; s < VSTACK_VF_STATE_COUNT; s++)
 		assert_string_not_equal(vstack_vf_state_name(s), "?");
@@ -942,6 +1211,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bringup_order),
+		cmocka_unit_test(test_filter_move_on_switch),
+		cmocka_unit_test(test_filter_move_after_removal),
+		cmocka_unit_test(test_filter_move_on_switch_pended),
+		cmocka_unit_test(test_filter_move_on_switch_fails),
+		cmocka_unit_test(test_filter_follows_the_guest),
 		cmocka_unit_test(test_allocate_parameters),
 		cmocka_unit_test(test_live_weight_change),
 		cmocka_unit_test(test_withhold_vf),

@@ -9,7 +9,8 @@ Checks, with the json module only:
   - for each VM, the sequence VF allocate -> vPCI offer (host) -> serial
     match -> data-path switch to the VF (in the VM's process) is there, in
     that order, and so is the teardown: VF revoke, the guest back on
-    synthetic, filter restore, vPort delete, VF reset, VF free;
+    synthetic, filter release (on-switch) or filter restore (after-removal),
+    vPort delete, VF reset, VF free;
   - the merged text trace has lines of all three partitions, every line
     "[LABEL]" + a WPP prefix, in non-decreasing time order;
   - IOVLAB_LOG levels apply to the trace, '-' writes it to stdout, each
@@ -118,9 +119,16 @@ with tempfile.TemporaryDirectory() as d:
         if not check(t is not None, "%s: no 'VF revoke'" % vm):
             continue
         order = [("VF revoke", t)]
-        back = first(lambda e: e["pid"] == vpid and e["ts"] >= t and e["name"] == "data-path switched" and e.get("args", {}).get("to") == "synthetic")
+        # the guest asks to go back (its span's start); the host moves the filter when it
+        # acknowledges (vf_filter_move on-switch, the default: 'filter release', before the
+        # eject), or after the removal ('filter restore', after-removal)
+        # (NetVsc's 'VF withdrawn' when the association goes, or its switch span)
+        back = first(lambda e: e["pid"] == vpid and e["ts"] >= t and (e["name"] == "VF withdrawn" or (
+            e["name"] == "data-path switch" and e.get("args", {}).get("to") == "synthetic")))
         order.append(("guest back on synthetic", back))
-        for name in ("filter restore", "vPort delete", "VF reset", "VF free"):
+        release = first(lambda e: e["pid"] == root and e["ts"] >= t and e["name"] == "filter release" and e.get("args", {}).get("vm") == vm)
+        names = ("filter release" if release is not None else "filter restore", "vPort delete", "VF reset", "VF free")
+        for name in names:
             order.append((name, first(lambda e, n=name: e["pid"] == root and e["ts"] >= t and e["name"] == n and e.get("args", {}).get("vm") == vm)))
         times = [ts for _, ts in order]
         check(None not in times and times == sorted(times), "%s: teardown out of order: %s" % (vm, order))

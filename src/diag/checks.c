@@ -697,14 +697,19 @@ static void check_vport_filters(struct diag_ctx *c, struct diag_link *l)
 		diag__broken(l, NULL, "the VF has no vPort (%s)", vstack_vf_state_name(vstack_vmnic_vf_state(c->n)));
 		return;
 	}
-	if (port && vswitch_port_filter_vport(port) != vstack_vmnic_vport_id(c->n)) {
+	if (port && vstack_vmnic_filter_on_vf_expected(c->n) &&
+	    vswitch_port_filter_vport(port) != vstack_vmnic_vport_id(c->n)) {
 		diag__broken(l, "F20", "the adapter's MAC filter is on vPort %u, not the VF's vPort %u",
 			     vswitch_port_filter_vport(port), vstack_vmnic_vport_id(c->n));
 		diag__fix(l, "OID_RECEIVE_FILTER_MOVE_FILTER must move the filter to the VF's vPort");
 		return;
 	}
-	diag__ok(l, "vPort %u on VF %u, MAC filter on it%s", vstack_vmnic_vport_id(c->n), vstack_vmnic_vf_id(c->n),
-		 vlan ? " (VLAN)" : "");
+	if (!vstack_vmnic_filter_on_vf_expected(c->n))
+		diag__ok(l, "vPort %u on VF %u; the MAC filter stays on the default vPort until the guest switches to "
+			 "the VF ([host] vf_filter_move = on-switch)", vstack_vmnic_vport_id(c->n), vstack_vmnic_vf_id(c->n));
+	else
+		diag__ok(l, "vPort %u on VF %u, MAC filter on it%s", vstack_vmnic_vport_id(c->n),
+			 vstack_vmnic_vf_id(c->n), vlan ? " (VLAN)" : "");
 }
 
 /* The index of the PF's newest successful ALLOCATE_VF record: where the current VF's story starts (0: none). */

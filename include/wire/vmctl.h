@@ -371,4 +371,40 @@ struct vmctl_net_done {
 };
 _Static_assert(sizeof(struct vmctl_net_done) == 16 + 8 + 11 * 8 + 8, "vmctl_net_done layout");
 
+/*
+ * Live capture (`iovlab capture start/stop`, docs/capture.md). The host
+ * chooses every part file: CAPTURE_START names the one this VM process is
+ * to write (an absolute path ending in ".part", no ".." component) and the
+ * point filters; the guest opens exactly that file -- never a name of its
+ * own -- and answers CAPTURE_ACK with the same seq: status 0 or -errno
+ * (the part could not be created, a capture already runs there).
+ * CAPTURE_STOP (header only) closes the part; its CAPTURE_ACK carries the
+ * frames written. Strings are NUL-terminated, printable ASCII, with zero
+ * bytes after the NUL; unused filter rows are zero.
+ */
+#define VMCTL_MSG_CAPTURE_START (VMCTL_MSG_BASE + 40)	/* host -> guest: struct vmctl_capture_start */
+#define VMCTL_MSG_CAPTURE_STOP (VMCTL_MSG_BASE + 41)	/* host -> guest: struct vmctl_hdr only */
+#define VMCTL_MSG_CAPTURE_ACK (VMCTL_MSG_BASE + 42)	/* guest -> host: struct vmctl_capture_ack */
+#define VMCTL_CAPTURE_V1 1u
+#define VMCTL_CAPTURE_PATH_MAX 512u	/* bytes of part[], the NUL included */
+#define VMCTL_CAPTURE_FILTERS 8u
+#define VMCTL_CAPTURE_FILTER_MAX 64u	/* bytes of a filter row, the NUL included */
+
+struct vmctl_capture_start {
+	struct vmctl_hdr hdr;
+	uint32_t version;	/* VMCTL_CAPTURE_V1 */
+	uint32_t nfilters;	/* rows of filters[] used, 0: every point */
+	char part[VMCTL_CAPTURE_PATH_MAX];
+	char filters[VMCTL_CAPTURE_FILTERS][VMCTL_CAPTURE_FILTER_MAX];	/* shell patterns (fnmatch) */
+};
+_Static_assert(sizeof(struct vmctl_capture_start) == 24 + 512 + 8 * 64, "vmctl_capture_start layout");
+
+struct vmctl_capture_ack {
+	struct vmctl_hdr hdr;
+	uint32_t op;		/* VMCTL_MSG_CAPTURE_START or VMCTL_MSG_CAPTURE_STOP: what is answered */
+	int32_t status;		/* 0, or -errno (-4095..-1) */
+	uint64_t frames;	/* STOP: frames written to the part; START: 0 */
+};
+_Static_assert(sizeof(struct vmctl_capture_ack) == 32, "vmctl_capture_ack is 32 bytes");
+
 #endif /* IOVLAB_WIRE_VMCTL_H */

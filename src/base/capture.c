@@ -23,12 +23,25 @@
 #define CAP_FRAME_MAX 65535u
 #define CAP_FLUSH_US 100000u
 
+/*
+ * Points outlive sessions: the layers cache their pointer (an adapter's,
+ * a vSwitch port's) and a live capture (`iovlab capture start`) may stop
+ * and start again under them, so a point is never freed. It belongs to the
+ * session whose generation it carries; a point of an older session is
+ * bound again (filters, interface block) the first time it is used.
+ */
 struct capture_point {
 	char name[PCAPNG_NAME_MAX];
+	char description[PCAPNG_DESC_MAX];
+	unsigned gen;		/* the session it is bound to */
 	bool enabled;
 	uint32_t iface;		/* this process's interface id (enabled points only) */
 	uint64_t frames;
 };
+
+static struct capture_point *registry[CAP_MAX_POINTS];	/* every point this process ever named */
+static size_t nregistry;
+static unsigned generation;	/* of the newest session (or part) this process opened */
 
 struct capture {
 	char path[PATH_MAX];
@@ -36,9 +49,9 @@ struct capture {
 	FILE *f;
 	char **filters;
 	size_t nfilters;
-	struct capture_point *points[CAP_MAX_POINTS];
-	size_t npoints;
+	unsigned gen;			/* the points bound to this session carry it */
 	uint32_t nifaces;
+	uint64_t frames;		/* written to this process's part */
 	bool write_failed;
 	uint64_t flushed_us;		/* the last flush: a killed VM loses at most ~CAP_FLUSH_US of frames */
 	/* the host's list of parts; [0] is its own */
@@ -58,19 +71,18 @@ static uint64_t now_us(void)
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
+/* A new generation: every point is bound again, to this part, on its next use. */
 static void points_free(struct capture *c)
 {
-	for (size_t i = 0; i < c->npoints; i++)
-		free(c->points[i]);
-	c->npoints = 0;
+	c->gen = ++generation;
 	c->nifaces = 0;
+	c->frames = 0;
 }
 
 static void session_free(struct capture *c)
 {
 	if (!c)
 		return;
-	points_free(c);
 	for (size_t i = 0; i < c->nfilters; i++)
 		free(c->filters[i]);
 	free(c->filters);
@@ -122,6 +134,7 @@ int capture_start(const char *path, const char *const *filters, size_t nfilters,
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->gen = ++generation;
 	if (nfilters) {
 		c->filters = calloc(nfilters, sizeof(*c->filters));
 		if (!c->filters) {
@@ -161,40 +174,55 @@ static bool wanted(const struct capture *c, const char *name)
 	return false;
 }
 
-struct capture_point *capture_point_get(const char *name, const char *description)
+/* Bind p to session c: the filters decide, an enabled point gets its interface block in c's part. */
+static void point_bind(struct capture *c, struct capture_point *p)
 {
-	struct capture *c = capture__session;
-	struct capture_point *p;
-
-	if (!c || !name)
-		return NULL;
-	for (size_t i = 0; i < c->npoints; i++)
-		if (!strcmp(c->points[i]->name, name))
-			return c->points[i];
-	if (c->npoints >= CAP_MAX_POINTS) {
-		log_warn(CAP_LOG, "more than %u capture points; '%s' is not captured", CAP_MAX_POINTS, name);
-		return NULL;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->gen = c->gen;
+	p->frames = 0;
+	p->iface = 0;
 	p->enabled = wanted(c, p->name);
 	if (p->enabled && c->f) {
-		if (pcapng_write_idb(c->f, PCAPNG_LINKTYPE_ETHERNET, PCAPNG_SNAPLEN, p->name, description)) {
+		if (pcapng_write_idb(c->f, PCAPNG_LINKTYPE_ETHERNET, PCAPNG_SNAPLEN, p->name,
+				     p->description[0] ? p->description : NULL)) {
 			log_warn(CAP_LOG, "%s: cannot write the interface for '%s'", c->part, p->name);
 			p->enabled = false;
 		} else {
 			p->iface = c->nifaces++;
 		}
 	}
-	c->points[c->npoints++] = p;
+}
+
+struct capture_point *capture_point_get(const char *name, const char *description)
+{
+	struct capture *c = capture__session;
+	struct capture_point *p = NULL;
+
+	if (!c || !name)
+		return NULL;
+	for (size_t i = 0; i < nregistry && !p; i++)
+		if (!strcmp(registry[i]->name, name))
+			p = registry[i];
+	if (!p) {
+		if (nregistry >= CAP_MAX_POINTS) {
+			log_warn(CAP_LOG, "more than %u capture points; '%s' is not captured", CAP_MAX_POINTS, name);
+			return NULL;
+		}
+		if (!(p = calloc(1, sizeof(*p))))
+			return NULL;
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->gen = c->gen - 1;	/* bound below */
+		registry[nregistry++] = p;
+	}
+	if (description && !p->description[0])
+		snprintf(p->description, sizeof(p->description), "%s", description);
+	if (p->gen != c->gen)
+		point_bind(c, p);
 	return p;
 }
 
 bool capture_point_enabled(const struct capture_point *p)
 {
-	return p && p->enabled;
+	return p && capture__session && p->gen == capture__session->gen && p->enabled;
 }
 
 static void flush_now_and_then(struct capture *c, uint64_t now)
@@ -211,7 +239,11 @@ void capture_frame(struct capture_point *p, enum capture_dir dir, const void *da
 	uint32_t caplen = len < CAP_FRAME_MAX ? len : CAP_FRAME_MAX;
 	uint64_t now;
 
-	if (!p || !p->enabled || !c || !c->f)
+	if (!p || !c || !c->f)
+		return;
+	if (p->gen != c->gen)
+		point_bind(c, p);	/* cached from an earlier session */
+	if (!p->enabled)
 		return;
 	now = now_us();
 	flush_now_and_then(c, now);
@@ -223,6 +255,7 @@ void capture_frame(struct capture_point *p, enum capture_dir dir, const void *da
 		return;
 	}
 	p->frames++;
+	c->frames++;
 }
 
 void capture_frame_gather(struct capture_point *p, enum capture_dir dir, const void *const *segs,
@@ -231,7 +264,11 @@ void capture_frame_gather(struct capture_point *p, enum capture_dir dir, const v
 	static uint8_t buf[CAP_FRAME_MAX];
 	uint32_t at = 0, total = 0;
 
-	if (!p || !p->enabled)
+	if (!p || !capture__session || !capture__session->f)
+		return;
+	if (p->gen != capture__session->gen)
+		point_bind(capture__session, p);	/* cached from an earlier session */
+	if (!p->enabled)
 		return;
 	for (unsigned i = 0; i < nsegs; i++) {
 		uint32_t n = lens[i];
@@ -247,8 +284,10 @@ void capture_frame_gather(struct capture_point *p, enum capture_dir dir, const v
 		return;
 	flush_now_and_then(capture__session, now_us());
 	if (pcapng_write_epb(capture__session->f, p->iface, now_us(), buf, at, total,
-			     dir == CAPTURE_IN ? PCAPNG_EPB_INBOUND : PCAPNG_EPB_OUTBOUND) == 0)
+			     dir == CAPTURE_IN ? PCAPNG_EPB_INBOUND : PCAPNG_EPB_OUTBOUND) == 0) {
 		p->frames++;
+		capture__session->frames++;
+	}
 }
 
 /* ---- fork ------------------------------------------------------------------------------ */
@@ -317,6 +356,111 @@ void capture_stop(void)
 	if (c->f && fclose(c->f))
 		log_warn(CAP_LOG, "%s: %s", c->part, strerror(errno));
 	c->f = NULL;
+	session_free(c);
+}
+
+/* ---- live capture: parts of processes that already run (`iovlab capture start`) -------- */
+int capture_add_part(const char *tag, char *part, size_t len)
+{
+	struct capture *c = capture__session;
+	char p[PATH_MAX];
+
+	if (!c || !part || !len)
+		return -EINVAL;
+	if (c->nparts >= CAP_MAX_PARTS)
+		return -E2BIG;
+	if (snprintf(p, sizeof(p), "%.3900s.%.64s.%u.part", c->path, tag && *tag ? tag : "vm", ++c->forks) >=
+	    (int)sizeof(p) || strlen(p) >= len)
+		return -ENAMETOOLONG;
+	if (!(c->parts[c->nparts] = strdup(p)))
+		return -ENOMEM;
+	c->nparts++;
+	snprintf(part, len, "%s", p);
+	return 0;
+}
+
+int capture_start_part(const char *part, const char *const *filters, size_t nfilters, char *err, size_t errlen)
+{
+	struct capture *c;
+	size_t plen = part ? strlen(part) : 0;
+	int rc;
+
+	if (capture__session) {
+		snprintf(err, errlen, "a capture is already running in this process");
+		return -EBUSY;
+	}
+	if (!plen || plen >= PATH_MAX || part[0] != '/') {
+		snprintf(err, errlen, "part file name missing, relative or too long");
+		return -EINVAL;
+	}
+	if (!(c = calloc(1, sizeof(*c))))
+		return -ENOMEM;
+	/* the part is the whole session here: the host merges it, this process never does */
+	snprintf(c->path, sizeof(c->path), "%s", part);
+	c->gen = ++generation;
+	if (nfilters && !(c->filters = calloc(nfilters, sizeof(*c->filters)))) {
+		session_free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nfilters; i++) {
+		if (!(c->filters[i] = strdup(filters[i]))) {
+			session_free(c);
+			return -ENOMEM;
+		}
+		c->nfilters++;
+	}
+	if ((rc = open_part(c, part, err, errlen))) {
+		session_free(c);
+		return rc;
+	}
+	/* written now: the host's merge finds a well-formed part even if nothing is ever captured here */
+	fflush(c->f);
+	c->flushed_us = now_us();
+	capture__session = c;
+	log_info(CAP_LOG, "capturing into %s", part);
+	return 0;
+}
+
+int capture_stop_part(uint64_t *frames)
+{
+	struct capture *c = capture__session;
+	int rc = 0;
+
+	if (frames)
+		*frames = 0;
+	if (!c)
+		return -ENOENT;
+	if (frames)
+		*frames = c->frames;
+	capture__session = NULL;
+	if (c->f && fclose(c->f)) {
+		rc = -errno;
+		log_warn(CAP_LOG, "%s: %s", c->part, strerror(errno));
+	}
+	c->f = NULL;
+	if (!rc && c->write_failed)
+		rc = -EIO;
+	session_free(c);
+	return rc;
+}
+
+const char *capture_path(void)
+{
+	return capture__session ? capture__session->path : NULL;
+}
+
+void capture_abandon(void)
+{
+	struct capture *c = capture__session;
+
+	if (!c)
+		return;
+	capture__session = NULL;
+	if (c->f)
+		fclose(c->f);
+	c->f = NULL;
+	for (size_t i = 0; i < c->nparts; i++)
+		unlink(c->parts[i]);
 	session_free(c);
 }
 

@@ -81,6 +81,30 @@ int capture_fork_child(void);
 /* Close this process's part and end the session (a VM process at exit). */
 void capture_stop(void);
 
+/*
+ * Live capture (`iovlab capture start`, docs/capture.md): the processes
+ * already run, so nothing is forked. The host opens its session with
+ * capture_start() and names one part per running VM process with
+ * capture_add_part(tag): the path is the host's choice, added to the parts
+ * capture_finish() merges (a part that never appears is skipped); it tells
+ * the VM that path (VMCTL_MSG_CAPTURE_START). The VM process opens exactly
+ * that part with capture_start_part() -- the same pcapng layout a forked
+ * child writes -- and closes it with capture_stop_part(), which says how
+ * many frames it wrote. Points a layer cached in an earlier session are
+ * bound again on their first use, so a capture may start and stop any
+ * number of times in one process.
+ */
+/* 0 and part (len bytes), or -EINVAL (no session), -E2BIG (too many parts), -ENAMETOOLONG, -ENOMEM. */
+int capture_add_part(const char *tag, char *part, size_t len);
+/* 0, or -EBUSY (a session is open), -EINVAL (not an absolute path), -errno creating it (err says what). */
+int capture_start_part(const char *part, const char *const *filters, size_t nfilters, char *err, size_t errlen);
+/* Close the part, end the session: 0, -ENOENT (none open), -errno (a write failed); *frames written. */
+int capture_stop_part(uint64_t *frames);
+/* The open session's file (the merged file in the host, the part in a VM process), NULL when none. */
+const char *capture_path(void);
+/* The host gives up a session it just started: close, remove every part, end it. */
+void capture_abandon(void);
+
 struct capture_summary {
 	size_t interfaces;	/* in the merged file */
 	size_t frames;

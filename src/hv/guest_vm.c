@@ -931,6 +931,41 @@ static void net_poll(struct gvm *g)
 	}
 }
 
+/* ---- live capture (wire/vmctl.h VMCTL_MSG_CAPTURE_*, docs/capture.md) ---------------------- */
+static void capture_answer(struct gvm *g, uint32_t seq, uint32_t op, int status, uint64_t frames)
+{
+	struct vmctl_capture_ack m = { .hdr = { .type = VMCTL_MSG_CAPTURE_ACK, .size = sizeof(m), .seq = seq },
+				       .op = op, .status = status, .frames = frames };
+
+	ctl_send(g, &m, sizeof(m));
+}
+
+/* Open exactly the part the host named (vmctl_msg_check() vetted it); NetVsc's point joins it. */
+static void capture_start_msg(struct gvm *g, const void *data, uint32_t seq)
+{
+	static struct vmctl_capture_start m;	/* 1 KiB: not on the loop's stack */
+	const char *filters[VMCTL_CAPTURE_FILTERS];
+	char err[VMCTL_CAPTURE_PATH_MAX + 128];
+	int rc;
+
+	memcpy(&m, data, sizeof(m));
+	for (uint32_t i = 0; i < m.nfilters; i++)
+		filters[i] = m.filters[i];
+	rc = capture_start_part(m.part, filters, m.nfilters, err, sizeof(err));
+	if (rc)
+		log_warn(GVM_LOG, "%s: capture: %s", g->cfg->name, err);
+	else if (g->nic) {
+		char point[96], desc[160];
+
+		/* the same point the fork path names in bring_up() */
+		snprintf(point, sizeof(point), "%s NetVsc", g->cfg->name);
+		snprintf(desc, sizeof(desc), "%s's NetVsc miniport edge in the guest (synthetic or VF path; "
+			 "outbound = the guest sent, inbound = indicated to the guest)", g->cfg->name);
+		ndis_adapter_set_capture(g->nic, point, desc);
+	}
+	capture_answer(g, seq, VMCTL_MSG_CAPTURE_START, rc, 0);
+}
+
 /* One message from the host, checked by vmctl_msg_check() before a field is read. */
 static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 {
@@ -988,6 +1023,16 @@ static void ctl_handle(struct gvm *g, const void *data, uint32_t len)
 	case VMCTL_MSG_NET:
 		net_start(g, data);
 		return;
+	case VMCTL_MSG_CAPTURE_START:
+		capture_start_msg(g, data, h.seq);
+		return;
+	case VMCTL_MSG_CAPTURE_STOP: {
+		uint64_t frames = 0;
+		int rc = capture_stop_part(&frames);
+
+		capture_answer(g, h.seq, VMCTL_MSG_CAPTURE_STOP, rc, frames);
+		return;
+	}
 	case VMCTL_MSG_EXIT:
 		g->exit = true;
 		return;

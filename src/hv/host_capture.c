@@ -105,6 +105,9 @@ void hv_host_capture_attach(struct hv_host *h)
 			srnic_set_capture(hv_nic_device(nic), on_frame, c);
 		}
 	}
+	/* the vSwitch ports that exist already (a capture started on a running lab) */
+	for (size_t i = 0; i < hv_host_switch_count(h); i++)
+		vswitch_capture_attach(hv_host_switch_at(h, i));
 	/* VFs assigned now get their interface even if they stay silent (a declined VF, F22) */
 	for (size_t i = 0; vs && i < vstack_vmnic_count(vs); i++) {
 		struct vstack_vmnic *n = vstack_vmnic_at(vs, i);

@@ -10,6 +10,8 @@
 
 #include "hv/vmctl_msg.h"
 
+_Static_assert(sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX >= sizeof(struct vmctl_capture_start),
+	       "vmctl_msg_check's copy holds CAPTURE_START");
 _Static_assert(sizeof(struct vmctl_diag) + VMCTL_DIAG_JSON_MAX >= sizeof(struct vmctl_ndiskd),
 	       "vmctl_msg_check's copy holds the largest message");
 
@@ -203,6 +205,55 @@ static const char *check_net_done(const void *buf)
 	return NULL;
 }
 
+/* A string field that may be empty: printable, NUL-terminated inside its array, zero after the NUL. */
+static bool field_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	return n < max && (!n || name_ok(s, max)) && zero(s + n, max - n);
+}
+
+static const char *check_capture_start(const void *buf)
+{
+	const struct vmctl_capture_start *m = buf;
+	size_t n;
+
+	if (m->version != VMCTL_CAPTURE_V1)
+		return "CAPTURE_START: unknown version";
+	if (m->nfilters > VMCTL_CAPTURE_FILTERS)
+		return "CAPTURE_START: more filters than rows";
+	if (!field_ok(m->part, sizeof(m->part)) || !m->part[0])
+		return "CAPTURE_START: part path empty, unterminated or not printable";
+	n = strlen(m->part);
+	if (m->part[0] != '/' || n < 6 || strcmp(m->part + n - 5, ".part"))
+		return "CAPTURE_START: part path is not absolute or does not end in .part";
+	if (strstr(m->part, "/../") || strstr(m->part, "/./") || strstr(m->part, "//"))
+		return "CAPTURE_START: part path has a '..' or empty component";
+	for (uint32_t i = 0; i < VMCTL_CAPTURE_FILTERS; i++) {
+		if (i >= m->nfilters) {
+			if (!zero(m->filters[i], sizeof(m->filters[i])))
+				return "CAPTURE_START: an unused filter row is not zero";
+			continue;
+		}
+		if (!m->filters[i][0] || !field_ok(m->filters[i], sizeof(m->filters[i])))
+			return "CAPTURE_START: a filter is empty, unterminated or not printable";
+	}
+	return NULL;
+}
+
+static const char *check_capture_ack(const void *buf)
+{
+	const struct vmctl_capture_ack *m = buf;
+
+	if (m->op != VMCTL_MSG_CAPTURE_START && m->op != VMCTL_MSG_CAPTURE_STOP)
+		return "CAPTURE_ACK: answers neither CAPTURE_START nor CAPTURE_STOP";
+	if (m->status > 0 || m->status < -4095)
+		return "CAPTURE_ACK: status is neither 0 nor -errno";
+	if (m->op == VMCTL_MSG_CAPTURE_START && m->frames)
+		return "CAPTURE_ACK: frames counted when starting";
+	return NULL;
+}
+
 static const struct vmctl_msg_row {
 	uint32_t type;
 	const char *name;
@@ -224,6 +275,10 @@ static const struct vmctl_msg_row {
 	{ VMCTL_MSG_SEND_FLOOD, "SEND_FLOOD", VMCTL_TO_GUEST, sizeof(struct vmctl_send), check_send },
 	{ VMCTL_MSG_NET, "NET", VMCTL_TO_GUEST, sizeof(struct vmctl_net), check_net },
 	{ VMCTL_MSG_NET_DONE, "NET_DONE", VMCTL_TO_HOST, sizeof(struct vmctl_net_done), check_net_done },
+	{ VMCTL_MSG_CAPTURE_START, "CAPTURE_START", VMCTL_TO_GUEST, sizeof(struct vmctl_capture_start),
+	  check_capture_start },
+	{ VMCTL_MSG_CAPTURE_STOP, "CAPTURE_STOP", VMCTL_TO_GUEST, sizeof(struct vmctl_hdr), NULL },
+	{ VMCTL_MSG_CAPTURE_ACK, "CAPTURE_ACK", VMCTL_TO_HOST, sizeof(struct vmctl_capture_ack), check_capture_ack },
 };
 
 static const struct vmctl_msg_row *row_of(uint32_t type)

@@ -90,6 +90,8 @@ struct vmwp {
 	struct vmctl_status status;
 	uint32_t ndiskd_seq;		/* the newest NDISKD answer */
 	struct vmctl_ndiskd ndiskd;
+	uint32_t capture_seq;		/* the newest CAPTURE_ACK (live capture) */
+	struct vmctl_capture_ack capture_ack;
 	/* the newest NET_DONE answers, by seq: a background TCP run's outlives a ping's after it */
 	struct { uint32_t seq; struct vmctl_net_done d; } net[WP_NET_KEPT];
 	unsigned net_next;
@@ -816,6 +818,10 @@ static void ctl_handle(struct vmwp *w, const void *d, uint32_t len)
 		memcpy(&w->ndiskd, d, sizeof(w->ndiskd));
 		w->ndiskd_seq = h.seq;
 		return;
+	case VMCTL_MSG_CAPTURE_ACK:
+		memcpy(&w->capture_ack, d, sizeof(w->capture_ack));
+		w->capture_seq = h.seq;
+		return;
 	case VMCTL_MSG_NET_DONE:
 		memcpy(&w->net[w->net_next].d, d, sizeof(w->net[0].d));
 		w->net[w->net_next].seq = h.seq;
@@ -1156,5 +1162,44 @@ bool vmwp_diag(const struct vmwp *w, int seq, char *buf, size_t len)
 	if (seq <= 0 || w->diag_seq != (uint32_t)seq || len <= w->diag_len)
 		return false;
 	memcpy(buf, w->diag, w->diag_len + 1);
+	return true;
+}
+
+/* ---- live capture (wire/vmctl.h VMCTL_MSG_CAPTURE_*) ------------------------------------------ */
+int vmwp_capture_start(struct vmwp *w, const char *part, const char *const *filters, size_t nfilters)
+{
+	static struct vmctl_capture_start m;	/* 1 KiB: not on the host loop's stack */
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if (!part || strlen(part) >= sizeof(m.part) || nfilters > VMCTL_CAPTURE_FILTERS)
+		return -EINVAL;
+	m.hdr = (struct vmctl_hdr){ .type = VMCTL_MSG_CAPTURE_START, .size = sizeof(m), .seq = ++w->next_seq };
+	m.version = VMCTL_CAPTURE_V1;
+	m.nfilters = (uint32_t)nfilters;
+	memcpy(m.part, part, strlen(part));
+	for (size_t i = 0; i < nfilters; i++) {
+		if (!filters[i] || strlen(filters[i]) >= sizeof(m.filters[i]))
+			return -EINVAL;
+		memcpy(m.filters[i], filters[i], strlen(filters[i]));
+	}
+	rc = ctl_send(w, &m, sizeof(m));
+	return rc ? rc : (int)m.hdr.seq;
+}
+
+int vmwp_capture_stop(struct vmwp *w)
+{
+	struct vmctl_hdr m = { .type = VMCTL_MSG_CAPTURE_STOP, .size = sizeof(m), .seq = ++w->next_seq };
+	int rc = ctl_send(w, &m, sizeof(m));
+
+	return rc ? rc : (int)m.seq;
+}
+
+bool vmwp_capture_acked(const struct vmwp *w, int seq, struct vmctl_capture_ack *out)
+{
+	if (seq <= 0 || w->capture_seq != (uint32_t)seq)
+		return false;
+	if (out)
+		*out = w->capture_ack;
 	return true;
 }

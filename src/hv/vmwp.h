@@ -167,4 +167,16 @@ void vmwp_get_stats(const struct vmwp *w, struct vmwp_stats *st);
 int vmwp_diag_query(struct vmwp *w);
 bool vmwp_diag(const struct vmwp *w, int seq, char *buf, size_t len);
 
+/*
+ * Live capture (docs/capture.md, wire/vmctl.h VMCTL_MSG_CAPTURE_*): tell the
+ * guest to open the part file the host chose (absolute, ".part", under
+ * VMCTL_CAPTURE_PATH_MAX bytes; at most VMCTL_CAPTURE_FILTERS patterns of
+ * under VMCTL_CAPTURE_FILTER_MAX bytes), or to close it. Each returns the
+ * request's number (> 0), or -EINVAL, -ENOTCONN, -EBUSY;
+ * vmwp_capture_acked() copies the guest's CAPTURE_ACK once seq is answered.
+ */
+int vmwp_capture_start(struct vmwp *w, const char *part, const char *const *filters, size_t nfilters);
+int vmwp_capture_stop(struct vmwp *w);
+bool vmwp_capture_acked(const struct vmwp *w, int seq, struct vmctl_capture_ack *out);
+
 #endif /* IOVLAB_HV_VMWP_H */

@@ -398,6 +398,29 @@ static void clear_filter(struct vswitch_port *p)
 		clear_done(p, &p->req, (uint32_t)NDIS_STATUS_FAILURE);
 }
 
+/* The port's capture point while a capture runs (docs/capture.md); kept across sessions (capture.h). */
+static void port_capture(struct vswitch_port *p)
+{
+	if (capture_on()) {
+		/* the port is the adapter's: "VM/adapter" names it, the adapter's name the point */
+		const char *slash = strrchr(p->name, '/');
+		char point[160], desc[200];
+
+		snprintf(point, sizeof(point), "vSwitch %s port %s", p->sw->name, slash ? slash + 1 : p->name);
+		snprintf(desc, sizeof(desc), "vSwitch '%s' port of VM adapter '%s': inbound = into the switch "
+			 "from the VM, outbound = to the VM", p->sw->name, p->name);
+		p->cap = capture_point_get(point, desc);
+	}
+}
+
+/* A capture started on a running lab (`iovlab capture start`): the ports that exist get their points. */
+void vswitch_capture_attach(struct vswitch *sw)
+{
+	for (struct vswitch_port *p = sw ? sw->ports : NULL; p && capture_on(); p = p->next)
+		if (!p->closing)
+			port_capture(p);
+}
+
 int vswitch_port_connect(struct vswitch *sw, const char *name, const uint8_t mac[6], uint16_t vlan,
 			 vswitch_port_notify_fn *notify, void *ctx, struct vswitch_port **out)
 {
@@ -417,16 +440,7 @@ int vswitch_port_connect(struct vswitch *sw, const char *name, const uint8_t mac
 	p->next = sw->ports;
 	sw->ports = p;
 	sw->nports++;
-	if (capture_on()) {
-		/* the port is the adapter's: "VM/adapter" names it, the adapter's name the point */
-		const char *slash = strrchr(p->name, '/');
-		char point[160], desc[200];
-
-		snprintf(point, sizeof(point), "vSwitch %s port %s", sw->name, slash ? slash + 1 : p->name);
-		snprintf(desc, sizeof(desc), "vSwitch '%s' port of VM adapter '%s': inbound = into the switch "
-			 "from the VM, outbound = to the VM", sw->name, p->name);
-		p->cap = capture_point_get(point, desc);
-	}
+	port_capture(p);
 	log_info(VSW_LOG, "switch '%s': port '%s' connected (MAC %02X-%02X-%02X-%02X-%02X-%02X, VLAN %u)", sw->name,
 		 p->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], vlan);
 	*out = p;

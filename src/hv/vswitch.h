@@ -140,6 +140,8 @@ int vswitch_port_connect(struct vswitch *sw, const char *name, const uint8_t mac
 			 vswitch_port_notify_fn *notify, void *ctx, struct vswitch_port **out);
 /* OID_RECEIVE_FILTER_CLEAR_FILTER (if a filter is set), then the port is freed. NULL is a no-op. */
 void vswitch_port_disconnect(struct vswitch_port *p);
+/* While capture_on(): every open port gets its capture point now (a live capture, docs/capture.md). */
+void vswitch_capture_attach(struct vswitch *sw);
 
 struct vswitch *vswitch_port_switch(const struct vswitch_port *p);
 /* The NDIS filter id of the port's MAC filter, 0 if none is set. */

@@ -42,6 +42,7 @@ static void usage(FILE *f, const char *cmd)
 		"       iovlab set netadapteradvancedproperty NIC -RegistryKeyword K -RegistryValue V\n"
 		"       iovlab vm start|stop|kill VM\n"
 		"       iovlab send FROM TO COUNT SIZE\n"
+		"       iovlab capture start FILE.pcapng [--point PATTERN]... | iovlab capture stop\n"
 		"       iovlab events [--count N]\n"
 		"       iovlab down\n"
 		"common options: --socket PATH | --lab NAME (default: $IOVLAB_SOCKET, else the only lab up)\n"
@@ -448,6 +449,61 @@ static int vf_cmd(const struct opts *o)
 	return 2;
 }
 
+/* ---- capture start|stop (docs/capture.md, live capture) ------------------------------------------ */
+static void print_capture(const struct opts *o, json_t *r)
+{
+	if (o->json) {
+		print_json(o, r);
+		return;
+	}
+	if (json_object_get(r, "frames")) {
+		printf("capture: %lld frames on %lld capture points written to %s (%lld processes merged%s)\n",
+		       (long long)json_integer_value(json_object_get(r, "frames")),
+		       (long long)json_integer_value(json_object_get(r, "interfaces")),
+		       json_string_value(json_object_get(r, "file")),
+		       (long long)json_integer_value(json_object_get(r, "parts")),
+		       json_integer_value(json_object_get(r, "truncated")) ? "; a part was cut short" : "");
+		return;
+	}
+	printf("capturing into %s (`iovlab capture stop` ends it)\n", json_string_value(json_object_get(r, "file")));
+}
+
+/* iovlab capture start FILE [--point PATTERN]... | capture stop. FILE is made absolute: the host's cwd is not ours. */
+static int capture_cmd(const struct opts *o)
+{
+	const char *verb = o->argc > 1 ? o->argv[1] : "";
+	const char *use = "capture start FILE.pcapng [--point PATTERN]... | capture stop";
+	json_t *points;
+	char *file;
+	int rc;
+
+	if (!strcasecmp(verb, "stop") && o->argc == 2)
+		return execute(o, "capture-stop", NULL, print_capture);
+	if (strcasecmp(verb, "start") || o->argc < 3 || o->argv[2][0] == '-' || !o->argv[2][0]) {
+		usage(stderr, use);
+		return 2;
+	}
+	if (!(points = json_array()))
+		return 1;
+	for (int i = 3; i < o->argc; i++) {
+		if (strcmp(o->argv[i], "--point") || i + 1 >= o->argc) {
+			fprintf(stderr, "iovlab capture: unexpected '%s'\n", o->argv[i]);
+			usage(stderr, use);
+			json_decref(points);
+			return 2;
+		}
+		json_array_append_new(points, json_string(o->argv[++i]));
+	}
+	if (!(file = absolute(o->argv[2]))) {
+		fprintf(stderr, "iovlab capture: %s: %s\n", o->argv[2], strerror(errno ? errno : ENOMEM));
+		json_decref(points);
+		return 1;
+	}
+	rc = execute(o, "capture-start", json_pack("{s:s,s:o}", "file", file, "points", points), print_capture);
+	free(file);
+	return rc;
+}
+
 /* ---- vm, send, events, down ---------------------------------------------------------------- */
 static int vm_cmd(const struct opts *o)
 {
@@ -602,6 +658,8 @@ int cmd_ctl(int argc, char **argv)
 		rc = diagnose_cmd(&o);
 	else if (!strcmp(cmd, "send"))
 		rc = send_cmd(&o);
+	else if (!strcmp(cmd, "capture"))
+		rc = capture_cmd(&o);
 	else if (!strcmp(cmd, "events"))
 		rc = o.argc == 1 ? events_cmd(&o) : (usage(stderr, "events"), 2);
 	else if (!strcmp(cmd, "down"))

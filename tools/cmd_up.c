@@ -100,6 +100,12 @@ static void lab_socket_name(const struct lab *lab, const char *path, char *buf, 
 	free(copy);
 }
 
+/* The open capture session's file (cmd_up's own capture_path names its --capture option). */
+static const char *live_capture_file(void)
+{
+	return capture_path();
+}
+
 int cmd_up(int argc, char **argv)
 {
 	const char *path = NULL, *sock = NULL;
@@ -261,6 +267,20 @@ out_session:
 		} else {
 			printf("capture: %zu frames on %zu capture points written to %s\n", sum.frames, sum.interfaces,
 			       capture_path);
+		}
+	}
+	if (capture_on()) {
+		/* a live capture (`iovlab capture start`) still running when the lab stopped: merged now */
+		struct capture_summary sum;
+		char file[4096];
+
+		snprintf(file, sizeof(file), "%s", live_capture_file());
+		if (capture_finish(&sum, err, sizeof(err))) {
+			fprintf(stderr, "iovlab up: live capture %s: %s\n", file, err);
+			rc = 1;
+		} else {
+			printf("capture: %zu frames on %zu capture points written to %s (the live capture, ended "
+			       "with the lab)\n", sum.frames, sum.interfaces, file);
 		}
 	}
 	if (rt.on) {

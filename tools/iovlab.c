@@ -25,6 +25,8 @@ static const struct iovlab_command commands[] = {
 	{ "fault", "inject|clear NAME", "arm or disarm a running lab's [fault NAME] (docs/faults.md)", cmd_ctl },
 	{ "vf", "revoke VM [--back-after MS] | return VM", "a live-migration-like VF revoke on a running lab", cmd_ctl },
 	{ "send", "FROM TO COUNT SIZE", "send numbered frames between a running lab's VMs", cmd_ctl },
+	{ "capture", "start FILE [--point PATTERN]... | stop", "a pcapng capture on a running lab (docs/capture.md)",
+	  cmd_ctl },
 	{ "events", "[--count N]", "print a running lab's events (JSON lines) until interrupted", cmd_ctl },
 	{ "bench", "[--json] [--quick] [--pairs N]", "measure the VF, synthetic and raw-ring paths side by side", cmd_bench },
 };

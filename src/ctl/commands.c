@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/capture.h"
 #include "base/trace.h"
 #include "ctl/server.h"
 #include "diag/diag.h"
@@ -520,6 +521,44 @@ static int cmd_diagnose(void *ctx, json_t *args, json_t **ret, char *err, size_t
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* ---- live capture (docs/capture.md): the host and every running guest write parts, stop merges them */
+static int cmd_capture_start(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	json_t *arr = json_object_get(args, "points");
+	const char *points[VMCTL_CAPTURE_FILTERS];
+	size_t n = arr ? json_array_size(arr) : 0;
+	int rc;
+
+	if (n > VMCTL_CAPTURE_FILTERS) {
+		snprintf(err, errlen, "at most %u capture point patterns, not %zu", VMCTL_CAPTURE_FILTERS, n);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		points[i] = json_string_value(json_array_get(arr, i));	/* proto.c: strings */
+	if ((rc = hv_host_capture_live_start(c->h, str_arg(args, "file"), points, n, err, errlen)))
+		return rc;
+	*ret = json_pack("{s:s}", "file", str_arg(args, "file"));
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int cmd_capture_stop(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	struct ctl_lab *c = ctx;
+	struct capture_summary sum;
+	char file[PATH_MAX];
+	int rc;
+
+	(void)args;
+	snprintf(file, sizeof(file), "%s", capture_path() ? capture_path() : "");
+	if ((rc = hv_host_capture_live_stop(c->h, &sum, err, errlen)))
+		return rc;
+	*ret = json_pack("{s:I,s:I,s:I,s:I,s:s}", "frames", (json_int_t)sum.frames, "interfaces",
+			 (json_int_t)sum.interfaces, "parts", (json_int_t)sum.parts, "truncated",
+			 (json_int_t)sum.truncated, "file", file);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static int cmd_quit(void *ctx, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	(void)args, (void)ret, (void)err, (void)errlen;
@@ -575,6 +614,12 @@ static const struct ctl_arg args_diagnose[] = {
 	{ "format", CTL_ARG_STR, false },
 	{ NULL },
 };
+static const struct ctl_arg args_capture_start[] = {
+	{ "file", CTL_ARG_STR, true },
+	{ "points", CTL_ARG_STRS, false },
+	{ NULL },
+};
+
 static const struct ctl_arg args_send[] = {
 	{ "from", CTL_ARG_STR, true },
 	{ "to", CTL_ARG_STR, true },
@@ -611,6 +656,10 @@ const struct ctl_command ctl_lab_commands[] = {
 	{ "trace", args_trace, cmd_trace,
 	  "the WPP-style trace of every partition merged so far: {file (text), timeline (Chrome JSON)}, absolute paths" },
 	/* capture:      { "capture", ..., "start/stop pcapng capture points" }, */
+	{ "capture-start", args_capture_start, cmd_capture_start,
+	  "start a pcapng capture on the running lab: {file (absolute), points: [patterns]}" },
+	{ "capture-stop", NULL, cmd_capture_stop,
+	  "stop the live capture and merge it: {frames, interfaces, parts, truncated, file}" },
 	{ "vf-revoke", args_vf_revoke, cmd_vf_revoke,
 	  "a live-migration-like VF revoke: {vm, back_after_ms (-1: until vf-return)}; IovWeight is kept" },
 	{ "vf-return", args_vm, cmd_vf_return, "give a revoked VF back now: {vm}" },

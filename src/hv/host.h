@@ -302,6 +302,7 @@ struct vswitch *hv_host_switch_find(const struct hv_host *h, const char *name);
 struct hv_nic *hv_host_switch_nic(const struct hv_host *h, const struct vswitch *sw);
 
 /* ---- capture (docs/capture.md, host_capture.c) ----------------------------------- */
+struct capture_summary;
 /*
  * With a capture session open (base/capture.h), name the host's capture
  * points: each PF adapter's miniport edge ("pf0 PF"), each srnic's VF
@@ -315,5 +316,21 @@ struct hv_nic *hv_host_switch_nic(const struct hv_host *h, const struct vswitch 
  */
 void hv_host_capture_attach(struct hv_host *h);
 void hv_host_capture_detach(struct hv_host *h);
+/*
+ * A capture started and stopped on a running lab (`iovlab capture start/
+ * stop`, docs/capture.md): the host's session and points, and every running
+ * guest told over the control channel to open (close) the part the host
+ * chose for it (VMCTL_MSG_CAPTURE_*), waiting a bounded time for each
+ * answer; stop merges everything into file. One capture at a time: an `up
+ * --capture` session counts. Both run hv_host_run() while they wait.
+ * start: 0, or -EBUSY, -EINVAL (relative path, bad filters), -errno
+ * creating a part, -ETIMEDOUT (a guest did not answer): err says which,
+ * and nothing is left behind. stop: 0 and *sum, or -ENOENT (none running),
+ * -EBUSY (the running one is `up --capture`'s), -errno from the merge.
+ */
+int hv_host_capture_live_start(struct hv_host *h, const char *file, const char *const *points, size_t npoints,
+			       char *err, size_t errlen);
+int hv_host_capture_live_stop(struct hv_host *h, struct capture_summary *sum, char *err, size_t errlen);
+bool hv_host_capture_live(void);
 
 #endif /* IOVLAB_HV_HOST_H */

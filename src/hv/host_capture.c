@@ -16,11 +16,15 @@
  * The vSwitch's ports name themselves (vswitch.c), each VM process its
  * NetVsc (guest_vm.c). Only public accessors of the host are used here.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/capture.h"
 #include "hv/host.h"
+#include "hv/vmwp.h"
 #include "hw/srnic/srnic.h"
 
 #define HOST_CAPTURE_MAX_NICS 16
@@ -135,4 +139,173 @@ void hv_host_capture_detach(struct hv_host *h)
 			ndis_adapter_set_capture(hv_nic_adapter(nic), NULL, NULL);
 		memset(&cap_nics[i], 0, sizeof(cap_nics[i]));
 	}
+}
+
+/* ---- live capture: `iovlab capture start/stop` on a running lab ---------------------------------- */
+#define LIVE_ANSWER_MS 5000	/* a guest's CAPTURE_ACK; its loop wakes at least every few ms */
+
+static bool live;	/* the open session is a live capture (not `up --capture`'s) */
+
+bool hv_host_capture_live(void)
+{
+	return live && capture_on();
+}
+
+struct live_guest {
+	struct vstack_vm *vm;
+	struct vmwp *w;
+	int seq;		/* > 0: asked */
+	bool answered;
+	struct vmctl_capture_ack ack;
+};
+
+/* Wait (bounded) until every asked guest answered or is gone; the loop may reap a VM: look it up each round. */
+static void wait_answers(struct hv_host *h, struct live_guest *g, size_t n)
+{
+	for (int waited = 0; waited <= LIVE_ANSWER_MS; waited += 2) {
+		bool pending = false;
+
+		for (size_t i = 0; i < n; i++) {
+			if (g[i].seq <= 0 || g[i].answered)
+				continue;
+			if (hv_host_vm_guest(h, g[i].vm) != g[i].w || vmwp_state(g[i].w) != VMWP_RUNNING) {
+				g[i].seq = 0;	/* gone meanwhile: its part is whatever it wrote */
+				continue;
+			}
+			if (vmwp_capture_acked(g[i].w, g[i].seq, &g[i].ack))
+				g[i].answered = true;
+			else
+				pending = true;
+		}
+		if (!pending)
+			return;
+		(void)hv_host_run(h, 2);
+	}
+}
+
+/* Ask every running guest to close its part (a guest without one answers -ENOENT: fine). */
+static void stop_guests(struct hv_host *h)
+{
+	struct vstack *vs = hv_host_vstack(h);
+	size_t n = vs ? vstack_vm_count(vs) : 0;
+	struct live_guest *g = calloc(n + 1, sizeof(*g));
+
+	if (!g)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g[i].vm = vstack_vm_at(vs, i);
+		g[i].w = hv_host_vm_guest(h, g[i].vm);
+		if (g[i].w && vmwp_state(g[i].w) == VMWP_RUNNING)
+			g[i].seq = vmwp_capture_stop(g[i].w);
+	}
+	wait_answers(h, g, n);
+	free(g);
+}
+
+int hv_host_capture_live_start(struct hv_host *h, const char *file, const char *const *points, size_t npoints,
+			       char *err, size_t errlen)
+{
+	struct vstack *vs = h ? hv_host_vstack(h) : NULL;
+	size_t n = vs ? vstack_vm_count(vs) : 0;
+	struct live_guest *g;
+	char cerr[PATH_MAX + 128];
+	int rc = 0;
+
+	if (capture_on()) {
+		if (live)
+			snprintf(err, errlen, "a capture into %s is already running; `iovlab capture stop` ends it",
+				 capture_path());
+		else
+			snprintf(err, errlen, "the lab was brought up with --capture %s, which runs until the lab "
+				 "stops; one capture at a time", capture_path());
+		return -EBUSY;
+	}
+	if (!file || file[0] != '/') {
+		snprintf(err, errlen, "capture file '%s' is not an absolute path", file ? file : "");
+		return -EINVAL;
+	}
+	if (npoints > VMCTL_CAPTURE_FILTERS) {
+		snprintf(err, errlen, "at most %u capture point patterns, not %zu", VMCTL_CAPTURE_FILTERS, npoints);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < npoints; i++)
+		if (!points[i] || !points[i][0] || strlen(points[i]) >= VMCTL_CAPTURE_FILTER_MAX) {
+			snprintf(err, errlen, "capture point pattern %zu is empty or longer than %u bytes", i + 1,
+				 VMCTL_CAPTURE_FILTER_MAX - 1);
+			return -EINVAL;
+		}
+	if (strlen(file) + 96 >= VMCTL_CAPTURE_PATH_MAX) {
+		snprintf(err, errlen, "capture file '%s' is too long (its VM parts must fit %u bytes)", file,
+			 VMCTL_CAPTURE_PATH_MAX);
+		return -ENAMETOOLONG;
+	}
+	if ((rc = capture_start(file, points, npoints, cerr, sizeof(cerr)))) {
+		snprintf(err, errlen, "capture file %s: %s", file, cerr);
+		return rc;
+	}
+	if (!(g = calloc(n + 1, sizeof(*g)))) {
+		capture_abandon();
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	hv_host_capture_attach(h);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char part[VMCTL_CAPTURE_PATH_MAX];
+
+		g[i].vm = vstack_vm_at(vs, i);
+		g[i].w = hv_host_vm_guest(h, g[i].vm);
+		if (!g[i].w || vmwp_state(g[i].w) != VMWP_RUNNING)
+			continue;	/* off, or still booting */
+		/* the host names the part; the guest opens that file and no other */
+		if ((rc = capture_add_part(vstack_vm_name(g[i].vm), part, sizeof(part)))) {
+			snprintf(err, errlen, "VM %s: no part file for it: %s", vstack_vm_name(g[i].vm), strerror(-rc));
+			break;
+		}
+		if ((g[i].seq = vmwp_capture_start(g[i].w, part, points, npoints)) < 0) {
+			rc = g[i].seq;
+			snprintf(err, errlen, "VM %s: the control channel refused CAPTURE_START (%s)",
+				 vstack_vm_name(g[i].vm), strerror(-rc));
+		}
+	}
+	wait_answers(h, g, n);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (g[i].seq <= 0)
+			continue;
+		if (!g[i].answered) {
+			rc = -ETIMEDOUT;
+			snprintf(err, errlen, "VM %s did not answer CAPTURE_START within %d ms", vstack_vm_name(g[i].vm),
+				 LIVE_ANSWER_MS);
+		} else if (g[i].ack.status) {
+			rc = g[i].ack.status;
+			snprintf(err, errlen, "VM %s could not open its part of %s: %s", vstack_vm_name(g[i].vm), file,
+				 strerror(-rc));
+		}
+	}
+	free(g);
+	if (rc) {
+		/* nothing is left behind: the guests that opened a part close it, every part is removed */
+		stop_guests(h);
+		hv_host_capture_detach(h);
+		capture_abandon();
+		return rc;
+	}
+	live = true;
+	return 0;
+}
+
+int hv_host_capture_live_stop(struct hv_host *h, struct capture_summary *sum, char *err, size_t errlen)
+{
+	if (!capture_on()) {
+		snprintf(err, errlen, "no capture is running (`iovlab capture start FILE` starts one)");
+		return -ENOENT;
+	}
+	if (!live) {
+		snprintf(err, errlen, "the running capture is `iovlab up --capture %s`'s: it ends when the lab stops",
+			 capture_path());
+		return -EBUSY;
+	}
+	stop_guests(h);
+	hv_host_capture_detach(h);
+	live = false;
+	return capture_finish(sum, err, errlen);
 }

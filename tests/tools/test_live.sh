@@ -78,6 +78,11 @@ check show 0 "$iovlab" show Get-VMNetworkAdapter --socket "$S" && has show "PS C
 [ "$(datapath vm1)" = True ] && [ "$(datapath vm2)" = True ] && echo "ok   both-on-vf" ||
 	fail "both-on-vf: vm1 $(datapath vm1), vm2 $(datapath vm2)"
 check show-json 0 "$iovlab" show Get-VMNetworkAdapter --json --socket "$S" && has show-json '"VFDataPathActive": true'
+# `up --capture` is the one capture of this lab: a live one is refused, and so is stopping it early
+check capture-busy 1 "$iovlab" capture start "$t/other.pcapng" --socket "$S" &&
+	has capture-busy "brought up with --capture $t/live.pcapng"
+check capture-stop-busy 1 "$iovlab" capture stop --socket "$S" && has capture-stop-busy "ends when the lab stops"
+[ -e "$t/other.pcapng" ] || ls "$t"/other.pcapng.* >/dev/null 2>&1 && fail "capture-busy: left $t/other.pcapng*"
 check status 0 "$iovlab" status --socket "$S" && has status "vm vm2           Running, guest Running"
 check ndiskd 0 "$iovlab" ndiskd netadapter -vm vm1 -bindings --socket "$S" && has ndiskd "Inside vm1"
 

@@ -369,12 +369,13 @@ int capture_add_part(const char *tag, char *part, size_t len)
 		return -EINVAL;
 	if (c->nparts >= CAP_MAX_PARTS)
 		return -E2BIG;
-	if (snprintf(p, sizeof(p), "%.3900s.%.64s.%u.part", c->path, tag && *tag ? tag : "vm", ++c->forks) >=
+	if (snprintf(p, sizeof(p), "%.3900s.%.64s.%u.part", c->path, tag && *tag ? tag : "vm", c->forks + 1) >=
 	    (int)sizeof(p) || strlen(p) >= len)
 		return -ENAMETOOLONG;
 	if (!(c->parts[c->nparts] = strdup(p)))
 		return -ENOMEM;
 	c->nparts++;
+	c->forks++;	/* numbered with the forked children's parts: every name is new */
 	snprintf(part, len, "%s", p);
 	return 0;
 }

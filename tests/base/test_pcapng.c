@@ -423,6 +423,114 @@ static void test_session_bad_part(void **state)
 	assert_false(capture_on());
 }
 
+/*
+ * Live capture: a process that already runs opens the part the host named
+ * (capture_start_part), closes it with its frame count (capture_stop_part);
+ * a point cached in one session is bound again in the next; an abandoned
+ * session leaves no file behind.
+ */
+static void test_session_live(void **state)
+{
+	static const char *const vm1_only[] = { "vm1*" };
+	char path[128], part[256], err[256];
+	uint8_t frame[64] = { 0x00, 0x15, 0x5d }, *buf;
+	struct capture_summary sum;
+	struct capture_point *pf;
+	struct pcapng_file out;
+	size_t len;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/live.pcapng", dir);
+	assert_null(capture_path());
+	assert_int_equal(capture_add_part("vm1", part, sizeof(part)), -EINVAL);	/* no session */
+	assert_int_equal(capture_stop_part(NULL), -ENOENT);
+	assert_int_equal(capture_start(path, NULL, 0, err, sizeof(err)), 0);
+	assert_string_equal(capture_path(), path);
+	pf = capture_point_get("pf0 PF", "the PF");
+	capture_frame(pf, CAPTURE_OUT, frame, sizeof(frame));
+	assert_int_equal(capture_add_part("vm1", part, 8), -ENAMETOOLONG);
+	assert_int_equal(capture_add_part("vm1", part, sizeof(part)), 0);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "%s.vm1.1.part", path);	/* the refused name used no number */
+		assert_string_equal(part, want);
+	}
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a VM process that was forked without a capture: it has no session of its own */
+		uint64_t frames = 99;
+
+		capture_stop();
+		if (capture_start_part("relative.part", NULL, 0, err, sizeof(err)) != -EINVAL)
+			_exit(10);
+		if (capture_start_part(part, vm1_only, 1, err, sizeof(err)))
+			_exit(11);
+		if (capture_start_part(part, NULL, 0, err, sizeof(err)) != -EBUSY)
+			_exit(12);
+		frame[63] = 7;
+		capture_frame(capture_point_get("vm1 NetVsc", "guest"), CAPTURE_OUT, frame, sizeof(frame));
+		capture_frame(capture_point_get("vm2 NetVsc", "guest"), CAPTURE_OUT, frame, sizeof(frame)); /* filtered */
+		capture_frame(pf, CAPTURE_IN, frame, sizeof(frame));	/* inherited, cached: bound again, filtered */
+		if (capture_stop_part(&frames) || frames != 1)
+			_exit(13);
+		if (capture_on() || capture_stop_part(&frames) != -ENOENT || frames != 0)
+			_exit(14);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(capture_finish(&sum, err, sizeof(err)), 0);
+	assert_int_equal(sum.parts, 2);	/* host, vm1 */
+	assert_int_equal(sum.interfaces, 2);
+	assert_int_equal(sum.frames, 2);
+	read_file(path, &buf, &len);
+	assert_int_equal(pcapng_parse(buf, len, 0, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.nifaces, 2);
+	assert_string_equal(out.ifaces[1].name, "vm1 NetVsc");
+	assert_int_equal(out.pkts[1].data[63], 7);
+	pcapng_file_fini(&out);
+	free(buf);
+	assert_int_equal(access(part, F_OK), -1);
+
+	/* the next session in the same process: the cached point is bound to it on first use */
+	assert_int_equal(capture_start(path, NULL, 0, err, sizeof(err)), 0);
+	assert_false(capture_point_enabled(pf));	/* not bound yet */
+	frame[63] = 9;
+	capture_frame(pf, CAPTURE_IN, frame, sizeof(frame));
+	assert_true(capture_point_enabled(pf));
+	assert_int_equal(capture_finish(&sum, err, sizeof(err)), 0);
+	assert_int_equal(sum.interfaces, 1);
+	assert_int_equal(sum.frames, 1);
+	read_file(path, &buf, &len);
+	assert_int_equal(pcapng_parse(buf, len, 0, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.nifaces, 1);
+	assert_string_equal(out.ifaces[0].name, "pf0 PF");
+	assert_string_equal(out.ifaces[0].description, "the PF");
+	assert_int_equal(out.npkts, 1);
+	assert_int_equal(out.pkts[0].data[63], 9);
+	pcapng_file_fini(&out);
+	free(buf);
+	unlink(path);
+
+	/* abandoned: every part is removed, no merged file */
+	assert_int_equal(capture_start(path, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(capture_add_part("vm2", part, sizeof(part)), 0);
+	assert_int_equal(capture_start_part(part, NULL, 0, err, sizeof(err)), -EBUSY);	/* the host's session */
+	fclose(fopen(part, "wb"));
+	capture_abandon();
+	assert_false(capture_on());
+	assert_int_equal(access(part, F_OK), -1);
+	snprintf(part, sizeof(part), "%s.host.part", path);
+	assert_int_equal(access(part, F_OK), -1);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_tail),
 		cmocka_unit_test(test_session_merge),
 		cmocka_unit_test(test_session_bad_part),
+		cmocka_unit_test(test_session_live),
 	};
 	int rc;
 

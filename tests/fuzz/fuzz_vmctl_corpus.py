@@ -5,7 +5,8 @@ Each seed is a sequence of records "u8 kind | u16 len | len bytes" (the
 host's seeds start with its BAR windows: "u8 count | count x (u64 base, u64
 size)"). The seeds hold every message of wire/vmctl.h in its valid form --
 MMIO requests and completions, READY/SENT/STATUS/NDISKD from the guest,
-SEND/QUERY/EXIT/NDISKD_QUERY/NET from the host, NET_DONE from the guest --
+SEND/QUERY/EXIT/NDISKD_QUERY/NET/CAPTURE_START/CAPTURE_STOP from the host,
+NET_DONE/CAPTURE_ACK from the guest --
 and truncated, oversized,
 wrong-direction and garbage variants. Run from anywhere; rewrites the files.
 """
@@ -194,3 +195,36 @@ write("vmctl_host", "diag", windows() + b"".join(rec(C, x) for x in [
     diag(FACTS, length=3), diag(FACTS[:-1] + b"\n"), diag(FACTS, size=99), diag_query()]))
 write("vmctl_guest", "diag-query", b"".join(rec(G, x) for x in [
     diag_query(), diag_query(2), diag_query()[:20], diag_query() + b"\0", diag(FACTS)]))
+
+
+# live capture (VMCTL_MSG_CAPTURE_START / _STOP / _ACK): the host names the part, the guest acknowledges.
+CAPTURE_START, CAPTURE_STOP, CAPTURE_ACK = BASE + 40, BASE + 41, BASE + 42
+
+
+def field(s, n):
+    b = s.encode() if isinstance(s, str) else s
+    return b + b"\0" * (n - len(b))
+
+
+def capture_start(part="/tmp/lab.pcapng.vm1.1.part", filters=(), version=1, nfilters=None, seq=7, size=None):
+    rows = b"".join(field(f, 64) for f in filters) + b"\0" * (64 * (8 - len(filters)))
+    body = struct.pack("<II", version, len(filters) if nfilters is None else nfilters) + field(part, 512) + rows
+    return hdr(CAPTURE_START, 16 + len(body) if size is None else size, seq) + body
+
+
+def capture_ack(op=CAPTURE_STOP, status=0, frames=100, seq=7):
+    return hdr(CAPTURE_ACK, 32, seq) + struct.pack("<IiQ", op, status, frames)
+
+
+write("vmctl_guest", "capture", b"".join(rec(G, x) for x in [
+    capture_start(), capture_start(filters=("vm1*", "*uplink")), hdr(CAPTURE_STOP, 16),
+    capture_start("tmp/x.part"), capture_start("/tmp/x.pcapng"), capture_start("/tmp/../etc/x.part"),
+    capture_start("/tmp/./x.part"), capture_start("/tmp//x.part"), capture_start(""), capture_start("/a" * 256),
+    capture_start(b"/tmp/x.part\0junk"), capture_start(b"/tmp/\x1b.part"), capture_start(version=2),
+    capture_start(filters=("vm1*",), nfilters=0), capture_start(filters=("",)), capture_start(filters=("v" * 64,)),
+    capture_start(nfilters=9), capture_start()[:-1], capture_start() + b"\0", hdr(CAPTURE_STOP, 16)[:12],
+    hdr(CAPTURE_STOP, 17) + b"\0", capture_ack()]))
+write("vmctl_host", "capture-ack", windows() + b"".join(rec(C, x) for x in [
+    capture_ack(), capture_ack(CAPTURE_START, 0, 0), capture_ack(CAPTURE_START, -2, 0), capture_ack(status=-5),
+    capture_ack(CAPTURE_START, 0, 1), capture_ack(SEND), capture_ack(status=1), capture_ack(status=-4096),
+    capture_ack()[:31], capture_ack() + b"\0", hdr(CAPTURE_STOP, 16), capture_start()]))

@@ -6,7 +6,8 @@
  * field. Beyond not crashing: an accepted message has a host-to-guest type
  * and its exact size, a SEND a frame size the traffic format allows, an
  * NDISKD_QUERY the one answer version the guest writes, a NET request
- * its operation's fields in range and the others zero; an accepted
+ * its operation's fields in range and the others zero, a CAPTURE_START
+ * an absolute, terminated ".part" path without ".." and terminated filters; an accepted
  * completion a status of the wire's list and a 32-bit value.
  *
  * Input: records: u8 kind (even: control message, odd: MMIO completion) |
@@ -77,6 +78,24 @@ static void control(const uint8_t *buf, uint32_t len)
 						       m->size < VMCTL_NET_UDP_MIN || m->size > VMCTL_NET_PAYLOAD_MAX
 					     : 1)
 			abort();
+		break;
+	}
+	case VMCTL_MSG_CAPTURE_STOP:
+		if (len != sizeof(struct vmctl_hdr))
+			abort();
+		break;
+	case VMCTL_MSG_CAPTURE_START: {
+		/* the guest opens this path: absolute, terminated, ".part", no ".." */
+		const struct vmctl_capture_start *m = (const void *)copy;
+		size_t n = strnlen(m->part, sizeof(m->part));
+
+		if (len != sizeof(*m) || m->version != VMCTL_CAPTURE_V1 || m->nfilters > VMCTL_CAPTURE_FILTERS ||
+		    n < 6 || n >= sizeof(m->part) || m->part[0] != '/' || strcmp(m->part + n - 5, ".part") ||
+		    strstr(m->part, "/../"))
+			abort();
+		for (uint32_t i = 0; i < m->nfilters; i++)
+			if (!m->filters[i][0] || strnlen(m->filters[i], sizeof(m->filters[i])) >= sizeof(m->filters[i]))
+				abort();
 		break;
 	}
 	default:

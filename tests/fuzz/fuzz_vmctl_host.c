@@ -164,6 +164,14 @@ static void control(const uint8_t *buf, uint32_t len)
 			 (unsigned long long)m->received, m->elapsed_us / 1e6);
 		break;
 	}
+	case VMCTL_MSG_CAPTURE_ACK: {
+		const struct vmctl_capture_ack *m = (const void *)copy;
+
+		if (len != sizeof(*m) || (m->op != VMCTL_MSG_CAPTURE_START && m->op != VMCTL_MSG_CAPTURE_STOP) ||
+		    m->status > 0 || m->status < -4095 || (m->op == VMCTL_MSG_CAPTURE_START && m->frames))
+			abort();
+		break;
+	}
 	default:
 		abort();	/* accepted a type the host does not take */
 	}

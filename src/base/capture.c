@@ -52,6 +52,7 @@ struct capture {
 	unsigned gen;			/* the points bound to this session carry it */
 	uint32_t nifaces;
 	uint64_t frames;		/* written to this process's part */
+	uint64_t flushed_frames;	/* c->frames at the last flush */
 	bool write_failed;
 	uint64_t flushed_us;		/* the last flush: a killed VM loses at most ~CAP_FLUSH_US of frames */
 	/* the host's list of parts; [0] is its own */
@@ -77,6 +78,7 @@ static void points_free(struct capture *c)
 	c->gen = ++generation;
 	c->nifaces = 0;
 	c->frames = 0;
+	c->flushed_frames = 0;
 }
 
 static void session_free(struct capture *c)
@@ -229,8 +231,17 @@ static void flush_now_and_then(struct capture *c, uint64_t now)
 {
 	if (now - c->flushed_us >= CAP_FLUSH_US) {
 		c->flushed_us = now;
+		c->flushed_frames = c->frames;
 		fflush(c->f);
 	}
+}
+
+void capture_flush_due(void)
+{
+	struct capture *c = capture__session;
+
+	if (c && c->f && c->flushed_frames != c->frames)
+		flush_now_and_then(c, now_us());
 }
 
 void capture_frame(struct capture_point *p, enum capture_dir dir, const void *data, uint32_t len)

@@ -78,6 +78,13 @@ void capture_frame_gather(struct capture_point *p, enum capture_dir dir, const v
 void capture_fork_prepare(const char *tag);
 int capture_fork_child(void);
 
+/*
+ * Flush frames written more than 0.1 s ago that are still in the buffer: a
+ * process calls it whenever its loop wakes, so a VM killed after a burst
+ * loses at most its last 0.1 s, not the burst. A no-op without a session.
+ */
+void capture_flush_due(void);
+
 /* Close this process's part and end the session (a VM process at exit). */
 void capture_stop(void);
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "base/capture.h"
+#include "base/log.h"
 #include "hv/host.h"
 #include "hv/vmwp.h"
 #include "hw/srnic/srnic.h"
@@ -82,12 +83,15 @@ static void on_frame(void *ctx, int fn, bool inbound, const void *frame, uint32_
 	capture_frame(vf_point(c, (uint16_t)(fn - 1)), inbound ? CAPTURE_IN : CAPTURE_OUT, frame, len);
 }
 
+static void live_join_booted(struct hv_host *h);
+
 void hv_host_capture_attach(struct hv_host *h)
 {
 	struct vstack *vs = h ? hv_host_vstack(h) : NULL;
 
 	if (!h || !capture_on())
 		return;
+	live_join_booted(h);
 	for (size_t i = 0; i < hv_host_nic_count(h) && i < HOST_CAPTURE_MAX_NICS; i++) {
 		struct hv_nic *nic = hv_host_nic_at(h, i);
 		struct host_capture_nic *c = &cap_nics[i];
@@ -145,6 +149,51 @@ void hv_host_capture_detach(struct hv_host *h)
 #define LIVE_ANSWER_MS 5000	/* a guest's CAPTURE_ACK; its loop wakes at least every few ms */
 
 static bool live;	/* the open session is a live capture (not `up --capture`'s) */
+static char live_points[VMCTL_CAPTURE_FILTERS][VMCTL_CAPTURE_FILTER_MAX];	/* its filters, for late guests */
+static size_t live_npoints;
+
+/* Guests still booting when the capture started: forked without it, asked once they run. */
+#define LIVE_MAX_BOOTING 32
+static struct live_booting {
+	struct vstack_vm *vm;
+	struct vmwp *w;
+} booting[LIVE_MAX_BOOTING];
+static size_t nbooting;
+
+/*
+ * From hv_host_capture_attach() (once a second while the lab runs): a
+ * booting guest that is up now is told its part, without waiting for the
+ * answer; one that is gone (or replaced: a process forked since joined
+ * through the fork path) is forgotten.
+ */
+static void live_join_booted(struct hv_host *h)
+{
+	const char *points[VMCTL_CAPTURE_FILTERS];
+	char part[VMCTL_CAPTURE_PATH_MAX];
+	int rc;
+
+	if (!live)
+		return;
+	for (size_t i = 0; i < live_npoints; i++)
+		points[i] = live_points[i];
+	for (size_t i = 0; i < nbooting;) {
+		struct live_booting *b = &booting[i];
+		struct vmwp *w = hv_host_vm_guest(h, b->vm);
+
+		if (w == b->w && vmwp_state(w) == VMWP_STARTING) {
+			i++;
+			continue;
+		}
+		if (w == b->w && vmwp_state(w) == VMWP_RUNNING) {
+			if ((rc = capture_add_part(vstack_vm_name(b->vm), part, sizeof(part))) == 0)
+				rc = vmwp_capture_start(w, part, points, live_npoints);
+			if (rc < 0)
+				log_warn("lab.capture", "VM %s came up during the capture but is not captured: %s",
+					 vstack_vm_name(b->vm), strerror(-rc));
+		}
+		*b = booting[--nbooting];
+	}
+}
 
 bool hv_host_capture_live(void)
 {
@@ -254,6 +303,8 @@ int hv_host_capture_live_start(struct hv_host *h, const char *file, const char *
 
 		g[i].vm = vstack_vm_at(vs, i);
 		g[i].w = hv_host_vm_guest(h, g[i].vm);
+		if (g[i].w && vmwp_state(g[i].w) == VMWP_STARTING && nbooting < LIVE_MAX_BOOTING)
+			booting[nbooting++] = (struct live_booting){ g[i].vm, g[i].w };	/* asked once it runs */
 		if (!g[i].w || vmwp_state(g[i].w) != VMWP_RUNNING)
 			continue;	/* off, or still booting */
 		/* the host names the part; the guest opens that file and no other */
@@ -284,12 +335,16 @@ int hv_host_capture_live_start(struct hv_host *h, const char *file, const char *
 	free(g);
 	if (rc) {
 		/* nothing is left behind: the guests that opened a part close it, every part is removed */
+		nbooting = 0;
 		stop_guests(h);
 		hv_host_capture_detach(h);
 		capture_abandon();
 		return rc;
 	}
 	live = true;
+	live_npoints = npoints;
+	for (size_t i = 0; i < npoints; i++)
+		snprintf(live_points[i], sizeof(live_points[i]), "%s", points[i]);
 	return 0;
 }
 
@@ -304,6 +359,7 @@ int hv_host_capture_live_stop(struct hv_host *h, struct capture_summary *sum, ch
 			 capture_path());
 		return -EBUSY;
 	}
+	nbooting = 0;
 	stop_guests(h);
 	hv_host_capture_detach(h);
 	live = false;

@@ -8,7 +8,8 @@
 # unwritable path are clear errors that leave nothing behind. A second
 # capture in the same processes (points bound again) keeps only its
 # --point patterns; a VM killed and started again while a capture runs
-# leaves its old part and joins with a new one.
+# leaves its old part and joins with a new one; a guest still booting at
+# the start is asked once it runs.
 # Usage: test_live_capture.sh IOVLAB SOURCE_ROOT
 set -u
 iovlab=$(realpath "$1")
@@ -147,6 +148,18 @@ fields "$t/r.pcapng" >"$t/f"
 count restart-vm1 "$t/f" 'vm1 NetVsc' $vm1 $vm2 2 50
 count restart-vm2 "$t/f" 'vm2 NetVsc' $vm1 $vm2 1 50
 no_parts restart
+
+# ---- a capture started while a guest boots: the guest is asked once it runs (within a second) ----
+check kill-2 0 "$iovlab" vm kill vm2 --socket "$S"
+check vm-start-2 0 "$iovlab" vm start vm2 --socket "$S"
+check start-booting 0 "$iovlab" capture start "$t/b.pcapng" --socket "$S"
+wait_datapath vm2
+sleep 1.5
+check send-booting 0 "$iovlab" send vm1 vm2 10 64 --socket "$S"
+check stop-booting 0 "$iovlab" capture stop --socket "$S"
+fields "$t/b.pcapng" >"$t/f"
+count booting-vm2 "$t/f" 'vm2 NetVsc' $vm1 $vm2 1 10
+no_parts booting
 
 check down 0 "$iovlab" down --socket "$S"
 wait "$up"; rc=$?

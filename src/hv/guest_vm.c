@@ -56,12 +56,18 @@
 #define GVM_BURST 8u
 #define GVM_MAPS 8u
 /*
- * How long an idle guest sleeps when every event it waits for can wake it
- * (the VF's interrupt through its doorbell page, NetVsc's, vPCI's and the
- * control channel, the partition socket). A paced send or a VF without a
- * doorbell page (polled) keeps the 1 ms tick.
+ * An idle guest whose every source of work can wake it sleeps until one
+ * does: the VF's interrupt (TX done, RX, and its misc causes -- link,
+ * error, a reset -- posted in the doorbell page), NetVsc's, vPCI's, the
+ * control channel (the host's status queries every 250 ms), the partition
+ * socket; and lwIP's next timer, computed (guest_tcpip_next_ms). With 256
+ * VMs a 20 ms tick was ~12,800 wake-ups a second doing nothing, each VF
+ * health check four requests that kept the host's loop spinning. This cap
+ * is a safety net only (and paces the VF driver's hang check when idle).
+ * A paced send, a client operation or a VF without a doorbell page
+ * (polled) keeps the 1 ms tick.
  */
-#define GVM_IDLE_MS 20
+#define GVM_IDLE_MAX_MS 1000
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
 static const struct vmbus_guid mmio_class = VMCTL_MMIO_CLASS_GUID_INIT;
@@ -301,6 +307,8 @@ static bool db_write(struct gvm *g, uint64_t phys, uint32_t v)
 	return false;
 }
 
+static size_t vf_adapters(struct gvm *g, struct ndis_adapter **out, size_t max);
+
 /*
  * Before the guest sleeps: ask for an interrupt on every doorbell page.
  * Contract (wire/vmctl.h, "interrupt"): irq_armed = 1, then a full fence,
@@ -319,6 +327,42 @@ static bool db_arm(struct gvm *g)
 	if (any)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return any;
+}
+
+/*
+ * The VF's misc causes (link change, error, reset by the PF) the host posted
+ * in a doorbell page. Contract (wire/vmctl.h, "misc"): the host ORs them in
+ * before it takes irq_armed; we take them by exchange on every turn and
+ * again after arming, and have the driver check its link and health on the
+ * next service (SrnicVfMiscInterrupt, the misc vector's stand-in). True if
+ * any page had one.
+ */
+static bool db_misc(struct gvm *g)
+{
+	struct ndis_adapter *ads[4];
+	bool any = false;
+	size_t n;
+
+	for (unsigned i = 0; i < GVM_MAPS; i++) {
+		struct vmctl_db_page *db = g->maps[i].db;
+
+		if (db && __atomic_load_n(&db->misc_cause, __ATOMIC_RELAXED) &&
+		    __atomic_exchange_n(&db->misc_cause, 0, __ATOMIC_SEQ_CST))
+			any = true;
+	}
+	if (!any)
+		return false;
+	n = vf_adapters(g, ads, 4);
+	for (size_t i = 0; i < n; i++) {
+		void (*misc)(void);
+
+		*(void **)&misc = ndis_adapter_driver_symbol(ads[i], "SrnicVfMiscInterrupt");
+		if (misc) {
+			misc();
+			break;	/* one call covers every adapter of the driver */
+		}
+	}
+	return true;
 }
 
 static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
@@ -1229,6 +1273,7 @@ static int loop_once(struct gvm *g, int ms)
 	 * that came through the VF are older than what the synthetic path
 	 * brings after it, so taking the VF's first keeps a stream in order.
 	 */
+	(void)db_misc(g);
 	(void)vf_poll(g);
 	if (g->dev)
 		(void)netvsc_dev_poll(g->dev, 0);
@@ -1242,8 +1287,12 @@ static int loop_once(struct gvm *g, int ms)
 	if (g->send.active && g->send.flood && g->send.left &&
 	    g->tx_frames - g->tx_completed - g->tx_failed <= VMCTL_FLOOD_WINDOW - VMCTL_FLOOD_BURST)
 		ms = 0;	/* flooding with room in the window: no sleep */
-	if (ms && db_arm(g) && vf_poll(g))
-		ms = 0;	/* work arrived while arming: do it before sleeping */
+	if (ms && db_arm(g)) {
+		bool misc = db_misc(g);	/* after the fence: a cause posted before the host took irq_armed */
+
+		if (vf_poll(g) || misc)
+			ms = 0;	/* work arrived while arming: do it before sleeping */
+	}
 	if (!ms)
 		return 0;
 	pfd[n++] = (struct pollfd){ .fd = partition_guest_sock(g->pg), .events = POLLIN };
@@ -1266,15 +1315,24 @@ static int loop_once(struct gvm *g, int ms)
 	return 0;
 }
 
-/* The loop's sleep: GVM_IDLE_MS when everything pending can wake us, else 1 ms. */
+/*
+ * The loop's sleep: 1 ms while something is paced or polled, else until an
+ * event wakes us, bounded by lwIP's next timer and GVM_IDLE_MAX_MS.
+ */
 static int idle_ms(struct gvm *g)
 {
+	int ms = GVM_IDLE_MAX_MS, t;
+
 	if (g->send.active)
 		return 1;	/* the paced source ticks every ms */
+	if (g->net_active)
+		return 1;	/* a client operation (ping, UDP, a TCP stream) paces itself */
 	for (unsigned i = 0; i < GVM_MAPS; i++)
 		if (g->maps[i].va && !g->maps[i].db)
 			return 1;	/* a VF without a doorbell page raises no interrupt: poll it */
-	return GVM_IDLE_MS;
+	if (g->tcpip && (t = guest_tcpip_next_ms(g->tcpip)) >= 0 && t < ms)
+		ms = t ? t : 1;	/* a due timer: one more turn soon (never 0: that skips arming) */
+	return ms;
 }
 
 int guest_vm_main(struct partition_guest *pg, void *arg)

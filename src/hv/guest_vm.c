@@ -123,6 +123,7 @@ struct gvm {
 	uint64_t mmio_trans;
 	uint64_t mmio_requests, mmio_failures;
 	uint64_t ctl_refused;		/* control messages from the host that failed vmctl_msg_check() */
+	int idle_max_ms;		/* GVM_IDLE_MAX_MS, or IOVLAB_GUEST_IDLE_MAX_MS (tests: a lost wake-up hangs) */
 	/* TCP/IP (guest_tcpip.h) */
 	struct ndis_protocol *tcpip_proto;
 	struct guest_tcpip *tcpip;
@@ -1321,7 +1322,7 @@ static int loop_once(struct gvm *g, int ms)
  */
 static int idle_ms(struct gvm *g)
 {
-	int ms = GVM_IDLE_MAX_MS, t;
+	int ms = g->idle_max_ms, t;
 
 	if (g->send.active)
 		return 1;	/* the paced source ticks every ms */
@@ -1348,6 +1349,12 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	g->pg = pg;
 	g->mem = partition_guest_mem(pg);
 	g->timeout_ms = g->cfg->timeout_ms > 0 ? g->cfg->timeout_ms : 5000;
+	g->idle_max_ms = GVM_IDLE_MAX_MS;
+	if (getenv("IOVLAB_GUEST_IDLE_MAX_MS")) {
+		long v = strtol(getenv("IOVLAB_GUEST_IDLE_MAX_MS"), NULL, 10);
+
+		g->idle_max_ms = v >= 1 && v <= 600000 ? (int)v : GVM_IDLE_MAX_MS;
+	}
 	if (bring_up(g)) {
 		log_error(GVM_LOG, "%s: the guest did not come up", g->cfg->name);
 		tear_down(g);

@@ -308,6 +308,11 @@ bool vf_db_host_busy(void)
 	return nbusy != 0;
 }
 
+unsigned vf_db_busy_pages(void)
+{
+	return nbusy;
+}
+
 int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, vf_db_signal_fn signal, void *ctx,
 		 struct vf_db **out)
 {

@@ -1132,6 +1132,7 @@ static int bring_up(struct gvm *g)
 	if ((rc = pnp_dma_pool_create(c->name, gmem_ptr(g->mem, GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA),
 				      GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA, &g->dma)))
 		return rc;
+	pnp_dma_pool_mark_zero(g->dma);	/* the VM's memfd is fresh: its pages are zero */
 	gc.pm = g->pm;
 	gc.fw = g->fw;
 	gc.mmio = &gvm_mmio;

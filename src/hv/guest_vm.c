@@ -346,10 +346,10 @@ static bool db_write(struct gvm *g, uint64_t phys, uint32_t v)
 			 * before the read of need_kick, against the host's
 			 * "need_kick = 1; fence; re-read value[]". Either the
 			 * host sees the value or we see need_kick and kick; the
-			 * exchange makes it one kick per host sleep.
+			 * exchange makes it one kick per host sleep. A posted
+			 * register write made before is answered (applied) first:
+			 * the host may take the page before it reads the channel.
 			 */
-			/* A posted register write before this one is applied first (the host
-			 * may take the page before it reads the channel). */
 			mmio_flush(g);
 			__atomic_store_n(&db->value[k], ((db->value[k] >> 32) + 1) << 32 | v, __ATOMIC_RELEASE);
 			db->writes++;

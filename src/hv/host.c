@@ -840,12 +840,12 @@ static void vm_idx_add(struct hv_host *h, size_t slot)
 	h->vm_idx[i] = slot + 1;
 }
 
+static void vms_pass(struct hv_host *h, int64_t now);	/* hv_host_run()'s per-VM pass */
+
 /*
  * A VM's runtime record, per event on the host's paths (a guest's message,
  * a VF's arrival, a reaped process): by the index, not a scan of 256 VMs.
  */
-static void vms_pass(struct hv_host *h, int64_t now);	/* hv_host_run()'s per-VM pass */
-
 static struct hv_vm *vm_rt(const struct hv_host *h, const struct vstack_vm *vm)
 {
 	if (h->vm_idx) {

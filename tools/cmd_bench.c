@@ -1318,6 +1318,7 @@ int cmd_bench(int argc, char **argv)
 			fprintf(stderr, "iovlab bench: IOVLAB_BENCH_ONLY='%s' is not vf, synthetic, vf_uplink or "
 				"synthetic_uplink\n", only);
 			free(sr);
+			free(tcp);
 			return 2;
 		}
 	}

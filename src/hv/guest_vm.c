@@ -223,11 +223,15 @@ static int mmio_wait(struct gvm *g, uint64_t trans, int *status, uint64_t *out, 
 			}
 			if (in.type == VMBUS_PKT_COMP && g->mmio_posted && in.trans_id <= g->mmio_trans) {
 				g->mmio_posted--;
-				if (!ok || r.status) {
+				if (!ok) {
 					g->mmio_failures++;
 					if (g->mmio_failures <= 4)
-						log_warn(GVM_LOG, "%s: a posted MMIO write failed (%s)", g->cfg->name,
-							 ok ? strerror(-r.status) : why);
+						log_warn(GVM_LOG, "%s: MMIO answer (%u bytes) refused: %s", g->cfg->name,
+							 in.len, why);
+				} else if (r.status) {
+					/* the device's refusal, as a waited write's status was (the caller ignored it) */
+					log_debug(GVM_LOG, "%s: a posted MMIO write was refused (%s)", g->cfg->name,
+						  strerror(-r.status));
 				}
 				continue;
 			}

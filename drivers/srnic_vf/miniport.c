@@ -438,6 +438,20 @@ __attribute__((visibility("default"))) ULONG SrnicVfPoll(void)
 	return Work;
 }
 
+/*
+ * The misc vector's stand-in (link change, error, a reset by the PF): the
+ * lab posts those causes in the doorbell page (wire/vmctl.h, misc_cause)
+ * and calls this before the next SrnicVfPoll(), so an idle guest that
+ * sleeps until an interrupt still checks link and health at once.
+ */
+__attribute__((visibility("default"))) VOID SrnicVfMiscInterrupt(VOID)
+{
+	for (PMP_ADAPTER Adapter = AdapterList; Adapter; Adapter = Adapter->Next) {
+		Adapter->HealthCountdown = 0;
+		Adapter->LastHealthMs = 0;
+	}
+}
+
 /* ---- DriverEntry ------------------------------------------------------------------ */
 static VOID MPDriverUnload(PDRIVER_OBJECT DriverObject)
 {

@@ -290,6 +290,12 @@ _Static_assert(sizeof(struct vmctl_ndiskd) == 32 + 4 * 416, "vmctl_ndiskd layout
  *                    rings once more -- work found is done now.
  *             host:  after the device completed TX or filled RX for the
  *                    VF: exchange(irq_armed, 0) == 1 -> signal the guest.
+ *   misc      host:  a link change or an error of the VF (srnic's misc
+ *                    causes): misc_cause |= causes, then the interrupt's
+ *                    exchange(irq_armed, 0) (a full barrier) and signal.
+ *             guest: after arming (irq_armed = 1; full fence) and on every
+ *                    turn: exchange(misc_cause, 0) != 0 -> its driver checks
+ *                    link and health now. misc_cause also has two writers.
  *   A slot with kick[i] == 0 is posted: it never kicks, and the host reads
  *   it whenever it drains the page. srnic's personality makes every tail
  *   a kick slot and applies RX tails before TX tails on each sweep.
@@ -304,7 +310,11 @@ struct vmctl_db_page {
 	uint32_t reserved1[12];
 	/* host-written, 0x80 */
 	uint32_t need_kick;			/* 1: the device stopped looking; kick after a write */
-	uint32_t reserved2[15];
+	/* SRNIC_INT_LINK / SRNIC_INT_ERROR the device raised (its misc vector): the
+	 * host ORs them in before it takes irq_armed; the guest exchanges them to 0
+	 * and has its driver check link and health (an idle guest sleeps) */
+	uint32_t misc_cause;
+	uint32_t reserved2[14];
 	/* guest-written, 0xc0 */
 	uint32_t irq_armed;			/* 1: the guest sleeps; signal it when there is work */
 	uint32_t reserved3[15];

@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -930,6 +931,20 @@ void guest_tcpip_poll(struct guest_tcpip *t)
 	feed_rx(t);
 	sys_check_timeouts();
 	client_poll(t);
+}
+
+int guest_tcpip_next_ms(const struct guest_tcpip *t)
+{
+	u32_t ms;
+
+	if (!t)
+		return -1;
+	if (t->rx_count)
+		return 0;
+	ms = sys_timeouts_sleeptime();
+	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		return -1;
+	return ms > (u32_t)INT32_MAX ? INT32_MAX : (int)ms;
 }
 
 void guest_tcpip_get_stats(const struct guest_tcpip *t, struct guest_tcpip_stats *st)

@@ -69,6 +69,13 @@ void guest_tcpip_destroy(struct guest_tcpip *t);
 
 /* lwIP's timers and the running operation; call from the partition's loop (every ms or so). */
 void guest_tcpip_poll(struct guest_tcpip *t);
+/*
+ * How long the loop may sleep before guest_tcpip_poll() has work that no
+ * event brings (lwIP's next timer: TCP retransmission, delayed ACK, ARP
+ * ageing): ms, 0 for at once, -1 for no timer at all. Received frames wake
+ * the loop through their own interrupt.
+ */
+int guest_tcpip_next_ms(const struct guest_tcpip *t);
 void guest_tcpip_get_stats(const struct guest_tcpip *t, struct guest_tcpip_stats *st);
 
 /* ---- client operations, one at a time ------------------------------------------ */

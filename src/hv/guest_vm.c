@@ -56,12 +56,27 @@
 #define GVM_BURST 8u
 #define GVM_MAPS 8u
 /*
- * How long an idle guest sleeps when every event it waits for can wake it
- * (the VF's interrupt through its doorbell page, NetVsc's, vPCI's and the
- * control channel, the partition socket). A paced send or a VF without a
- * doorbell page (polled) keeps the 1 ms tick.
+ * Register writes on the request path are posted, as PCIe memory writes
+ * are: sent without waiting for their answer, which is taken before the
+ * next read (the channel is in order, so a read returns after every
+ * earlier write was applied), before a doorbell-page write, and before the
+ * loop sleeps. A VF's bring-up made ~20 round trips the guest waited for,
+ * each two wake-ups; 12 of them were writes. At most this many are out.
  */
-#define GVM_IDLE_MS 20
+#define GVM_MMIO_POSTED 32u
+/*
+ * An idle guest whose every source of work can wake it sleeps until one
+ * does: the VF's interrupt (TX done, RX, and its misc causes -- link,
+ * error, a reset -- posted in the doorbell page), NetVsc's, vPCI's, the
+ * control channel (the host's status queries every 250 ms), the partition
+ * socket; and lwIP's next timer, computed (guest_tcpip_next_ms). With 256
+ * VMs a 20 ms tick was ~12,800 wake-ups a second doing nothing, each VF
+ * health check four requests that kept the host's loop spinning. This cap
+ * is a safety net only (and paces the VF driver's hang check when idle).
+ * A paced send, a client operation or a VF without a doorbell page
+ * (polled) keeps the 1 ms tick.
+ */
+#define GVM_IDLE_MAX_MS 1000
 
 static const struct vmbus_guid ctl_class = VMCTL_CTL_CLASS_GUID_INIT;
 static const struct vmbus_guid mmio_class = VMCTL_MMIO_CLASS_GUID_INIT;
@@ -116,7 +131,10 @@ struct gvm {
 	struct { void *va; uint32_t len; uint64_t phys; struct vmctl_db_page *db; } maps[GVM_MAPS];
 	uint64_t mmio_trans;
 	uint64_t mmio_requests, mmio_failures;
+	unsigned mmio_posted;		/* register writes sent and not answered yet (GVM_MMIO_POSTED) */
+	bool mmio_post;			/* post register writes (off with IOVLAB_VF_DOORBELL=0: the "before") */
 	uint64_t ctl_refused;		/* control messages from the host that failed vmctl_msg_check() */
+	int idle_max_ms;		/* GVM_IDLE_MAX_MS, or IOVLAB_GUEST_IDLE_MAX_MS (tests: a lost wake-up hangs) */
 	/* TCP/IP (guest_tcpip.h) */
 	struct ndis_protocol *tcpip_proto;
 	struct guest_tcpip *tcpip;
@@ -172,54 +190,104 @@ static void mmio_unmap(void *ctx, void *va, uint32_t len)
 		}
 }
 
-/* One request, its completion awaited (bounded). */
+/*
+ * Take answers from the MMIO channel until the one for trans arrives
+ * (*status the device's, *out its value) or, with trans 0, until no posted
+ * write is unanswered. Answers before trans are the posted writes'. 0, or
+ * -ETIMEDOUT (deadline), -EIO (a malformed answer), the channel's error.
+ */
+static int mmio_wait(struct gvm *g, uint64_t trans, int *status, uint64_t *out, int64_t deadline)
+{
+	struct vmbus_pkt_in in;
+	_Alignas(8) uint8_t buf[64];
+	int rc;
+
+	for (;;) {
+		if (!trans && !g->mmio_posted)
+			return 0;
+		rc = vmbus_chan_recv(g->mmio, &in, 1, buf, sizeof(buf));
+		if (rc == 1) {
+			struct vmctl_mmio_resp r;
+			const char *why = "not a completion";
+			bool ok = in.type == VMBUS_PKT_COMP && !vmctl_mmio_resp_check(in.data, in.len, &r, &why);
+
+			if (in.type == VMBUS_PKT_COMP && trans && in.trans_id == trans) {
+				if (!ok) {
+					log_warn(GVM_LOG, "%s: MMIO answer (%u bytes) refused: %s", g->cfg->name, in.len, why);
+					return -EIO;
+				}
+				if (out)
+					*out = r.status ? 0xffffffffu : (uint32_t)r.value;
+				*status = r.status;
+				return 0;
+			}
+			if (in.type == VMBUS_PKT_COMP && g->mmio_posted && in.trans_id <= g->mmio_trans) {
+				g->mmio_posted--;
+				if (!ok) {
+					g->mmio_failures++;
+					if (g->mmio_failures <= 4)
+						log_warn(GVM_LOG, "%s: MMIO answer (%u bytes) refused: %s", g->cfg->name,
+							 in.len, why);
+				} else if (r.status) {
+					/* the device's refusal, as a waited write's status was (the caller ignored it) */
+					log_debug(GVM_LOG, "%s: a posted MMIO write was refused (%s)", g->cfg->name,
+						  strerror(-r.status));
+				}
+				continue;
+			}
+			log_warn(GVM_LOG, "%s: stray MMIO answer (type %u, id %llu) dropped", g->cfg->name, in.type,
+				 (unsigned long long)in.trans_id);
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		if (now_ms() > deadline)
+			return -ETIMEDOUT;
+		(void)vmbus_chan_wait(g->mmio, 10);
+	}
+}
+
+/* Every posted write answered (before a doorbell-page write, before sleeping). */
+static void mmio_flush(struct gvm *g)
+{
+	int rc;
+
+	if (!g->mmio_posted || !g->mmio)
+		return;
+	if ((rc = mmio_wait(g, 0, NULL, NULL, now_ms() + g->timeout_ms))) {
+		g->mmio_failures++;
+		log_warn(GVM_LOG, "%s: %u posted MMIO write(s) got no answer (%s)", g->cfg->name, g->mmio_posted,
+			 strerror(-rc));
+		g->mmio_posted = 0;
+	}
+}
+
+/* One request, its completion awaited (bounded) -- or, a posted write, not. */
 static int mmio_access(struct gvm *g, uint32_t op, uint64_t phys, uint64_t value, uint64_t *out)
 {
 	struct vmctl_mmio_req req = { .op = op, .size = 4, .gpa = phys, .value = value };
 	struct vmbus_pkt p = { .type = VMBUS_PKT_DATA_INBAND, .flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 			       .trans_id = ++g->mmio_trans, .data = &req, .len = sizeof(req) };
 	int64_t deadline = now_ms() + g->timeout_ms;
-	struct vmbus_pkt_in in;
-	_Alignas(8) uint8_t buf[64];
-	int rc;
+	int rc, status = 0;
 
 	g->mmio_requests++;
 	if (!g->mmio)
 		return -ENODEV;
+	if (g->mmio_posted >= GVM_MMIO_POSTED)
+		mmio_flush(g);
 	while ((rc = vmbus_chan_send(g->mmio, &p, 1)) == 0) {
 		if (now_ms() > deadline || vmbus_chan_wait_space(g->mmio, vmbus_chan_pkt_size(sizeof(req)), 10) < 0)
 			break;
 	}
 	if (rc != 1)
 		goto failed;
-	for (;;) {
-		rc = vmbus_chan_recv(g->mmio, &in, 1, buf, sizeof(buf));
-		if (rc == 1) {
-			struct vmctl_mmio_resp r;
-			const char *why = "not a completion";
-
-			if (in.type != VMBUS_PKT_COMP || in.trans_id != p.trans_id) {
-				log_warn(GVM_LOG, "%s: stray MMIO answer (type %u, id %llu) dropped", g->cfg->name, in.type,
-					 (unsigned long long)in.trans_id);
-				continue;
-			}
-			if (vmctl_mmio_resp_check(in.data, in.len, &r, &why)) {
-				log_warn(GVM_LOG, "%s: MMIO answer (%u bytes) refused: %s", g->cfg->name, in.len, why);
-				rc = -EIO;
-				goto failed;
-			}
-			if (out)
-				*out = r.status ? 0xffffffffu : (uint32_t)r.value;
-			return r.status;
-		}
-		if (rc < 0)
-			goto failed;
-		if (now_ms() > deadline) {
-			rc = -ETIMEDOUT;
-			goto failed;
-		}
-		(void)vmbus_chan_wait(g->mmio, 10);
+	if (op == VMCTL_MMIO_WRITE && g->mmio_post) {
+		g->mmio_posted++;	/* its answer is taken later (mmio_wait) */
+		return 0;
 	}
+	if ((rc = mmio_wait(g, p.trans_id, &status, out, deadline)) == 0)
+		return status;	/* the device's answer */
 failed:
 	g->mmio_failures++;
 	if (g->mmio_failures <= 4)
@@ -282,8 +350,11 @@ static bool db_write(struct gvm *g, uint64_t phys, uint32_t v)
 			 * before the read of need_kick, against the host's
 			 * "need_kick = 1; fence; re-read value[]". Either the
 			 * host sees the value or we see need_kick and kick; the
-			 * exchange makes it one kick per host sleep.
+			 * exchange makes it one kick per host sleep. A posted
+			 * register write made before is answered (applied) first:
+			 * the host may take the page before it reads the channel.
 			 */
+			mmio_flush(g);
 			__atomic_store_n(&db->value[k], ((db->value[k] >> 32) + 1) << 32 | v, __ATOMIC_RELEASE);
 			db->writes++;
 			if (!db->kick[k])
@@ -300,6 +371,8 @@ static bool db_write(struct gvm *g, uint64_t phys, uint32_t v)
 	}
 	return false;
 }
+
+static size_t vf_adapters(struct gvm *g, struct ndis_adapter **out, size_t max);
 
 /*
  * Before the guest sleeps: ask for an interrupt on every doorbell page.
@@ -319,6 +392,42 @@ static bool db_arm(struct gvm *g)
 	if (any)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return any;
+}
+
+/*
+ * The VF's misc causes (link change, error, reset by the PF) the host posted
+ * in a doorbell page. Contract (wire/vmctl.h, "misc"): the host ORs them in
+ * before it takes irq_armed; we take them by exchange on every turn and
+ * again after arming, and have the driver check its link and health on the
+ * next service (SrnicVfMiscInterrupt, the misc vector's stand-in). True if
+ * any page had one.
+ */
+static bool db_misc(struct gvm *g)
+{
+	struct ndis_adapter *ads[4];
+	bool any = false;
+	size_t n;
+
+	for (unsigned i = 0; i < GVM_MAPS; i++) {
+		struct vmctl_db_page *db = g->maps[i].db;
+
+		if (db && __atomic_load_n(&db->misc_cause, __ATOMIC_RELAXED) &&
+		    __atomic_exchange_n(&db->misc_cause, 0, __ATOMIC_SEQ_CST))
+			any = true;
+	}
+	if (!any)
+		return false;
+	n = vf_adapters(g, ads, 4);
+	for (size_t i = 0; i < n; i++) {
+		void (*misc)(void);
+
+		*(void **)&misc = ndis_adapter_driver_symbol(ads[i], "SrnicVfMiscInterrupt");
+		if (misc) {
+			misc();
+			break;	/* one call covers every adapter of the driver */
+		}
+	}
+	return true;
 }
 
 static int mmio_write(void *ctx, uint64_t phys, unsigned size, uint64_t value)
@@ -1133,6 +1242,7 @@ static int bring_up(struct gvm *g)
 	if ((rc = pnp_dma_pool_create(c->name, gmem_ptr(g->mem, GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA),
 				      GUEST_VM_DMA_GPA, mem - GUEST_VM_DMA_GPA, &g->dma)))
 		return rc;
+	pnp_dma_pool_mark_zero(g->dma);	/* the VM's memfd is fresh: its pages are zero */
 	gc.pm = g->pm;
 	gc.fw = g->fw;
 	gc.mmio = &gvm_mmio;
@@ -1275,6 +1385,7 @@ static int loop_once(struct gvm *g, int ms)
 	 * that came through the VF are older than what the synthetic path
 	 * brings after it, so taking the VF's first keeps a stream in order.
 	 */
+	(void)db_misc(g);
 	(void)vf_poll(g);
 	if (g->dev)
 		(void)netvsc_dev_poll(g->dev, 0);
@@ -1288,10 +1399,15 @@ static int loop_once(struct gvm *g, int ms)
 	if (g->send.active && g->send.flood && g->send.left &&
 	    g->tx_frames - g->tx_completed - g->tx_failed <= VMCTL_FLOOD_WINDOW - VMCTL_FLOOD_BURST)
 		ms = 0;	/* flooding with room in the window: no sleep */
-	if (ms && db_arm(g) && vf_poll(g))
-		ms = 0;	/* work arrived while arming: do it before sleeping */
+	if (ms && db_arm(g)) {
+		bool misc = db_misc(g);	/* after the fence: a cause posted before the host took irq_armed */
+
+		if (vf_poll(g) || misc)
+			ms = 0;	/* work arrived while arming: do it before sleeping */
+	}
 	if (!ms)
 		return 0;
+	mmio_flush(g);	/* no write left unanswered while we sleep */
 	pfd[n++] = (struct pollfd){ .fd = partition_guest_sock(g->pg), .events = POLLIN };
 	if (g->ctl)
 		pfd[n++] = (struct pollfd){ .fd = vmbus_chan_wait_fd(g->ctl), .events = POLLIN };
@@ -1312,15 +1428,24 @@ static int loop_once(struct gvm *g, int ms)
 	return 0;
 }
 
-/* The loop's sleep: GVM_IDLE_MS when everything pending can wake us, else 1 ms. */
+/*
+ * The loop's sleep: 1 ms while something is paced or polled, else until an
+ * event wakes us, bounded by lwIP's next timer and GVM_IDLE_MAX_MS.
+ */
 static int idle_ms(struct gvm *g)
 {
+	int ms = g->idle_max_ms, t;
+
 	if (g->send.active)
 		return 1;	/* the paced source ticks every ms */
+	if (g->net_active)
+		return 1;	/* a client operation (ping, UDP, a TCP stream) paces itself */
 	for (unsigned i = 0; i < GVM_MAPS; i++)
 		if (g->maps[i].va && !g->maps[i].db)
 			return 1;	/* a VF without a doorbell page raises no interrupt: poll it */
-	return GVM_IDLE_MS;
+	if (g->tcpip && (t = guest_tcpip_next_ms(g->tcpip)) >= 0 && t < ms)
+		ms = t ? t : 1;	/* a due timer: one more turn soon (never 0: that skips arming) */
+	return ms;
 }
 
 int guest_vm_main(struct partition_guest *pg, void *arg)
@@ -1336,6 +1461,13 @@ int guest_vm_main(struct partition_guest *pg, void *arg)
 	g->pg = pg;
 	g->mem = partition_guest_mem(pg);
 	g->timeout_ms = g->cfg->timeout_ms > 0 ? g->cfg->timeout_ms : 5000;
+	g->idle_max_ms = GVM_IDLE_MAX_MS;
+	g->mmio_post = !(getenv("IOVLAB_VF_DOORBELL") && !strcmp(getenv("IOVLAB_VF_DOORBELL"), "0"));
+	if (getenv("IOVLAB_GUEST_IDLE_MAX_MS")) {
+		long v = strtol(getenv("IOVLAB_GUEST_IDLE_MAX_MS"), NULL, 10);
+
+		g->idle_max_ms = v >= 1 && v <= 600000 ? (int)v : GVM_IDLE_MAX_MS;
+	}
 	if (bring_up(g)) {
 		log_error(GVM_LOG, "%s: the guest did not come up", g->cfg->name);
 		tear_down(g);

@@ -124,6 +124,10 @@ struct hv_host {
 	/* live-migration-like revokes whose VF comes back at a time (hv_host_vf_revoke) */
 	struct { struct vstack_vmnic *n; int64_t at; } vf_returns[HOST_VF_RETURNS];
 	struct hv_faults *faults;		/* the lab's [fault] sections (faults.c) */
+	/* vm_rt()'s index: vstack VM -> vms[] slot + 1, open addressing, vm_idx_cap a power of two */
+	size_t *vm_idx;
+	size_t vm_idx_cap;
+	int64_t vms_ticked_ms;			/* hv_host_run(): when the per-VM pass last ran */
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -815,8 +819,41 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static size_t vm_hash(const struct hv_host *h, const struct vstack_vm *vm)
+{
+	uint64_t k = (uint64_t)(uintptr_t)vm;
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;	/* MurmurHash3's finaliser: pointers differ in the middle bits */
+	k ^= k >> 33;
+	return (size_t)k & (h->vm_idx_cap - 1);
+}
+
+static void vm_idx_add(struct hv_host *h, size_t slot)
+{
+	size_t i;
+
+	if (!h->vm_idx)
+		return;
+	for (i = vm_hash(h, h->vms[slot].vm); h->vm_idx[i]; i = (i + 1) & (h->vm_idx_cap - 1))
+		;
+	h->vm_idx[i] = slot + 1;
+}
+
+static void vms_pass(struct hv_host *h, int64_t now);	/* hv_host_run()'s per-VM pass */
+
+/*
+ * A VM's runtime record, per event on the host's paths (a guest's message,
+ * a VF's arrival, a reaped process): by the index, not a scan of 256 VMs.
+ */
 static struct hv_vm *vm_rt(const struct hv_host *h, const struct vstack_vm *vm)
 {
+	if (h->vm_idx) {
+		for (size_t i = vm_hash(h, vm); h->vm_idx[i]; i = (i + 1) & (h->vm_idx_cap - 1))
+			if (h->vms[h->vm_idx[i] - 1].vm == vm)
+				return &h->vms[h->vm_idx[i] - 1];
+		return NULL;
+	}
 	for (size_t i = 0; i < h->nvms; i++)
 		if (h->vms[i].vm == vm)
 			return &h->vms[i];
@@ -1098,6 +1135,7 @@ int hv_host_vm_start(struct hv_host *h, const char *name)
 		if (r->w) {
 			/* The previous process is still being reaped. */
 			(void)hv_host_run(h, 0);
+			vms_pass(h, now_ms());	/* even within the ms hv_host_run() last ran it */
 			if (r->w)
 				return -EBUSY;
 		}
@@ -1219,7 +1257,23 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 			h->vf_returns[i].n = NULL;
 			(void)vstack_vmnic_withhold_vf(n, false);
 		}
+	/*
+	 * The per-VM pass (reaping, READY, Stop-VM's timers, the status query
+	 * every 250 ms) is O(VMs) and its deadlines are in ms: once per ms, not
+	 * on every turn -- while a VF's doorbell page is busy the loop turns
+	 * without sleeping, and 256 VMs' passes per turn were a cost the one
+	 * busy pair paid (docs/bench.md, idle_vfs).
+	 */
+	if (now != h->vms_ticked_ms)
+		vms_pass(h, now);
+	if (h->round_fn)
+		h->round_fn(h, h->round_arg);
+	return rc < 0 ? rc : 0;
+}
 
+static void vms_pass(struct hv_host *h, int64_t now)
+{
+	h->vms_ticked_ms = now;
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct hv_vm *r = &h->vms[i];
 
@@ -1252,9 +1306,6 @@ int hv_host_run(struct hv_host *h, int timeout_ms)
 			r->kill_at = now + HOST_STOP_MS;
 		}
 	}
-	if (h->round_fn)
-		h->round_fn(h, h->round_arg);
-	return rc < 0 ? rc : 0;
 }
 
 void hv_host_set_round_fn(struct hv_host *h, hv_host_round_fn fn, void *arg)
@@ -1313,13 +1364,18 @@ static int vms_up(struct hv_host *h, const struct hv_host_options *opt)
 	h->vms = calloc(lab->nvms ? lab->nvms : 1, sizeof(*h->vms));
 	if (!h->vms)
 		return -ENOMEM;
+	for (h->vm_idx_cap = 4; h->vm_idx_cap < 2 * lab->nvms; h->vm_idx_cap *= 2)
+		;
+	if (!(h->vm_idx = calloc(h->vm_idx_cap, sizeof(*h->vm_idx))))
+		return -ENOMEM;
 	for (size_t i = 0; i < lab->nvms; i++) {
 		struct vstack_vm *vm;
 		if ((rc = vstack_vm_create(h->vs, lab->vms[i].name, &vm)))
 			return rc;
 		h->vms[h->nvms].lab = &lab->vms[i];
 		h->vms[h->nvms].last_wstatus = -1;
-		h->vms[h->nvms++].vm = vm;
+		h->vms[h->nvms].vm = vm;
+		vm_idx_add(h, h->nvms++);
 	}
 	for (size_t i = 0; i < lab->nvmnics; i++) {
 		const struct lab_vmnic *l = &lab->vmnics[i];
@@ -1517,6 +1573,7 @@ void hv_host_destroy(struct hv_host *h)
 	pcie_host_destroy(h->pcie);
 	evloop_destroy(h->loop);
 	free(h->vms);
+	free(h->vm_idx);
 	for (size_t i = 0; i < h->nnotes; i++)
 		free(h->notes[i]);
 	for (size_t i = 0; i < h->ninstalled; i++)

@@ -37,6 +37,8 @@ struct vf_db {
 	uint64_t seen[VMCTL_DB_SLOTS];	/* the slot word last applied */
 	uint64_t kicks0;		/* the page's kick counter when it was taken */
 	enum vf_db_state state;
+	unsigned busy_at;		/* index in busy[] while BUSY */
+	uint32_t misc;			/* SRNIC_INT_LINK/ERROR not yet posted to the page */
 	bool irq_due;			/* the device completed something since the last interrupt check */
 	int64_t last_work;
 };
@@ -53,6 +55,13 @@ static struct vf_db *due[DB_MAX];	/* irq_due set */
 static unsigned ndue;
 static struct db_nic nics[DB_NICS];
 static struct vf_db_stats totals;
+/*
+ * The ready set: the BUSY pages, in no order. A sweep, a drain and the
+ * sleep check walk this list only, so a turn of the host loop costs
+ * O(busy pages), never O(pages) (perf-limits.md: "never poll 256 idle
+ * rings -- keep a ready set"). set_state() is the only writer.
+ */
+static struct vf_db *busy[DB_MAX];
 static unsigned nbusy;
 
 static int64_t now_ns(void)
@@ -86,8 +95,12 @@ static void on_device_event(void *ctx, unsigned fn, uint32_t causes)
 	struct db_nic *n = ctx;
 	struct vf_db *db;
 
-	(void)causes;
-	if (fn > SRNIC_TOTAL_VFS || !(db = n->by_fn[fn]) || db->irq_due)
+	if (fn > SRNIC_TOTAL_VFS || !(db = n->by_fn[fn]))
+		return;
+	/* Link and error causes (the misc vector) are posted to the page too:
+	 * the guest's driver checks its link and health on them. */
+	db->misc |= causes & (SRNIC_INT_LINK | SRNIC_INT_ERROR);
+	if (db->irq_due)
 		return;
 	db->irq_due = true;
 	if (ndue < DB_MAX)
@@ -108,6 +121,13 @@ static void deliver_interrupts(void)
 		if (!db)
 			continue;
 		db->irq_due = false;
+		if (db->misc) {
+			/* Posted before the exchange below (a full barrier): a guest
+			 * that armed and is signalled, or that polls after arming,
+			 * sees it (wire/vmctl.h, misc_cause). */
+			__atomic_fetch_or(&db->page->misc_cause, db->misc, __ATOMIC_RELAXED);
+			db->misc = 0;
+		}
 		if (__atomic_exchange_n(&db->page->irq_armed, 0, __ATOMIC_SEQ_CST)) {
 			totals.interrupts++;
 			db->signal(db->signal_ctx);
@@ -146,10 +166,14 @@ static void set_state(struct vf_db *db, enum vf_db_state to)
 		return;
 	}
 	log_trace(DB_LOG, "VF %u: doorbell page %s -> %s", db->fn, vf_db_state_name(db->state), vf_db_state_name(to));
-	if (to == VF_DB_BUSY)
-		nbusy++;
-	else
-		nbusy--;
+	if (to == VF_DB_BUSY) {
+		db->busy_at = nbusy;
+		busy[nbusy++] = db;
+	} else {
+		/* swap the last busy page into this one's place */
+		busy[db->busy_at] = busy[--nbusy];
+		busy[db->busy_at]->busy_at = db->busy_at;
+	}
 	db->state = to;
 }
 
@@ -184,31 +208,44 @@ static unsigned apply(struct vf_db *db, bool tx)
 	return n;
 }
 
+static bool go_to_sleep(struct vf_db *db);
+
 /* Every busy page's RX tails (and db's), then db's TX tails. */
-static unsigned drain_one(struct vf_db *db)
+static unsigned drain_one(struct vf_db *db, unsigned *own)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < nall; i++)
-		if (all[i]->state == VF_DB_BUSY && all[i] != db)
-			n += apply(all[i], false);
-	n += apply(db, false);
-	n += apply(db, true);
-	return n;
+	for (unsigned i = 0; i < nbusy; i++)
+		if (busy[i] != db)
+			n += apply(busy[i], false);
+	*own = apply(db, false);
+	*own += apply(db, true);
+	return n + *own;
 }
 
 unsigned vf_db_drain(struct vf_db *db)
 {
-	unsigned n;
+	bool was_asleep;
+	unsigned n, own;
 
 	if (!db)
 		return 0;
 	totals.wakeups++;
+	was_asleep = db->state == VF_DB_ASLEEP;
 	/* While we drain, the guest need not kick: we look again before sleeping. */
 	__atomic_store_n(&db->page->need_kick, 0, __ATOMIC_RELAXED);
 	db->last_work = now_ns();
 	set_state(db, VF_DB_BUSY);
-	n = drain_one(db);
+	n = drain_one(db, &own);
+	/*
+	 * A slow request (an idle driver's health check) or a kick that found
+	 * nothing new: back to sleep at once, by the contract's own steps
+	 * (need_kick = 1, fence, re-read), instead of keeping an idle page in
+	 * the ready set for VF_DB_IDLE_NS -- which with 256 idle VFs kept the
+	 * host loop from ever blocking. A page that had work stays busy.
+	 */
+	if (!own && was_asleep)
+		(void)go_to_sleep(db);
 	deliver_interrupts();
 	return n;
 }
@@ -240,12 +277,11 @@ bool vf_db_host_poll(void)
 		unsigned n = 0;
 
 		totals.sweeps++;
-		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->state == VF_DB_BUSY)
-				n += apply(all[i], false);
-		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->state == VF_DB_BUSY)
-				n += apply(all[i], true);
+		/* apply() keeps a page busy, never removes one: the list is stable here */
+		for (unsigned i = 0; i < nbusy; i++)
+			n += apply(busy[i], false);
+		for (unsigned i = 0; i < nbusy; i++)
+			n += apply(busy[i], true);
 		/*
 		 * An empty sweep while pages are busy: the guests that will write
 		 * the next tails need a CPU more than we need to look again at
@@ -258,9 +294,10 @@ bool vf_db_host_poll(void)
 			sched_yield();
 		}
 		now = now_ns();
-		for (unsigned i = 0; i < nall; i++)
-			if (all[i]->state == VF_DB_BUSY && now - all[i]->last_work > VF_DB_IDLE_NS)
-				(void)go_to_sleep(all[i]);
+		/* backwards: a page that goes to sleep is replaced by the last one */
+		for (unsigned i = nbusy; i-- > 0;)
+			if (now - busy[i]->last_work > VF_DB_IDLE_NS)
+				(void)go_to_sleep(busy[i]);
 	}
 	deliver_interrupts();
 	return nbusy != 0;
@@ -269,6 +306,11 @@ bool vf_db_host_poll(void)
 bool vf_db_host_busy(void)
 {
 	return nbusy != 0;
+}
+
+unsigned vf_db_busy_pages(void)
+{
+	return nbusy;
 }
 
 int vf_db_create(struct srnic *nic, unsigned fn, struct vmctl_db_page *page, vf_db_signal_fn signal, void *ctx,

@@ -13,7 +13,9 @@
  * never every page -- and puts a page to sleep (need_kick = 1) after
  * VF_DB_IDLE_NS without work. The device's completions come back through
  * srnic's event hook; a guest that armed its interrupt (irq_armed) gets one
- * eventfd signal on the same channel, the rest are suppressed.
+ * eventfd signal on the same channel, the rest are suppressed. The VF's
+ * link and error causes (and a reset by the PF) are posted in the page
+ * (misc_cause) with the same interrupt, so an idle guest can sleep.
  *
  * Registers with side effects (CTRL, INT_*, queue programming, statistics)
  * stay on the request path; only srnic's TX_TAIL and RX_TAIL of each VF
@@ -79,6 +81,8 @@ unsigned vf_db_drain(struct vf_db *db);
  */
 bool vf_db_host_poll(void);
 bool vf_db_host_busy(void);
+/* Pages in the ready set now (BUSY): what a sweep walks. */
+unsigned vf_db_busy_pages(void);
 
 /* Process-wide counters (pages destroyed included), for `iovlab bench`. */
 struct vf_db_stats {

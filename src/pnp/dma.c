@@ -31,6 +31,7 @@ struct pnp_dma_pool {
 	struct extent *free;	/* sorted by offset, coalesced */
 	struct extent *used;
 	uint64_t in_use;
+	uint64_t dirty_end;	/* bytes from here on were never handed out and are zero (pnp_dma_pool_mark_zero) */
 };
 
 struct pnp_dma_adapter {
@@ -57,8 +58,15 @@ int pnp_dma_pool_create(const char *name, void *va, uint64_t logical, uint64_t s
 	p->logical = logical;
 	p->size = size;
 	p->free->len = size;
+	p->dirty_end = size;	/* nothing known: every common buffer is zeroed in full */
 	*out = p;
 	return 0;
+}
+
+void pnp_dma_pool_mark_zero(struct pnp_dma_pool *pool)
+{
+	if (pool && !pool->used)
+		pool->dirty_end = 0;
 }
 
 static void free_list(struct extent *e)
@@ -193,7 +201,17 @@ static PVOID allocate_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYS
 			 rc == -ENOSPC ? "exhausted" : "out of memory");
 		return NULL;
 	}
-	memset(da->pool->va + off, 0, Length);
+	/*
+	 * Zeroed as the framework always did, but only what was handed out
+	 * before: a fresh memfd's pages are zero already, and touching them
+	 * here faulted in 2 MiB (srnic_vf's buffers) on every VF's bring-up
+	 * before the device or the driver needed a byte of it.
+	 */
+	if (off < da->pool->dirty_end)
+		memset(da->pool->va + off, 0, (size_t)(off + Length <= da->pool->dirty_end ? Length :
+						       da->pool->dirty_end - off));
+	if (off + Length > da->pool->dirty_end)
+		da->pool->dirty_end = off + Length;
 	LogicalAddress->QuadPart = (LONGLONG)(da->pool->logical + off);
 	return da->pool->va + off;
 }

@@ -188,6 +188,12 @@ void pnp_get_stats(struct pnp_stats *st);
 struct pnp_dma_pool;
 int pnp_dma_pool_create(const char *name, void *va, uint64_t logical, uint64_t size, struct pnp_dma_pool **out);
 void pnp_dma_pool_destroy(struct pnp_dma_pool *pool);
+/*
+ * The pool's memory is all zero now (a fresh memfd, as a guest's RAM at
+ * boot): AllocateCommonBuffer then zeroes only bytes an earlier buffer
+ * had, not pages nobody touched yet. Only while no buffer is out.
+ */
+void pnp_dma_pool_mark_zero(struct pnp_dma_pool *pool);
 uint64_t pnp_dma_pool_in_use(const struct pnp_dma_pool *pool);
 /*
  * A DMA adapter over pool, what a bus driver's BUS_INTERFACE_STANDARD.

@@ -17,7 +17,8 @@
  * 0 under a stream and a guest killed under a stream (e); a numbered stream
  * to a VM across IovWeight 100 -> 0 -> 100 and a revoke loses, doubles and
  * reorders nothing with [host] vf_filter_move = on-switch (the default), and
- * after-removal keeps the teardown page's OID order (f).
+ * after-removal keeps the teardown page's OID order (f); idle guests that
+ * sleep until an event still answer and receive (g).
  * Every wait is bounded (WAIT_MS) and fails the test when it runs out.
  */
 #include <setjmp.h>
@@ -38,6 +39,7 @@
 #include "hv/guest_traffic.h"
 #include "hv/guest_vm.h"
 #include "hv/host.h"
+#include "hv/vf_doorbell.h"
 #include "hv/netvsc_proto.h"
 #include "hv/vmwp.h"
 #include "hw/srnic/srnic.h"
@@ -798,6 +800,69 @@ static void test_filter_move_after_removal_keeps_the_teardown_order(void **state
 	down();
 }
 
+/* ---- g: idle guests sleep until an event, and still answer ----------------------------------- */
+static long voluntary_switches(pid_t pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * With the safety-net sleep of the guests raised to 10 minutes
+ * (IOVLAB_GUEST_IDLE_MAX_MS), everything below works only if each event
+ * wakes the sleeping guest: a lost wake-up hangs a wait until WAIT_MS fails
+ * it. An idle guest wakes for the host's status queries (every 250 ms) and
+ * little else -- not every 20 ms, as it did (> 50 wake-ups a second).
+ */
+static void test_idle_guests_sleep_and_still_answer(void **state)
+{
+	struct vmctl_status st, rx;
+	struct vf_db_stats d0, d1;
+	long c0, c1;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(setenv("IOVLAB_GUEST_IDLE_MAX_MS", "600000", 1), 0);
+	up(lab_text(100, 100, false));
+	both_on_vf();
+	st = send_from(E.n1, mac2, 100, 64);
+	assert_int_equal(st.tx_vf, 100);
+	rx = wait_rx(E.n2, 100);
+	assert_clean(&rx, 100);
+	/* Idle for a second: the receiving guest's process sleeps. */
+	run_for(200);
+	pid = vmwp_pid(guest(E.n2));
+	c0 = voluntary_switches(pid);
+	run_for(1000);
+	c1 = voluntary_switches(pid);
+	assert_true(c0 >= 0 && c1 >= c0);
+	print_message("vm2's guest: %ld voluntary context switches in 1 s idle\n", c1 - c0);
+	assert_true(c1 - c0 < 30);
+	/* A control query after sleeping is answered ... */
+	st = status_of(E.n2);
+	assert_int_equal(st.data_path, NETVSC_DP_VF);
+	/* ... and frames through the VF reach it: its interrupt was signalled. */
+	vf_db_get_stats(&d0);
+	st = send_from(E.n1, mac2, 200, 64);
+	assert_int_equal(st.tx_vf, 300);
+	rx = wait_rx(E.n2, 300);
+	assert_clean(&rx, 300);
+	vf_db_get_stats(&d1);
+	assert_true(d1.interrupts > d0.interrupts);
+	down();
+	assert_int_equal(unsetenv("IOVLAB_GUEST_IDLE_MAX_MS"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_guest_killed_under_a_stream),
 		cmocka_unit_test(test_filter_move_on_switch_loses_nothing),
 		cmocka_unit_test(test_filter_move_after_removal_keeps_the_teardown_order),
+		cmocka_unit_test(test_idle_guests_sleep_and_still_answer),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -430,6 +430,36 @@ static void test_health_check_only_when_idle(void **state)
 	assert_int_equal(E.pc->received, 100);
 }
 
+/*
+ * The misc vector's stand-in (SrnicVfMiscInterrupt, called by the guest
+ * loop when the host posted a link or error cause in the doorbell page): the
+ * next service checks link and health at once, within 10 ms of the last
+ * check and before MP_HEALTH_EVERY idle services -- an idle guest that
+ * sleeps until an interrupt still sees its link go down.
+ */
+static void test_misc_interrupt_checks_at_once(void **state)
+{
+	const struct genv_opts o = { 0 };
+	unsigned long reads;
+	void (*misc)(void);
+
+	(void)state;
+	setup_with(&o);
+	enable_receive();
+	(void)genv_vf_poll(&E);	/* the first service checks */
+	reads = E.mmio_reads;
+	assert_int_equal(genv_vf_poll(&E), 0);
+	assert_int_equal(E.mmio_reads, reads);	/* idle, but checked a moment ago */
+	*(void **)&misc = ndis_adapter_driver_symbol(genv_vf(&E), "SrnicVfMiscInterrupt");
+	assert_non_null(misc);
+	assert_int_equal(srnic_vf_set_link(E.nic, GENV_VF_FN, false), 0);
+	misc();
+	assert_int_equal(genv_vf_poll(&E), 0);
+	assert_int_equal(E.mmio_reads, reads + 4);	/* checked now */
+	assert_int_equal(genv_vf_poll(&E), 0);
+	assert_int_equal(E.mmio_reads, reads + 4);	/* once */
+}
+
 static void test_traffic_over_vbd(void **state)
 {
 	const struct genv_opts o = { .vbd = true, .forward = true };
@@ -607,6 +637,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_traffic_over_vbd, teardown),
 		cmocka_unit_test_teardown(test_receive_pool_exhaustion_and_recycling, teardown),
 		cmocka_unit_test_teardown(test_health_check_only_when_idle, teardown),
+		cmocka_unit_test_teardown(test_misc_interrupt_checks_at_once, teardown),
 		cmocka_unit_test_teardown(test_vf_reset_recovers, teardown),
 		cmocka_unit_test_teardown(test_graceful_eject, teardown),
 		cmocka_unit_test_teardown(test_surprise_removal, teardown),

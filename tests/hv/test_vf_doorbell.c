@@ -4,7 +4,9 @@
  * wire/vmctl.h -- writes a tail into a slot, honours need_kick, arms
  * irq_armed -- and checks what the device did (frames moved VF1 -> VF2),
  * when the host asks for a kick, when it signals, and that a repeated tail
- * value is still a new write. docs/hv/vf-doorbell.md.
+ * value is still a new write; that the ready set (a list) never loses a
+ * page, an idle page's request leaves it asleep, and link changes and
+ * resets are posted to the page. docs/hv/vf-doorbell.md.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -342,6 +344,151 @@ static void test_hostile_tail_is_the_device_s_to_refuse(void **state)
 	assert_int_equal(r(e, 1, SRNIC_REG_CTRL), SRNIC_CTRL_ENABLE);
 }
 
+/* The guest's side of the doorbell contract on any page: a tail write to slot k; true if it kicked. */
+static bool page_write(struct vmctl_db_page *p, unsigned k, uint32_t v)
+{
+	__atomic_store_n(&p->value[k], ((p->value[k] >> 32) + 1) << 32 | v, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&p->need_kick, __ATOMIC_RELAXED) && __atomic_exchange_n(&p->need_kick, 0, __ATOMIC_SEQ_CST);
+}
+
+static uint64_t writes_now(void)
+{
+	struct vf_db_stats s;
+
+	vf_db_get_stats(&s);
+	return s.writes;
+}
+
+/*
+ * The ready set is a list with swap-removal: pages going to sleep from the
+ * middle of it must not hide the page moved into their place, a busy page's
+ * write (no kick) must be swept, and a page that went to sleep must ask for
+ * the next kick.
+ */
+static void test_ready_set_never_loses_a_page(void **state)
+{
+	enum { FIRST = 3, LAST = 42 };
+	struct env *e = *state;
+	struct vmctl_db_page *pg[LAST + 1] = { 0 };
+	struct vf_db *db[LAST + 1] = { 0 };
+	unsigned sig = 0, nodd = 0;
+	uint64_t w0;
+	int k;
+
+	for (unsigned f = FIRST; f <= LAST; f++) {
+		pg[f] = aligned_alloc(VMCTL_DB_PAGE_SIZE, VMCTL_DB_PAGE_SIZE);
+		assert_int_equal(vf_db_create(e->nic, f, pg[f], on_signal, &sig, &db[f]), 0);
+		nodd += f & 1;
+	}
+	k = slot_of(pg[FIRST], SRNIC_REG_QP(0, SRNIC_QP_TX_TAIL));
+	assert_true(k >= 0);
+	assert_int_equal(vf_db_busy_pages(), 0);
+	/* Every page asleep: each first write kicks, and its drain applies it. */
+	for (unsigned f = FIRST; f <= LAST; f++) {
+		assert_true(page_write(pg[f], (unsigned)k, 1));
+		assert_int_equal(vf_db_drain(db[f]), 1);
+	}
+	assert_int_equal(vf_db_busy_pages(), LAST - FIRST + 1);
+	/* All busy: no write kicks, one sweep applies every one. */
+	w0 = writes_now();
+	for (unsigned f = FIRST; f <= LAST; f++)
+		assert_false(page_write(pg[f], (unsigned)k, 2));
+	assert_true(vf_db_host_poll());
+	assert_int_equal(writes_now() - w0, LAST - FIRST + 1);
+	/* Past the idle time only the odd pages write: the even ones leave the list from its middle. */
+	sleep_past_idle();
+	for (unsigned f = FIRST; f <= LAST; f++)
+		if (f & 1)
+			assert_false(page_write(pg[f], (unsigned)k, 3));
+	w0 = writes_now();
+	assert_true(vf_db_host_poll());
+	assert_int_equal(writes_now() - w0, nodd);
+	assert_int_equal(vf_db_busy_pages(), nodd);
+	for (unsigned f = FIRST; f <= LAST; f++)
+		assert_int_equal(pg[f]->need_kick, f & 1 ? 0u : 1u);
+	/* The pages that stayed (some moved within the list) are still swept ... */
+	for (unsigned f = FIRST; f <= LAST; f++)
+		if (f & 1)
+			assert_false(page_write(pg[f], (unsigned)k, 4));
+	w0 = writes_now();
+	(void)vf_db_host_poll();
+	assert_int_equal(writes_now() - w0, nodd);
+	/* ... and every page that slept asks for a kick, which brings it back. */
+	for (unsigned f = FIRST; f <= LAST; f++)
+		if (!(f & 1)) {
+			assert_true(page_write(pg[f], (unsigned)k, 5));
+			assert_int_equal(vf_db_drain(db[f]), 1);
+		}
+	assert_int_equal(vf_db_busy_pages(), LAST - FIRST + 1);
+	sleep_past_idle();
+	(void)vf_db_host_poll();
+	assert_false(vf_db_host_busy());
+	assert_int_equal(vf_db_busy_pages(), 0);
+	/* A page destroyed while busy leaves the list too. */
+	assert_true(page_write(pg[FIRST], (unsigned)k, 6));
+	assert_int_equal(vf_db_drain(db[FIRST]), 1);
+	assert_int_equal(vf_db_busy_pages(), 1);
+	for (unsigned f = FIRST; f <= LAST; f++) {
+		vf_db_destroy(db[f]);
+		free(pg[f]);
+	}
+	assert_int_equal(vf_db_busy_pages(), 0);
+}
+
+/*
+ * An idle driver's slow request (its health check) drains a sleeping page
+ * that has nothing new: the page goes back to sleep at once instead of
+ * keeping the host's loop turning for VF_DB_IDLE_NS.
+ */
+static void test_request_on_a_sleeping_page_keeps_it_asleep(void **state)
+{
+	struct env *e = *state;
+	int k = slot_of(e->page[2], SRNIC_REG_QP(0, SRNIC_QP_RX_TAIL));
+	struct vf_db_stats s0, s1;
+
+	assert_false(vf_db_host_busy());
+	vf_db_get_stats(&s0);
+	assert_int_equal(vf_db_drain(e->db[2]), 0);
+	assert_false(vf_db_host_busy());
+	assert_int_equal(e->page[2]->need_kick, 1);
+	vf_db_get_stats(&s1);
+	assert_int_equal(s1.sleeps - s0.sleeps, 1);
+	/* A write the guest made before its request is applied by that drain and keeps the page busy. */
+	__atomic_store_n(&e->page[2]->value[k], ((e->page[2]->value[k] >> 32) + 1) << 32 | (RING - 1), __ATOMIC_RELEASE);
+	assert_int_equal(vf_db_drain(e->db[2]), 1);
+	assert_true(vf_db_host_busy());
+	assert_int_equal(r(e, 2, SRNIC_REG_QP(0, SRNIC_QP_RX_TAIL)), RING - 1);
+	/* A request on a busy page leaves it busy (the sweep puts it to sleep when idle). */
+	assert_int_equal(vf_db_drain(e->db[2]), 0);
+	assert_true(vf_db_host_busy());
+}
+
+/* The VF's misc causes -- link change, a reset by the PF -- reach the page and an armed guest. */
+static void test_link_and_reset_are_posted_to_the_page(void **state)
+{
+	struct env *e = *state;
+
+	__atomic_store_n(&e->page[2]->irq_armed, 1, __ATOMIC_SEQ_CST);
+	assert_int_equal(srnic_vf_set_link(e->nic, 2, false), 0);
+	(void)vf_db_host_poll();
+	assert_true(e->page[2]->misc_cause & SRNIC_INT_LINK);
+	assert_int_equal(e->signals[2], 1);
+	assert_int_equal(e->page[2]->irq_armed, 0);
+	assert_int_equal(e->page[1]->misc_cause, 0);
+	assert_int_equal(e->signals[1], 0);
+	/* The guest takes the causes; the next one is posted without a signal while it runs (not armed). */
+	__atomic_store_n(&e->page[2]->misc_cause, 0, __ATOMIC_SEQ_CST);
+	assert_int_equal(srnic_vf_reset(e->nic, 2), 0);
+	(void)vf_db_host_poll();
+	assert_true(e->page[2]->misc_cause & SRNIC_INT_ERROR);
+	assert_int_equal(e->signals[2], 1);
+	/* Nothing new: nothing posted again. */
+	__atomic_store_n(&e->page[2]->misc_cause, 0, __ATOMIC_SEQ_CST);
+	(void)vf_db_host_poll();
+	assert_int_equal(e->page[2]->misc_cause, 0);
+}
+
 static void test_page_states(void **state)
 {
 	(void)state;
@@ -365,6 +512,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interrupt_only_when_armed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_value_is_a_new_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_tail_is_the_device_s_to_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ready_set_never_loses_a_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_on_a_sleeping_page_keeps_it_asleep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_and_reset_are_posted_to_the_page, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vf_doorbell", tests, NULL, NULL);

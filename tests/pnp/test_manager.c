@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -564,10 +565,63 @@ static void test_wdm_package(void **state)
 	dlclose(h);
 }
 
+/*
+ * Common buffers are zero when handed out; on a pool marked zero (a VM's
+ * fresh memfd) only bytes an earlier buffer had are cleared -- pages
+ * nobody touched are not written (faulted in) at AllocateCommonBuffer.
+ */
+static void test_dma_zeroes_only_reused_memory(void **state)
+{
+	enum { SZ = 65536 };
+	uint8_t *ram = calloc(1, SZ), *a, *b, *c;
+	struct pnp_dma_pool *pool, *plain;
+	PHYSICAL_ADDRESS pa, pb, pc;
+	PDMA_ADAPTER da, dp;
+
+	(void)state;
+	assert_non_null(ram);
+	assert_int_equal(pnp_dma_pool_create("t", ram, 0x100000, SZ, &pool), 0);
+	pnp_dma_pool_mark_zero(pool);
+	assert_non_null(da = pnp_dma_adapter_create(pool, "t"));
+	a = da->DmaOperations->AllocateCommonBuffer(da, 8192, &pa, FALSE);
+	assert_non_null(a);
+	assert_int_equal(pa.QuadPart, 0x100000);
+	for (int i = 0; i < 8192; i++)
+		assert_int_equal(a[i], 0);
+	memset(a, 0xff, 8192);
+	/* A byte of the never-handed-out part: the pool trusts it is zero and does not write it. */
+	ram[8192 + 100] = 0x5a;
+	b = da->DmaOperations->AllocateCommonBuffer(da, 8192, &pb, FALSE);
+	assert_ptr_equal(b, ram + 8192);
+	assert_int_equal(b[100], 0x5a);
+	/* Freed and handed out again: zeroed. */
+	da->DmaOperations->FreeCommonBuffer(da, 8192, pa, a, FALSE);
+	c = da->DmaOperations->AllocateCommonBuffer(da, 8192, &pc, FALSE);
+	assert_ptr_equal(c, ram);
+	for (int i = 0; i < 8192; i++)
+		assert_int_equal(c[i], 0);
+	da->DmaOperations->FreeCommonBuffer(da, 8192, pb, b, FALSE);
+	da->DmaOperations->FreeCommonBuffer(da, 8192, pc, c, FALSE);
+	da->DmaOperations->PutDmaAdapter(da);
+	/* A pool not marked zero clears every buffer in full. */
+	assert_int_equal(pnp_dma_pool_create("plain", ram, 0x100000, SZ, &plain), 0);
+	assert_non_null(dp = pnp_dma_adapter_create(plain, "plain"));
+	ram[100] = 0x5a;
+	a = dp->DmaOperations->AllocateCommonBuffer(dp, 8192, &pa, FALSE);
+	assert_ptr_equal(a, ram);
+	assert_int_equal(a[100], 0);
+	dp->DmaOperations->FreeCommonBuffer(dp, 8192, pa, a, FALSE);
+	dp->DmaOperations->PutDmaAdapter(dp);
+	pnp_dma_pool_destroy(plain);
+	pnp_dma_pool_destroy(pool);
+	free(ram);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_table),
+		cmocka_unit_test(test_dma_zeroes_only_reused_memory),
 		cmocka_unit_test_setup_teardown(test_arrival_builds_the_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_remove_veto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_veto_cancels_the_others, setup, teardown),

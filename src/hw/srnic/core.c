@@ -81,6 +81,11 @@ void srnic__raise(struct srnic_fn *f, uint32_t cause)
 	uint32_t fresh = cause & ~f->int_cause;
 
 	f->int_cause |= cause;
+	/* A VF's link and error causes also go to the event hook (the host's
+	 * doorbell pages post them to the guest, vf_doorbell.c): an idle guest
+	 * sleeps instead of polling its link and health. */
+	if (f->index && (cause & (SRNIC_INT_LINK | SRNIC_INT_ERROR)) && f->nic->event)
+		f->nic->event(f->nic->event_ctx, f->index, cause & (SRNIC_INT_LINK | SRNIC_INT_ERROR));
 	fresh &= ~f->int_mask;
 	/* One message per newly set unmasked cause; the cause stays set (and
 	 * coalesces later events) until the driver clears it (RW1C). */
@@ -831,6 +836,10 @@ int srnic_vf_reset(struct srnic *nic, unsigned vf)
 	}
 	log_info(SRNIC_TOPIC, "VF %u: reset by the PF", vf);
 	srnic__fn_reset(&nic->fns[vf]);
+	/* The VF lost its configuration: tell its driver as an error would
+	 * (after the reset every cause is masked, so this goes to the hook only). */
+	if (nic->event)
+		nic->event(nic->event_ctx, vf, SRNIC_INT_ERROR);
 	return 0;
 }
 

@@ -1041,6 +1041,17 @@ static void net_poll(struct gvm *g)
 }
 
 /* ---- live capture (wire/vmctl.h VMCTL_MSG_CAPTURE_*, docs/capture.md) ---------------------- */
+/* docs/capture.md: the VM's view of its network at NetVsc's miniport edge, whichever path a frame takes. */
+static void name_capture_point(struct gvm *g)
+{
+	char point[96], desc[160];
+
+	snprintf(point, sizeof(point), "%s NetVsc", g->cfg->name);
+	snprintf(desc, sizeof(desc), "%s's NetVsc miniport edge in the guest (synthetic or VF path; "
+		 "outbound = the guest sent, inbound = indicated to the guest)", g->cfg->name);
+	ndis_adapter_set_capture(g->nic, point, desc);
+}
+
 static void capture_answer(struct gvm *g, uint32_t seq, uint32_t op, int status, uint64_t frames)
 {
 	struct vmctl_capture_ack m = { .hdr = { .type = VMCTL_MSG_CAPTURE_ACK, .size = sizeof(m), .seq = seq },
@@ -1063,15 +1074,8 @@ static void capture_start_msg(struct gvm *g, const void *data, uint32_t seq)
 	rc = capture_start_part(m.part, filters, m.nfilters, err, sizeof(err));
 	if (rc)
 		log_warn(GVM_LOG, "%s: capture: %s", g->cfg->name, err);
-	else if (g->nic) {
-		char point[96], desc[160];
-
-		/* the same point the fork path names in bring_up() */
-		snprintf(point, sizeof(point), "%s NetVsc", g->cfg->name);
-		snprintf(desc, sizeof(desc), "%s's NetVsc miniport edge in the guest (synthetic or VF path; "
-			 "outbound = the guest sent, inbound = indicated to the guest)", g->cfg->name);
-		ndis_adapter_set_capture(g->nic, point, desc);
-	}
+	else if (g->nic)
+		name_capture_point(g);	/* the same point the fork path names in bring_up() */
 	capture_answer(g, seq, VMCTL_MSG_CAPTURE_START, rc, 0);
 }
 
@@ -1305,15 +1309,8 @@ static int bring_up(struct gvm *g)
 			log_error(GVM_LOG, "%s: NetVsc's adapter did not come up (%s)", c->name, strerror(rc ? -rc : EIO));
 			return rc ? rc : -EIO;
 		}
-		if (capture_on()) {
-			char point[96], desc[160];
-
-			/* docs/capture.md: the VM's view of its network, whichever path a frame takes */
-			snprintf(point, sizeof(point), "%s NetVsc", c->name);
-			snprintf(desc, sizeof(desc), "%s's NetVsc miniport edge in the guest (synthetic or VF path; "
-				 "outbound = the guest sent, inbound = indicated to the guest)", c->name);
-			ndis_adapter_set_capture(g->nic, point, desc);
-		}
+		if (capture_on())
+			name_capture_point(g);
 		if (c->traffic_dir && ndis_protocol_load(g->fw, GUEST_TRAFFIC_PROTO_COMPONENT_ID, &g->traffic) == 0) {
 			g->tp = ndis_protocol_driver_symbol(g->traffic, GUEST_TRAFFIC_PROTO_SYMBOL);
 			if (!g->tp || g->tp->attach(traffic_rx, traffic_tx_done, g))

@@ -800,6 +800,59 @@ static void test_filter_move_after_removal_keeps_the_teardown_order(void **state
 	down();
 }
 
+/*
+ * IovWeight 0 while vm1 floods vm2 through the VF (bursts of 32, up to 256
+ * frames in flight), so the withdrawal finds sends still at the VF: NetVsc's
+ * switch back waits for the VF to complete them (VFFlush; the guest sleeps
+ * until the VF's interrupt meanwhile, guest_vm.c gvm_pump) before
+ * SWITCH_DATA_PATH. Every frame is sent once, on one path, and none that
+ * took the synthetic path overtakes one still in the VF. Raw frames have no
+ * flow control: the receiving ring may drop some (counted lost, not
+ * asserted); none is doubled or reordered.
+ */
+static void test_switch_back_under_a_flood_keeps_order(void **state)
+{
+	struct stream x;
+	struct vmctl_status r0, rx;
+	int64_t deadline;
+	enum { COUNT = 60000 };
+
+	(void)state;
+	up(lab_text(100, 100, false));
+	both_on_vf();
+	r0 = status_of(E.n2);
+	x.w = guest(E.n1);
+	assert_non_null(x.w);
+	x.seq = vmwp_send_flood(x.w, mac2, COUNT, 128);
+	assert_true(x.seq > 0);
+	deadline = now_ms() + WAIT_MS;
+	while (!sent_at_least(E.n1, 2000)) {
+		assert_true(now_ms() < deadline);
+		(void)hv_host_run(E.h, 2);
+	}
+	assert_int_equal(vstack_vmnic_set_iov_weight(E.n1, 0), 0);
+	run_until(not_vf, E.n1, "vm1's VF to be taken back under the flood");
+	run_until(stream_done, &x, "the rest of the flood");
+	assert_int_equal(x.st.tx_frames, COUNT);
+	assert_int_equal(x.st.tx_completed, COUNT);
+	assert_int_equal(x.st.tx_failed, 0);
+	assert_true(x.st.tx_vf >= 2000 && x.st.tx_synthetic > 0);
+	assert_int_equal(x.st.tx_vf + x.st.tx_synthetic, COUNT);
+	assert_int_equal(x.st.data_path, NETVSC_DP_SYNTHETIC);
+	run_for(50);
+	rx = status_of(E.n2);
+	fprintf(stderr, "switch back under a flood: %llu sent through the VF, %llu synthetic; %llu received, %llu lost, "
+		"%llu dup, %llu reordered\n", (unsigned long long)x.st.tx_vf, (unsigned long long)x.st.tx_synthetic,
+		(unsigned long long)(rx.rx_received - r0.rx_received), (unsigned long long)(rx.rx_lost - r0.rx_lost),
+		(unsigned long long)(rx.rx_dup - r0.rx_dup), (unsigned long long)(rx.rx_reorder - r0.rx_reorder));
+	assert_true(rx.rx_received - r0.rx_received > 0);
+	assert_true(rx.rx_received - r0.rx_received + rx.rx_lost - r0.rx_lost <= COUNT);
+	assert_int_equal(rx.rx_dup - r0.rx_dup, 0);
+	assert_int_equal(rx.rx_reorder - r0.rx_reorder, 0);
+	assert_int_equal(rx.rx_bad - r0.rx_bad, 0);
+	down();
+}
+
 /* ---- g: idle guests sleep until an event, and still answer ----------------------------------- */
 static long voluntary_switches(pid_t pid)
 {
@@ -875,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_guest_killed_under_a_stream),
 		cmocka_unit_test(test_filter_move_on_switch_loses_nothing),
 		cmocka_unit_test(test_filter_move_after_removal_keeps_the_teardown_order),
+		cmocka_unit_test(test_switch_back_under_a_flood_keeps_order),
 		cmocka_unit_test(test_idle_guests_sleep_and_still_answer),
 	};
 

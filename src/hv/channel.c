@@ -304,7 +304,7 @@ int vmbus_chan_wait(struct vmbus_channel *ch, int timeout_ms)
  * else is runnable), so with more runnable processes than CPUs the spinner
  * steps aside instead of stealing the time of the peer it waits for.
  */
-static int spin_budget_us(void)
+int vmbus_spin_budget_us(void)
 {
 	static int budget = -1;
 
@@ -328,7 +328,7 @@ static int64_t mono_ns(void)
 
 int vmbus_chan_wait_spin(struct vmbus_channel *ch, int timeout_ms)
 {
-	int spin = spin_budget_us();
+	int spin = vmbus_spin_budget_us();
 
 	if (spin > 0 && timeout_ms > 0 && !chan_not_open(ch)) {
 		int64_t end = mono_ns() + (int64_t)spin * 1000;

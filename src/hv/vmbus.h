@@ -104,6 +104,8 @@ int vmbus_chan_wait(struct vmbus_channel *ch, int timeout_ms);
  */
 #define VMBUS_SPIN_US 40
 int vmbus_chan_wait_spin(struct vmbus_channel *ch, int timeout_ms);
+/* The spin budget in microseconds: VMBUS_SPIN_US or IOVLAB_SPIN_US (read once). */
+int vmbus_spin_budget_us(void);
 
 /* As vmbus_chan_wait(), but for need bytes of free space in the send ring. */
 int vmbus_chan_wait_space(struct vmbus_channel *ch, uint32_t need, int timeout_ms);

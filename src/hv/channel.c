@@ -326,18 +326,33 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * Adaptive: a spin that ended without the answer means the peer is slower
+ * than the budget (many VMs share the CPUs: 256 guests spinning would take
+ * the host's time); the next 2, 4, ... 64 waits of this process then sleep
+ * at once, and an answer caught by a spin starts over.
+ */
+static unsigned spin_misses, spin_skip;
+
 int vmbus_chan_wait_spin(struct vmbus_channel *ch, int timeout_ms)
 {
 	int spin = vmbus_spin_budget_us();
 
-	if (spin > 0 && timeout_ms > 0 && !chan_not_open(ch)) {
+	if (spin_skip) {
+		spin_skip--;
+	} else if (spin > 0 && timeout_ms > 0 && !chan_not_open(ch)) {
 		int64_t end = mono_ns() + (int64_t)spin * 1000;
 
 		do {
-			if (vmbus_ring_pending(&ch->in))
+			if (vmbus_ring_pending(&ch->in)) {
+				spin_misses = 0;
 				return 1;
+			}
 			sched_yield();
 		} while (mono_ns() < end);
+		if (spin_misses < 6)
+			spin_misses++;
+		spin_skip = 1u << spin_misses;
 	}
 	return vmbus_chan_wait(ch, timeout_ms);
 }

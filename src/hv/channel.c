@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -291,6 +293,68 @@ int vmbus_chan_wait(struct vmbus_channel *ch, int timeout_ms)
 	if (vmbus_ring_intr_unmask(&ch->in))
 		return 1;
 	return chan_sleep(ch, timeout_ms);
+}
+
+/*
+ * Spin before sleeping (issue 8, bring-up latency). A synchronous request
+ * (a vPCI config read, an MMIO read) is answered by the other process in
+ * 10-30 us; sleeping on the eventfd adds a wake-up on each side of that
+ * (perf-limits.md: 41-52 us per cross-core round trip). Bounded, and every
+ * turn yields the CPU first (sched_yield returns at once when nothing
+ * else is runnable), so with more runnable processes than CPUs the spinner
+ * steps aside instead of stealing the time of the peer it waits for.
+ */
+int vmbus_spin_budget_us(void)
+{
+	static int budget = -1;
+
+	if (budget < 0) {
+		const char *e = getenv("IOVLAB_SPIN_US");
+		char *end;
+		long v = e ? strtol(e, &end, 10) : VMBUS_SPIN_US;
+
+		budget = e && (*end || v < 0 || v > 1000) ? VMBUS_SPIN_US : (int)v;
+	}
+	return budget;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Adaptive: a spin that ended without the answer means the peer is slower
+ * than the budget (many VMs share the CPUs: 256 guests spinning would take
+ * the host's time); the next 2, 4, ... 64 waits of this process then sleep
+ * at once, and an answer caught by a spin starts over.
+ */
+static unsigned spin_misses, spin_skip;
+
+int vmbus_chan_wait_spin(struct vmbus_channel *ch, int timeout_ms)
+{
+	int spin = vmbus_spin_budget_us();
+
+	if (spin_skip) {
+		spin_skip--;
+	} else if (spin > 0 && timeout_ms > 0 && !chan_not_open(ch)) {
+		int64_t end = mono_ns() + (int64_t)spin * 1000;
+
+		do {
+			if (vmbus_ring_pending(&ch->in)) {
+				spin_misses = 0;
+				return 1;
+			}
+			sched_yield();
+		} while (mono_ns() < end);
+		if (spin_misses < 6)
+			spin_misses++;
+		spin_skip = 1u << spin_misses;
+	}
+	return vmbus_chan_wait(ch, timeout_ms);
 }
 
 int vmbus_chan_wait_space(struct vmbus_channel *ch, uint32_t need, int timeout_ms)

@@ -243,7 +243,7 @@ static int mmio_wait(struct gvm *g, uint64_t trans, int *status, uint64_t *out, 
 			return rc;
 		if (now_ms() > deadline)
 			return -ETIMEDOUT;
-		(void)vmbus_chan_wait(g->mmio, 10);
+		(void)vmbus_chan_wait_spin(g->mmio, 10);	/* the host answers at once: spin first */
 	}
 }
 

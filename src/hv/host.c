@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "hv/pcibus.h"
 #include "hv/vmsp/vmsp.h"
 #include "hv/vf_doorbell.h"
+#include "hv/vmbus.h"
 #include "hv/vmwp.h"
 #include "ndis/protocol.h"
 #include "pnp/guest_ndis.h"
@@ -128,6 +130,7 @@ struct hv_host {
 	size_t *vm_idx;
 	size_t vm_idx_cap;
 	int64_t vms_ticked_ms;			/* hv_host_run(): when the per-VM pass last ran */
+	int64_t active_ns;			/* hv_host_run(): when a turn last ran a handler */
 };
 
 /* ---- notes ------------------------------------------------------------------------ */
@@ -1240,10 +1243,45 @@ struct evloop *hv_host_loop(const struct hv_host *h)
 	return h->loop;
 }
 
+static int64_t host_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/*
+ * One turn of the event loop. Within the spin budget (vmbus_spin_budget_us,
+ * 40 us) of the last turn that ran a handler, look again without sleeping,
+ * yielding the CPU between looks: a guest that just got an answer (a vPCI
+ * config read, an MMIO read during its VF's bring-up) sends its next request
+ * within microseconds, and a sleep made each one wait for the host's
+ * wake-up (issue 8: bring-up per VF flat from 1 to 256 VFs).
+ */
+static int host_loop_turn(struct hv_host *h, int timeout_ms)
+{
+	int64_t spin_ns = (int64_t)vmbus_spin_budget_us() * 1000, end;
+	int rc;
+
+	if (timeout_ms != 0 && spin_ns > 0 && h->active_ns) {
+		end = h->active_ns + spin_ns;
+		while ((rc = evloop_run_once(h->loop, 0)) == 0 && host_now_ns() < end)
+			sched_yield();
+		if (rc != 0)
+			goto ran;
+	}
+	rc = evloop_run_once(h->loop, timeout_ms);
+ran:
+	if (rc > 0)
+		h->active_ns = host_now_ns();
+	return rc;
+}
+
 int hv_host_run(struct hv_host *h, int timeout_ms)
 {
 	/* Busy VF doorbell pages are polled: no blocking wait while one is (vf_doorbell.h). */
-	int rc = h->loop ? evloop_run_once(h->loop, vf_db_host_busy() ? 0 : timeout_ms) : 0;
+	int rc = h->loop ? host_loop_turn(h, vf_db_host_busy() ? 0 : timeout_ms) : 0;
 	int64_t now = now_ms();
 
 	(void)vf_db_host_poll();

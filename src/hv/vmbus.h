@@ -96,6 +96,17 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt_in *out, unsigned
  */
 int vmbus_chan_wait(struct vmbus_channel *ch, int timeout_ms);
 
+/*
+ * As vmbus_chan_wait(), after checking the ring for up to VMBUS_SPIN_US
+ * microseconds (yielding the CPU each turn): for a caller that has just sent
+ * a request the peer answers at once. IOVLAB_SPIN_US overrides the budget
+ * (0: never spin; at most 1000).
+ */
+#define VMBUS_SPIN_US 40
+int vmbus_chan_wait_spin(struct vmbus_channel *ch, int timeout_ms);
+/* The spin budget in microseconds: VMBUS_SPIN_US or IOVLAB_SPIN_US (read once). */
+int vmbus_spin_budget_us(void);
+
 /* As vmbus_chan_wait(), but for need bytes of free space in the send ring. */
 int vmbus_chan_wait_space(struct vmbus_channel *ch, uint32_t need, int timeout_ms);
 

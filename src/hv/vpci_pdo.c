@@ -137,6 +137,44 @@ static void shadow_build(struct vpci_pdo *p)
 	}
 }
 
+/*
+ * A read: one CONFIG_READ from the first byte the bus does not answer to the
+ * last (at most VPCI_CFG_XFER_MAX per message), the bytes it does answer
+ * taken from the shadow over what came back. A driver's read of its header
+ * (srnic_vf: 0x00-0x2f) was three requests (0x04, 0x0c, 0x28), each a round
+ * trip to the host and an OID at the PF; config reads have no side effects
+ * (PCI 3.0 6.1: only writes change a function's state), so reading the
+ * emulated bytes in between and dropping them is harmless (issue 8).
+ */
+static NTSTATUS cfg_read_span(struct vpci_pdo *p, uint32_t off, uint8_t *buf, uint32_t len)
+{
+	uint8_t tmp[VPCI_CFG_XFER_MAX];
+	uint32_t i = 0;
+
+	while (i < len) {
+		uint32_t a, n = 0, last = 0, st = 0;
+		int rc;
+
+		while (i < len && emulated(off + i)) {
+			buf[i] = p->shadow[off + i];
+			i++;
+		}
+		if (i == len)
+			break;
+		a = off + i;
+		for (uint32_t k = 0; i + k < len && k < VPCI_CFG_XFER_MAX; k++)
+			if (!emulated(a + k))
+				last = k;
+		n = last + 1;
+		if ((rc = vpci_vsc_config_read(p->dev, a, tmp, n, &st)))
+			return vsc_status(rc, st);
+		for (uint32_t k = 0; k < n; k++)
+			buf[i + k] = emulated(a + k) ? p->shadow[a + k] : tmp[k];
+		i += n;
+	}
+	return STATUS_SUCCESS;
+}
+
 static NTSTATUS cfg_access(struct vpci_pdo *p, uint32_t off, uint8_t *buf, uint32_t len, bool write)
 {
 	uint32_t i = 0;
@@ -145,6 +183,8 @@ static NTSTATUS cfg_access(struct vpci_pdo *p, uint32_t off, uint8_t *buf, uint3
 		return STATUS_NO_SUCH_DEVICE;
 	if (!buf || !len || off >= VPCI_CFG_SPACE_SIZE || len > VPCI_CFG_SPACE_SIZE - off)
 		return STATUS_INVALID_PARAMETER;
+	if (!write)
+		return cfg_read_span(p, off, buf, len);
 	while (i < len) {
 		uint32_t a = off + i, n = 0;
 

@@ -779,9 +779,10 @@ static int chan_recv(void *arg, struct vmbus_pkt_in *pkt, void *buf, size_t bufl
 	return vmbus_chan_recv(arg, pkt, 1, buf, buflen);
 }
 
+/* A wait here is for the host's answer to a request just sent (the guest's loop polls with 0): spin first. */
 static int chan_wait(void *arg, int timeout_ms)
 {
-	return vmbus_chan_wait(arg, timeout_ms);
+	return vmbus_chan_wait_spin(arg, timeout_ms);
 }
 
 static int chan_wait_space(void *arg, uint32_t need, int timeout_ms)

@@ -129,14 +129,32 @@ static void test_interface_outlives_the_function(void **state)
 static void test_bus_interface_and_config(void **state)
 {
 	BUS_INTERFACE_STANDARD b;
-	UCHAR cfg[0x30];
+	UCHAR cfg[0x30], bars[0x18];
 	ULONG v32;
 	USHORT ids[2] = { 0x1234, 0x5678 };
+	unsigned reads;
 
 	(void)state;
 	assert_int_equal(query_interface(&GUID_BUS_INTERFACE_STANDARD, (PINTERFACE)&b, sizeof(b), 1), STATUS_SUCCESS);
 	/* The identity and BAR registers come from the function description. */
+	reads = E.host_cfg_reads;
 	assert_int_equal(b.GetBusData(b.Context, PCI_WHICHSPACE_CONFIG, cfg, 0, sizeof(cfg)), sizeof(cfg));
+	/* One request for the header (0x04..0x2b), not one per gap between the bus's registers... */
+	assert_int_equal(E.host_cfg_reads, reads + 1);
+	/* ...and the bytes the VF answers are the VF's, around the ones the bus answers. */
+	for (uint32_t off = 0x04; off < 0x30; off += 4) {
+		uint32_t dev = 0;
+
+		if (off == 0x08 || (off >= 0x10 && off < 0x28) || off == 0x2c)
+			continue;
+		assert_int_equal(srnic_cfg_read(E.nic, GENV_VF_FN, off, 4, &dev), 0);
+		memcpy(&v32, cfg + off, 4);
+		assert_int_equal(v32, dev);
+	}
+	reads = E.host_cfg_reads;
+	assert_int_equal(b.GetBusData(b.Context, PCI_WHICHSPACE_CONFIG, bars, 0x10, sizeof(bars)), sizeof(bars));
+	assert_memory_equal(bars, cfg + 0x10, sizeof(bars));	/* BARs only: the bus answers */
+	assert_int_equal(E.host_cfg_reads, reads);
 	assert_int_equal(cfg[0] | cfg[1] << 8, SRNIC_VENDOR_ID);
 	assert_int_equal(cfg[2] | cfg[3] << 8, SRNIC_VF_DEVICE_ID);
 	assert_int_equal(cfg[0x0b], 2);			/* network controller */

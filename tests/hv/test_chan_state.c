@@ -112,11 +112,13 @@ static void test_data_path_needs_open(void **state)
 	assert_int_equal(vmbus_chan_send(ch, &p, 1), -ENOTCONN);
 	assert_int_equal(vmbus_chan_recv(ch, &in, 1, buf, sizeof(buf)), -ENOTCONN);
 	assert_int_equal(vmbus_chan_wait(ch, 0), -ENOTCONN);
+	assert_int_equal(vmbus_chan_wait_spin(ch, 5), -ENOTCONN);	/* no spinning on a closed channel */
 	ch->state = S(BROKEN);
 	assert_int_equal(vmbus_chan_send(ch, &p, 1), -EPROTO);
 	ch->state = S(RESCINDED);
 	assert_int_equal(vmbus_chan_send(ch, &p, 1), -ENODEV);
 	assert_int_equal(vmbus_chan_wait_space(ch, 8, 0), -ENODEV);
+	assert_int_equal(vmbus_chan_wait_spin(ch, 5), -ENODEV);
 	vmbus_chan__destroy(ch);
 }
 

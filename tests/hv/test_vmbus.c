@@ -91,6 +91,8 @@ static int guest_until_rescind(struct guest *gs)
 	return 0;
 }
 
+static bool echo_spins;	/* guest_echo_spin: wait with vmbus_chan_wait_spin() */
+
 /* Echo every packet back until rescinded. Exit 0 on rescind. */
 static int guest_echo(struct partition_guest *pg, void *arg)
 {
@@ -109,7 +111,7 @@ static int guest_echo(struct partition_guest *pg, void *arg)
 		if (n < 0)
 			return 20;
 		if (n == 0) {
-			int w = vmbus_chan_wait(gs.ch, WAIT_MS);
+			int w = echo_spins ? vmbus_chan_wait_spin(gs.ch, WAIT_MS) : vmbus_chan_wait(gs.ch, WAIT_MS);
 
 			if (w == -ENODEV)
 				return 0;
@@ -124,6 +126,13 @@ static int guest_echo(struct partition_guest *pg, void *arg)
 		if (guest_send_all(gs.ch, out, (unsigned)n))
 			return vmbus_chan_state(gs.ch) == VMBUS_CHAN_RESCINDED ? 0 : 23;
 	}
+}
+
+/* guest_echo, spinning before each sleep (the bring-up's request waits). */
+static int guest_echo_spin(struct partition_guest *pg, void *arg)
+{
+	echo_spins = true;
+	return guest_echo(pg, arg);
 }
 
 /* Send 256-byte packets as fast as the host takes them, forever. */
@@ -502,7 +511,7 @@ static void check_echo(struct host *h, const struct vmbus_pkt_in *pkt)
 		h->rx_mismatch = true;
 }
 
-static void test_ping_pong(void **state)
+static void ping_pong(partition_entry_fn entry)
 {
 	struct host *h = &hosts[0];
 	static uint8_t payloads[MAX_BATCH][4000];
@@ -511,8 +520,7 @@ static void test_ping_pong(void **state)
 	uint64_t id = 0;
 	unsigned batches = 0;
 
-	(void)state;
-	start(h, "vm-echo", guest_echo, true);
+	start(h, "vm-echo", entry, true);
 	h->on_pkt = check_echo;
 	run_until(&h->opened, "the guest to open the channel");
 	assert_int_equal(vmbus_chan_state(h->ch), VMBUS_CHAN_OPEN);
@@ -542,6 +550,23 @@ static void test_ping_pong(void **state)
 	assert_true(st.wakeups >= 1);
 	assert_int_equal(st.in.bad_header + st.in.bad_index + st.bad_type, 0);
 	rescind_and_expect_exit0(h);
+}
+
+static void test_ping_pong(void **state)
+{
+	(void)state;
+	ping_pong(guest_echo);
+}
+
+/*
+ * The same with a guest that spins before it sleeps (vmbus_chan_wait_spin):
+ * every packet still echoed intact and in order, at most one doorbell per
+ * batch, and the rescind still ends the guest (a spin never hides it).
+ */
+static void test_ping_pong_spin(void **state)
+{
+	(void)state;
+	ping_pong(guest_echo_spin);
 }
 
 static void test_doorbells_across_processes(void **state)
@@ -656,6 +681,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exit_status_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_pong_spin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbells_across_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_mid_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_breaks_ring, setup, teardown),

@@ -753,6 +753,24 @@ static const char *path_text(const struct vmctl_net_done *d, char *buf, size_t l
 	return buf;
 }
 
+/*
+ * The verdict of a guest TCP/IP run (ping, tcp, udp): failed with the
+ * guest's status in front of msg when bad, else ok with msg.
+ */
+static void net_verdict(struct run *r, const struct lab_step *s, int status, bool bad, const char *msg)
+{
+	if (status || bad) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s%s%s", status ? net_status_text(status) : "", status ? ": " : "", msg);
+		failed(r, s, why);
+		return;
+	}
+	r->ran++;
+	if (!r->json)
+		say(r, s, "ok", "%s", msg);
+}
+
 struct net_wait {
 	struct vmwp *w;
 	int seq;
@@ -844,16 +862,7 @@ static void step_ping(struct run *r, const struct lab_step *s)
 		 (unsigned long long)c.d.sent, (unsigned long long)c.d.received, (unsigned long long)c.d.lost,
 		 c.d.rtt_min_us / 1000.0, c.d.rtt_avg_us / 1000.0, c.d.rtt_max_us / 1000.0,
 		 path_text(&c.d, path, sizeof(path)));
-	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
-		char why[512];
-
-		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
-		failed(r, s, why);
-		return;
-	}
-	r->ran++;
-	if (!r->json)
-		say(r, s, "ok", "%s", msg);
+	net_verdict(r, s, c.d.status, c.d.received != req.count || c.d.mismatched, msg);
 }
 
 /* Judge a finished TCP run: every byte echoed, equal, the connection intact. */
@@ -871,16 +880,7 @@ static void tcp_judge(struct run *r, const struct lab_step *s, const struct vmct
 		 intact ? "intact" : "NOT intact", secs, secs > 0 ? d->received * 8 / secs / 1e6 : 0.0,
 		 (unsigned long long)d->retransmits, drops_text(r, drops, dropped, sizeof(dropped)),
 		 path_text(d, path, sizeof(path)));
-	if (d->status || d->received != bytes || d->mismatched || !intact) {
-		char why[768];
-
-		snprintf(why, sizeof(why), "%s%s%s", d->status ? net_status_text(d->status) : "", d->status ? ": " : "", msg);
-		failed(r, s, why);
-		return;
-	}
-	r->ran++;
-	if (!r->json)
-		say(r, s, "ok", "%s", msg);
+	net_verdict(r, s, d->status, d->received != bytes || d->mismatched || !intact, msg);
 }
 
 static void step_tcp(struct run *r, const struct lab_step *s)
@@ -980,16 +980,7 @@ static void step_udp(struct run *r, const struct lab_step *s)
 		 c.d.elapsed_us ? c.d.received * size * 8.0 / c.d.elapsed_us : 0.0,
 		 drops_text(r, c.drops, dropped, sizeof(dropped)),
 		 path_text(&c.d, path, sizeof(path)));
-	if (c.d.status || c.d.received != req.count || c.d.mismatched) {
-		char why[768];
-
-		snprintf(why, sizeof(why), "%s%s%s", c.d.status ? net_status_text(c.d.status) : "", c.d.status ? ": " : "", msg);
-		failed(r, s, why);
-		return;
-	}
-	r->ran++;
-	if (!r->json)
-		say(r, s, "ok", "%s", msg);
+	net_verdict(r, s, c.d.status, c.d.received != req.count || c.d.mismatched, msg);
 }
 
 /*

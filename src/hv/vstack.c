@@ -332,6 +332,14 @@ static void fail(struct vstack_vmnic *n, enum vstack_iov_reason why, uint32_t oi
 	}
 }
 
+/* The NDIS_OBJECT_HEADER every OID parameter block starts with (spec 4.1). */
+static void hdr(NDIS_OBJECT_HEADER *h, uint8_t rev, uint16_t size)
+{
+	h->Type = NDIS_OBJECT_TYPE_DEFAULT;
+	h->Revision = rev;
+	h->Size = size;
+}
+
 static void do_allocate(struct vstack_vmnic *n)
 {
 	NDIS_NIC_SWITCH_VF_PARAMETERS *p = &n->u.vf;
@@ -340,9 +348,7 @@ static void do_allocate(struct vstack_vmnic *n)
 	n->serial = n->vs->next_serial++;
 	log_info(VS_LOG, "'%s' (VM %s): serial number %u generated; allocating a VF", n->name, n->vm->name, n->serial);
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_NIC_SWITCH_VF_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_NIC_SWITCH_VF_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_NIC_SWITCH_VF_PARAMETERS_REVISION_1, NDIS_SIZEOF_NIC_SWITCH_VF_PARAMETERS_REVISION_1);
 	p->SwitchId = NDIS_DEFAULT_SWITCH_ID;
 	counted(&p->VMName, n->vm->id);
 	counted(&p->VMFriendlyName, n->vm->name);
@@ -365,9 +371,8 @@ static void do_create_vport(struct vstack_vmnic *n)
 
 	n->vf_allocations++;	/* ALLOCATE_VF succeeded: the vPort comes next */
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1,
+	    NDIS_SIZEOF_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1);
 	p->SwitchId = NDIS_DEFAULT_SWITCH_ID;
 	p->VPortId = NDIS_DEFAULT_VPORT_ID;	/* NDIS assigns it */
 	snprintf(name, sizeof(name), "%s %s", n->vm->name, n->display_name);
@@ -387,9 +392,8 @@ static void do_move(struct vstack_vmnic *n, enum vstack_vf_state state, uint32_t
 	NDIS_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS *p = &n->u.move;
 
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1,
+	    NDIS_SIZEOF_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1);
 	p->FilterId = vswitch_port_filter_id(n->port);
 	p->SourceQueueId = NDIS_DEFAULT_RECEIVE_QUEUE_ID;
 	p->SourceVPortId = vswitch_port_filter_vport(n->port);
@@ -406,9 +410,8 @@ static void do_delete_vport(struct vstack_vmnic *n)
 	NDIS_NIC_SWITCH_DELETE_VPORT_PARAMETERS *p = &n->u.del;
 
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1,
+	    NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1);
 	p->VPortId = n->vport_id;
 	ndis_oid_init(&n->req, NdisRequestSetInformation, OID_NIC_SWITCH_DELETE_VPORT, p,
 		      NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1);
@@ -421,9 +424,7 @@ static void do_reset(struct vstack_vmnic *n)
 	NDIS_SRIOV_RESET_VF_PARAMETERS *p = &n->u.reset;
 
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_SRIOV_RESET_VF_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_SRIOV_RESET_VF_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_SRIOV_RESET_VF_PARAMETERS_REVISION_1, NDIS_SIZEOF_SRIOV_RESET_VF_PARAMETERS_REVISION_1);
 	p->VFId = n->vf_id;
 	ndis_oid_init(&n->req, NdisRequestSetInformation, OID_SRIOV_RESET_VF, p,
 		      NDIS_SIZEOF_SRIOV_RESET_VF_PARAMETERS_REVISION_1);
@@ -436,9 +437,8 @@ static void do_free(struct vstack_vmnic *n)
 	NDIS_NIC_SWITCH_FREE_VF_PARAMETERS *p = &n->u.free;
 
 	memset(p, 0, sizeof(*p));
-	p->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	p->Header.Revision = NDIS_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1;
-	p->Header.Size = NDIS_SIZEOF_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1;
+	hdr(&p->Header, NDIS_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1,
+	    NDIS_SIZEOF_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1);
 	p->VFId = n->vf_id;
 	ndis_oid_init(&n->req, NdisRequestSetInformation, OID_NIC_SWITCH_FREE_VF, p,
 		      NDIS_SIZEOF_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1);
@@ -1323,9 +1323,8 @@ int vstack_vmnic_set_iov_interrupt_moderation(struct vstack_vmnic *n, enum vstac
 	if ((n->state != VSTACK_VF_OFFERED && n->state != VSTACK_VF_ACTIVE) || n->param_inflight)
 		return 0;	/* applied by the next CREATE_VPORT */
 	memset(&n->param, 0, sizeof(n->param));
-	n->param.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-	n->param.Header.Revision = NDIS_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1;
-	n->param.Header.Size = NDIS_SIZEOF_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1;
+	hdr(&n->param.Header, NDIS_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1,
+	    NDIS_SIZEOF_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1);
 	n->param.Flags = NDIS_NIC_SWITCH_VPORT_PARAMS_INT_MOD_CHANGED;
 	n->param.SwitchId = NDIS_DEFAULT_SWITCH_ID;
 	n->param.VPortId = n->vport_id;
